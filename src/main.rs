@@ -1,1 +1,19 @@
-fn main() {}
+//! `podmortem` binary: parse arguments, run, turn the result into an exit code.
+
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::args::Cli::parse();
+    match cli::run(args) {
+        Ok(code) => ExitCode::from(code),
+        // A closed pipe (`podmortem scan ... | head`) is not an error.
+        Err(podmortem::Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("podmortem: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -2,3 +2,411 @@
 //! newline-aligned chunks, prefilters lines with one multi-literal automaton built
 //! from every grammar's needles, parses envelopes and grammars only on candidate
 //! lines, resolves time, and merges results in a thread-count-independent order.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::envelope::RawTime;
+use crate::envelope::time::{self, Resolved, TimeQuality};
+use crate::error::Problem;
+use crate::events::{self, Event, Fields, Found, Kind};
+use crate::input::{Bundle, NodeFrom, Source};
+use crate::timeline::{NodeSummary, SourceReport};
+
+pub mod custom;
+mod extract;
+mod harvest;
+pub mod lines;
+pub mod prefilter;
+pub mod resolve;
+
+pub use custom::{CustomRule, CustomRules};
+pub use prefilter::Prefilter;
+pub use resolve::TimeConfig;
+
+use harvest::Harvest;
+
+/// Scan options the library understands (the CLI builds them from flags).
+#[derive(Clone, Debug)]
+pub struct ScanConfig {
+    /// Year, zone and boot-time options.
+    pub time: TimeConfig,
+    /// Raw-line rules from the signature set.
+    pub custom: CustomRules,
+    /// Sources at or below this many bytes are parsed line by line in full.
+    pub full_pass_below: usize,
+    /// Chunk size for splitting large sources across threads.
+    pub chunk_size: usize,
+    /// Bytes scanned so far, for a progress display.
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            time: TimeConfig::default(),
+            custom: CustomRules::default(),
+            full_pass_below: 1 << 20,
+            chunk_size: 8 << 20,
+            progress: None,
+        }
+    }
+}
+
+/// What a scan gives: events in time order, the inventory, nodes and problems.
+#[derive(Debug, Default)]
+pub struct ScanOutput {
+    /// Events sorted by (time, source, line); events without a time come last.
+    pub events: Vec<Event>,
+    /// One row per source.
+    pub sources: Vec<SourceReport>,
+    /// Nodes with their names and covered spans.
+    pub nodes: Vec<NodeSummary>,
+    /// Soft problems from input and scanning.
+    pub problems: Vec<Problem>,
+    /// Events dropped as duplicates of the same line seen in another source.
+    pub duplicates: u64,
+}
+
+/// The needles the prefilter is built from for this configuration.
+pub fn prefilter(config: &ScanConfig) -> Prefilter {
+    let mut needles: Vec<String> = events::needles().into_iter().map(str::to_string).collect();
+    needles.extend(config.custom.literals().map(str::to_string));
+    Prefilter::new(needles)
+}
+
+/// Scan every source of a bundle (in parallel on the current rayon pool).
+pub fn scan(bundle: &Bundle, config: &ScanConfig) -> ScanOutput {
+    let prefilter = prefilter(config);
+    let progress = |n: u64| {
+        if let Some(p) = &config.progress {
+            p.fetch_add(n, Ordering::Relaxed);
+        }
+    };
+    let scanner = extract::Scanner {
+        prefilter: &prefilter,
+        custom: &config.custom,
+        full_pass_below: config.full_pass_below,
+        chunk_size: config.chunk_size,
+        force_full: config.custom.needs_full_pass(),
+        progress: &progress,
+    };
+    let harvests: Vec<Harvest> = bundle
+        .sources
+        .par_iter()
+        .map(|s| scanner.scan(s.meta.id, &s.data))
+        .collect();
+    assemble(&bundle.sources, harvests, &bundle.problems, config)
+}
+
+/// Turn per-source harvests into the scan output: nodes, clocks, events, inventory.
+fn assemble(sources: &[Source], harvests: Vec<Harvest>, problems: &[Problem], config: &ScanConfig) -> ScanOutput {
+    let metas: Vec<_> = sources.iter().map(|s| &s.meta).collect();
+    let hs: Vec<&Harvest> = harvests.iter().collect();
+    let names = resolve::Names::build(&metas, &hs);
+    let nodes: Vec<(String, NodeFrom)> = metas
+        .iter()
+        .zip(&hs)
+        .map(|(m, h)| resolve::source_node(m, h, &names))
+        .collect();
+
+    // Year hints: latest dated time per node, per bundle; latest year-less line and
+    // newest mtime per stream.
+    let mut node_dated: HashMap<&str, NaiveDateTime> = HashMap::new();
+    let mut bundle_dated: Option<NaiveDateTime> = None;
+    let mut stream_yearless: HashMap<(&str, &str), (u32, RawTime)> = HashMap::new();
+    let mut stream_mtime: HashMap<(&str, &str), (u32, DateTime<Utc>)> = HashMap::new();
+    for ((meta, h), (node, _)) in metas.iter().zip(&hs).zip(&nodes) {
+        if let Some(t) = h.latest_dated {
+            let e = node_dated.entry(node).or_insert(t);
+            *e = (*e).max(t);
+            bundle_dated = Some(bundle_dated.map_or(t, |b| b.max(t)));
+        }
+        let key = (node.as_str(), meta.stream.as_str());
+        if let Some((_, t)) = h.latest_yearless
+            && stream_yearless.get(&key).is_none_or(|(rot, _)| meta.rotation < *rot)
+        {
+            stream_yearless.insert(key, (meta.rotation, t));
+        }
+        if let Some(m) = meta.mtime
+            && stream_mtime.get(&key).is_none_or(|(rot, _)| meta.rotation < *rot)
+        {
+            stream_mtime.insert(key, (meta.rotation, m));
+        }
+    }
+    let clocks: Vec<resolve::StreamClock> = metas
+        .iter()
+        .zip(&hs)
+        .zip(&nodes)
+        .map(|((meta, h), (node, _))| {
+            let key = (node.as_str(), meta.stream.as_str());
+            resolve::stream_clock(
+                meta,
+                h,
+                node_dated.get(node.as_str()).copied(),
+                stream_yearless.get(&key).map(|(_, t)| *t),
+                stream_mtime.get(&key).map(|(_, m)| *m),
+                bundle_dated,
+                &config.time,
+            )
+        })
+        .collect();
+
+    // dmesg anchors: uptime → wall time, per node.
+    let mut anchors: HashMap<&str, HashMap<u64, DateTime<Utc>>> = HashMap::new();
+    for ((h, (node, _)), sc) in hs.iter().zip(&nodes).zip(&clocks) {
+        for (up, raw) in &h.anchors {
+            if let Some(t) = time::resolve(*raw, None, &sc.clock).utc {
+                anchors.entry(node).or_default().insert(*up, t);
+            }
+        }
+    }
+    let empty = HashMap::new();
+
+    let mut events = Vec::new();
+    let mut rows = Vec::new();
+    let mut problems = problems.to_vec();
+    for (((meta, h), (node, node_from)), sc) in metas.iter().zip(harvests).zip(&nodes).zip(clocks) {
+        let mut assumptions = sc.assumptions.clone();
+        let segments = if h.uptimes.is_empty() {
+            Vec::new()
+        } else {
+            let segs = resolve::anchor_segments(&h, anchors.get(node.as_str()).unwrap_or(&empty), config.time.boot_time);
+            for (i, (first, last, boot)) in segs.iter().enumerate() {
+                assumptions.push(match boot {
+                    Some(b) => format!("boot {} (lines {first}-{last}) anchored: booted at {}", i + 1, b.to_rfc3339()),
+                    None => format!("boot {} (lines {first}-{last}) unanchored: uptimes only (give --boot-time)", i + 1),
+                });
+            }
+            segs
+        };
+        let clock_for = |line: u64| {
+            let mut c = sc.clock.clone();
+            c.boot = segments
+                .iter()
+                .find(|(f, l, _)| line >= *f && line <= *l)
+                .and_then(|(_, _, b)| *b);
+            c
+        };
+        if h.examined < h.lines {
+            assumptions.push(format!(
+                "large source: {} of {} lines examined (lines holding a needle and chunk edges)",
+                h.examined, h.lines
+            ));
+        }
+        let first = h.first_time.and_then(|(l, t)| time::resolve(t, None, &clock_for(l)).utc);
+        let last = h.last_time.and_then(|(l, t)| time::resolve(t, None, &clock_for(l)).utc);
+
+        // Hostname changes seen in the host field of one stream.
+        for pair in h.hosts.windows(2) {
+            let (line, new, raw) = &pair[1];
+            let old = &pair[0].1;
+            let r = time::resolve(*raw, None, &clock_for(*line));
+            let mut fields = Fields::new();
+            fields.insert("old".into(), old.clone().into());
+            fields.insert("new".into(), new.clone().into());
+            fields.insert("from".into(), "hostname field".into());
+            events.push(make_event(Kind::HostnameChanged, r, node, meta, *line, *line, None, fields, format!("hostname field changed from {old} to {new}")));
+        }
+        for f in h.found {
+            let c = clock_for(f.first.line);
+            let r = time::resolve(f.time, f.uptime_us, &c);
+            let ev_node = match (&meta.node, &f.host) {
+                (None, Some(host)) => names.canonical(host),
+                _ => node.clone(),
+            };
+            let is_banner = f.payload.kind == Kind::KernelVersion;
+            let ev = found_to_event(f, r, ev_node, meta);
+            if is_banner {
+                let mut reboot = ev.clone();
+                reboot.kind = Kind::NodeReboot;
+                reboot.fields = Fields::new();
+                if let Some(rel) = ev.fields.get("release") {
+                    reboot.fields.insert("release".into(), rel.clone());
+                }
+                events.push(reboot);
+            }
+            events.push(ev);
+        }
+        let errors: Vec<String> = problems
+            .iter()
+            .filter(|p| p.source == meta.display)
+            .map(|p| p.message.clone())
+            .collect();
+        rows.push(SourceReport {
+            path: meta.display.clone(),
+            format: h.main_format().name().to_string(),
+            node: node.clone(),
+            node_from: *node_from,
+            lines: h.lines,
+            unparsed: h.unparsed,
+            first,
+            last,
+            assumptions,
+            errors,
+            drift: h.drift.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        });
+    }
+    let before = events.len();
+    let events = dedup(events);
+    let duplicates = (before - events.len()) as u64;
+    let events = sort_events(events);
+    let node_rows = node_summaries(&rows, &names);
+    problems.sort_by(|a, b| a.source.cmp(&b.source).then(a.message.cmp(&b.message)));
+    problems.dedup();
+    ScanOutput {
+        events,
+        sources: rows,
+        nodes: node_rows,
+        problems,
+        duplicates,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make_event(
+    kind: Kind,
+    r: Resolved,
+    node: &str,
+    meta: &crate::input::SourceMeta,
+    line: u64,
+    end_line: u64,
+    level: Option<crate::envelope::Level>,
+    fields: Fields,
+    text: String,
+) -> Event {
+    Event {
+        kind,
+        time: r.utc,
+        uptime_us: r.uptime_us,
+        time_quality: r.quality,
+        node: node.to_string(),
+        source: meta.display.clone(),
+        line,
+        end_line,
+        level,
+        fields,
+        text,
+    }
+}
+
+fn found_to_event(f: Found, r: Resolved, node: String, meta: &crate::input::SourceMeta) -> Event {
+    make_event(
+        f.payload.kind,
+        r,
+        &node,
+        meta,
+        f.first.line,
+        f.end_line.max(f.first.line),
+        f.level,
+        f.payload.fields,
+        f.text,
+    )
+}
+
+/// The same line seen in two sources (kern.log and syslog, journal export and
+/// syslog, dmesg and kern.log) counts once: the copy from the first source is kept.
+fn dedup(events: Vec<Event>) -> Vec<Event> {
+    let mut first_source: HashMap<(String, String, String, String), String> = HashMap::new();
+    let mut keep = Vec::with_capacity(events.len());
+    for ev in events {
+        let when = match (ev.uptime_us, ev.time) {
+            (Some(u), _) => format!("u{u}"),
+            (None, Some(t)) => format!("t{}", t.timestamp()),
+            (None, None) => format!("l{}:{}", ev.source, ev.line),
+        };
+        let fields = serde_json::to_string(&ev.fields).unwrap_or_default();
+        let key = (ev.node.clone(), ev.kind.name().to_string(), when, fields);
+        match first_source.get(&key) {
+            Some(src) if *src != ev.source => continue,
+            Some(_) => keep.push(ev),
+            None => {
+                first_source.insert(key, ev.source.clone());
+                keep.push(ev);
+            }
+        }
+    }
+    keep
+}
+
+/// Deterministic order: time (missing last), then source, line and kind.
+pub fn sort_events(mut events: Vec<Event>) -> Vec<Event> {
+    events.sort_by(|a, b| {
+        let ta = (a.time.is_none(), a.time);
+        let tb = (b.time.is_none(), b.time);
+        ta.cmp(&tb)
+            .then_with(|| a.source.cmp(&b.source))
+            .then(a.line.cmp(&b.line))
+            .then_with(|| a.kind.cmp(&b.kind))
+    });
+    events
+}
+
+fn node_summaries(rows: &[SourceReport], names: &resolve::Names) -> Vec<NodeSummary> {
+    let mut by_node: BTreeMap<&str, Vec<&SourceReport>> = BTreeMap::new();
+    for r in rows {
+        by_node.entry(&r.node).or_default().push(r);
+    }
+    by_node
+        .into_iter()
+        .map(|(node, rs)| {
+            let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+                rs.iter().filter_map(|r| Some((r.first?, r.last?))).filter(|(a, b)| a <= b).collect();
+            spans.sort();
+            let mut merged: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+            for (a, b) in spans {
+                match merged.last_mut() {
+                    // Gaps under an hour are not worth reporting as holes in coverage.
+                    Some(last) if a <= last.1 + chrono::Duration::hours(1) => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            NodeSummary {
+                name: node.to_string(),
+                aliases: if node == "unknown" { Vec::new() } else { names.aliases(node) },
+                spans: merged,
+                sources: rs.len(),
+            }
+        })
+        .collect()
+}
+
+/// Whether an event time is inferred rather than read (for `~` marks in reports).
+pub fn is_inferred(q: TimeQuality) -> bool {
+    !matches!(q, TimeQuality::Exact)
+}
+
+/// Scan in-memory files `(path, text)` — signature examples and tests. A path with
+/// a directory (`node-1/var/log/syslog`) names its node by its first component.
+pub fn extract_texts(files: &[(String, String)]) -> Vec<Event> {
+    let sources = files
+        .iter()
+        .enumerate()
+        .map(|(i, (path, text))| {
+            let mut parts = path.split('/').filter(|p| !p.is_empty());
+            let first = parts.next();
+            let node = first.filter(|_| parts.next().is_some()).map(str::to_string);
+            Source {
+                meta: crate::input::SourceMeta {
+                    id: crate::input::SourceId(i as u32),
+                    display: path.clone(),
+                    node_from: if node.is_some() { NodeFrom::Directory } else { NodeFrom::Unknown },
+                    node,
+                    mtime: None,
+                    stream: path.clone(),
+                    rotation: 0,
+                    bundle_zone: None,
+                },
+                data: crate::input::SourceData::Owned(text.as_bytes().to_vec()),
+            }
+        })
+        .collect();
+    let bundle = Bundle {
+        sources,
+        problems: Vec::new(),
+    };
+    scan(&bundle, &ScanConfig::default()).events
+}

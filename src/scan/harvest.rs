@@ -1,0 +1,165 @@
+//! What one source (or one chunk of it) yields: found events plus the cheap facts the
+//! inventory and time resolution need. Line numbers are relative to the chunk until
+//! [`Harvest::shift`] makes them absolute; byte offsets are always absolute.
+
+use chrono::NaiveDateTime;
+use std::collections::BTreeMap;
+
+use crate::envelope::{Envelope, LineFormat, RawTime};
+use crate::events::Found;
+
+/// Facts gathered while scanning.
+#[derive(Debug, Default)]
+pub struct Harvest {
+    /// Lines in the range.
+    pub lines: u64,
+    /// Lines whose envelope was parsed.
+    pub examined: u64,
+    /// Examined lines that matched no envelope format.
+    pub unparsed: u64,
+    /// Events found.
+    pub found: Vec<Found>,
+    /// Examined lines per format.
+    pub formats: BTreeMap<LineFormat, u64>,
+    /// First timed line seen (line, time).
+    pub first_time: Option<(u64, RawTime)>,
+    /// Last timed line seen (line, time).
+    pub last_time: Option<(u64, RawTime)>,
+    /// Hostname (and the line's raw time) at sampled lines, in line order,
+    /// consecutive repeats collapsed.
+    pub hosts: Vec<(u64, String, RawTime)>,
+    /// (uptime µs, wall time) of lines carrying both: anchors raw dmesg.
+    pub anchors: Vec<(u64, RawTime)>,
+    /// (line, uptime µs, is boot banner) of uptime-only lines.
+    pub uptimes: Vec<(u64, u64, bool)>,
+    /// Needle lines that produced no event, per kind they looked relevant to.
+    pub drift: BTreeMap<&'static str, u64>,
+    /// Latest timestamp that carried a year (zone ignored): the year hint for the node.
+    pub latest_dated: Option<NaiveDateTime>,
+    /// Latest year-less (month, day, time) seen, for `--year`.
+    pub latest_yearless: Option<(u64, RawTime)>,
+}
+
+impl Harvest {
+    /// Record what an examined line tells (format, time, host, anchors).
+    pub fn note(&mut self, line: u64, env: &Envelope<'_>) {
+        self.examined += 1;
+        *self.formats.entry(env.format).or_insert(0) += 1;
+        if env.format == LineFormat::Unknown {
+            self.unparsed += 1;
+        }
+        self.note_edge(line, env);
+        match env.time {
+            RawTime::Utc(t) => self.note_dated(t.naive_utc()),
+            RawTime::Local(t) => self.note_dated(t),
+            RawTime::YearLess { .. } => self.latest_yearless = Some((line, env.time)),
+            RawTime::Uptime(u) => {
+                let banner = env.message.starts_with(b"Linux version ");
+                self.uptimes.push((line, u, banner));
+            }
+            RawTime::None => {}
+        }
+        if let (Some(u), t) = (env.uptime_us, env.time)
+            && !matches!(t, RawTime::None | RawTime::Uptime(_))
+        {
+            self.anchors.push((u, t));
+        }
+    }
+
+    /// Record only the time and hostname of a line (edge samples in prefiltered mode).
+    pub fn note_edge(&mut self, line: u64, env: &Envelope<'_>) {
+        if !matches!(env.time, RawTime::None) {
+            if self.first_time.is_none_or(|(l, _)| line < l) {
+                self.first_time = Some((line, env.time));
+            }
+            if self.last_time.is_none_or(|(l, _)| line >= l) {
+                self.last_time = Some((line, env.time));
+            }
+        }
+        if let Some(host) = env.host {
+            self.note_host(line, host, env.time);
+        }
+    }
+
+    /// Sort host samples by line and collapse consecutive repeats.
+    pub fn settle_hosts(&mut self) {
+        self.hosts.sort_by_key(|(l, _, _)| *l);
+        self.hosts.dedup_by(|b, a| a.1 == b.1);
+    }
+
+    fn note_dated(&mut self, t: NaiveDateTime) {
+        if self.latest_dated.is_none_or(|l| t > l) {
+            self.latest_dated = Some(t);
+        }
+    }
+
+    /// Record the hostname at `line` (collapsing repeats).
+    pub fn note_host(&mut self, line: u64, host: &str, time: RawTime) {
+        if self.hosts.last().is_none_or(|(l, h, _)| h != host || *l > line) {
+            self.hosts.push((line, host.to_string(), time));
+        }
+    }
+
+    /// Make relative line numbers absolute by adding `base` (lines before the chunk).
+    pub fn shift(&mut self, base: u64) {
+        if base == 0 {
+            return;
+        }
+        for f in &mut self.found {
+            f.first.line += base;
+            f.end_line += base;
+        }
+        for t in [&mut self.first_time, &mut self.last_time, &mut self.latest_yearless]
+            .into_iter()
+            .flatten()
+        {
+            t.0 += base;
+        }
+        for h in &mut self.hosts {
+            h.0 += base;
+        }
+        for u in &mut self.uptimes {
+            u.0 += base;
+        }
+    }
+
+    /// Append a later chunk's harvest (already shifted).
+    pub fn absorb(&mut self, later: Harvest) {
+        self.lines += later.lines;
+        self.examined += later.examined;
+        self.unparsed += later.unparsed;
+        self.found.extend(later.found);
+        for (k, v) in later.formats {
+            *self.formats.entry(k).or_insert(0) += v;
+        }
+        if self.first_time.is_none() {
+            self.first_time = later.first_time;
+        }
+        if later.last_time.is_some() {
+            self.last_time = later.last_time;
+        }
+        for (line, host, time) in later.hosts {
+            self.note_host(line, &host, time);
+        }
+        self.anchors.extend(later.anchors);
+        self.uptimes.extend(later.uptimes);
+        for (k, v) in later.drift {
+            *self.drift.entry(k).or_insert(0) += v;
+        }
+        if let Some(t) = later.latest_dated {
+            self.note_dated(t);
+        }
+        if later.latest_yearless.is_some() {
+            self.latest_yearless = later.latest_yearless;
+        }
+    }
+
+    /// The format most lines had (ties: the earlier variant), `Unknown` when none.
+    pub fn main_format(&self) -> LineFormat {
+        self.formats
+            .iter()
+            .filter(|(f, _)| **f != LineFormat::Unknown)
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map_or(LineFormat::Unknown, |(f, _)| *f)
+    }
+}

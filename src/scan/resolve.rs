@@ -1,0 +1,248 @@
+//! Resolution after extraction: which node each line belongs to (layout, hostname,
+//! renames), which zone and year reference each stream uses, how raw dmesg is
+//! anchored to wall time, and the final UTC time of every found event.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::harvest::Harvest;
+use crate::envelope::{LineFormat, RawTime};
+use crate::envelope::time::{self, Clock, Zone};
+use crate::input::{NodeFrom, SourceMeta};
+
+/// Time options from the user.
+#[derive(Clone, Debug, Default)]
+pub struct TimeConfig {
+    /// `--year`: the year of the latest year-less line of each stream.
+    pub year: Option<i32>,
+    /// `--tz`: zone of formats that carry local time.
+    pub zone: Option<Zone>,
+    /// `--boot-time`: wall time of the most recent boot, for unanchored dmesg.
+    pub boot_time: Option<DateTime<Utc>>,
+}
+
+/// Union-find over host names: names seen in one stream across a rename are one node.
+#[derive(Default)]
+pub struct Names {
+    parent: BTreeMap<String, String>,
+    layout: BTreeMap<String, String>,
+    latest: BTreeMap<String, String>,
+}
+
+impl Names {
+    fn find(&self, name: &str) -> String {
+        let mut cur = name.to_string();
+        let mut guard = 0;
+        while let Some(p) = self.parent.get(&cur) {
+            if *p == cur || guard > 10_000 {
+                break;
+            }
+            cur = p.clone();
+            guard += 1;
+        }
+        cur
+    }
+
+    fn union(&mut self, a: &str, b: &str) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (keep, drop) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent.insert(drop, keep);
+        }
+    }
+
+    fn add(&mut self, name: &str) {
+        self.parent.entry(name.to_string()).or_insert_with(|| name.to_string());
+    }
+
+    /// Build from every source's layout node and hostname samples.
+    pub fn build(metas: &[&SourceMeta], harvests: &[&Harvest]) -> Names {
+        let mut names = Names::default();
+        for (meta, h) in metas.iter().zip(harvests) {
+            let mut prev: Option<&str> = None;
+            if let Some(node) = &meta.node {
+                names.add(node);
+                prev = Some(node);
+            }
+            for (_, host, _) in &h.hosts {
+                names.add(host);
+                if let Some(p) = prev {
+                    names.union(p, host);
+                }
+                prev = Some(host);
+            }
+        }
+        for (meta, h) in metas.iter().zip(harvests) {
+            if let Some(node) = &meta.node {
+                let root = names.find(node);
+                names.layout.insert(root, node.clone());
+            }
+            if h.hosts.len() > 1
+                && let Some((_, last, _)) = h.hosts.last()
+            {
+                let root = names.find(last);
+                names.latest.insert(root, last.clone());
+            }
+        }
+        names
+    }
+
+    /// The canonical node name for a host or layout name: the layout name when the
+    /// collection said so, else the newest name after a rename, else the name itself.
+    pub fn canonical(&self, name: &str) -> String {
+        let root = self.find(name);
+        self.layout
+            .get(&root)
+            .or_else(|| self.latest.get(&root))
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
+    }
+
+    /// All names of the node whose canonical name is `node`, except `node` itself.
+    pub fn aliases(&self, node: &str) -> Vec<String> {
+        let root = self.find(node);
+        let mut out: BTreeSet<String> = BTreeSet::new();
+        for name in self.parent.keys() {
+            if self.find(name) == root && name != node {
+                out.insert(name.clone());
+            }
+        }
+        out.into_iter().collect()
+    }
+}
+
+/// Node of a source as a whole (its layout node, else its first hostname).
+pub fn source_node(meta: &SourceMeta, h: &Harvest, names: &Names) -> (String, NodeFrom) {
+    if let Some(node) = &meta.node {
+        return (names.canonical(node), meta.node_from);
+    }
+    match h.hosts.first() {
+        Some((_, host, _)) => (names.canonical(host), NodeFrom::Envelope),
+        None => ("unknown".to_string(), NodeFrom::Unknown),
+    }
+}
+
+/// How a stream's times are resolved, and the words that say so in `sources`.
+pub struct StreamClock {
+    /// The clock for ordinary lines.
+    pub clock: Clock,
+    /// Human-readable assumptions.
+    pub assumptions: Vec<String>,
+}
+
+/// Decide zone and year reference for one source.
+pub fn stream_clock(
+    meta: &SourceMeta,
+    h: &Harvest,
+    node_latest_dated: Option<NaiveDateTime>,
+    stream_latest_yearless: Option<RawTime>,
+    stream_mtime: Option<DateTime<Utc>>,
+    bundle_latest_dated: Option<NaiveDateTime>,
+    config: &TimeConfig,
+) -> StreamClock {
+    let mut assumptions = Vec::new();
+    let (zone, zone_assumed) = match (&config.zone, &meta.bundle_zone) {
+        (Some(z), _) => (z.clone(), true),
+        (None, Some(name)) => match time::parse_zone(name) {
+            Ok(z) => (z, true),
+            Err(_) => (Zone::Utc, true),
+        },
+        (None, None) => (Zone::Utc, true),
+    };
+    let needs_zone = h.formats.keys().any(|f| local_time(*f));
+    if needs_zone {
+        let why = match (&config.zone, &meta.bundle_zone) {
+            (Some(_), _) => "in the zone given by --tz".to_string(),
+            (None, Some(name)) if time::parse_zone(name).is_ok() => {
+            format!("in {name}, from the bundle's etc/timezone")
+        }
+        (None, Some(name)) => format!("as UTC: the bundle's etc/timezone {name:?} is not a known zone"),
+            (None, None) => "as UTC (no --tz given, no etc/timezone collected)".to_string(),
+        };
+        assumptions.push(format!("local times read as {why}"));
+    }
+    let needs_year = h.latest_yearless.is_some();
+    let reference = if let Some(year) = config.year {
+        let r = stream_latest_yearless.and_then(|t| match t {
+            RawTime::YearLess { month, day, time } => {
+                NaiveDate::from_ymd_opt(year, month, day).map(|d| d.and_time(time))
+            }
+            _ => None,
+        });
+        let r = r.or_else(|| NaiveDate::from_ymd_opt(year, 12, 31).and_then(|d| d.and_hms_opt(23, 59, 59)));
+        if needs_year {
+            assumptions.push(format!("year from --year {year}"));
+        }
+        r
+    } else if let Some(t) = node_latest_dated {
+        if needs_year {
+            assumptions.push(format!("year inferred from the node's dated logs (latest {})", t.format("%Y-%m-%d")));
+        }
+        Some(t + Duration::days(181))
+    } else if let Some(m) = stream_mtime {
+        if needs_year {
+            assumptions.push(format!("year inferred from file mtime ({})", m.format("%Y-%m-%d")));
+        }
+        Some(m.naive_utc())
+    } else if let Some(t) = bundle_latest_dated {
+        if needs_year {
+            assumptions.push(format!("year inferred from other nodes' dated logs (latest {})", t.format("%Y-%m-%d")));
+        }
+        Some(t + Duration::days(181))
+    } else {
+        if needs_year {
+            assumptions.push("year unknown: year-less lines have no time (use --year)".to_string());
+        }
+        None
+    };
+    StreamClock {
+        clock: Clock {
+            reference,
+            zone,
+            zone_assumed,
+            boot: None,
+        },
+        assumptions,
+    }
+}
+
+/// Boot time per dmesg boot segment of one source, from wall-time anchors of the
+/// same node (lines carrying both a time and `[uptime]`), or `--boot-time` for the
+/// last segment. Returns (first_line, last_line, boot) per segment.
+pub fn anchor_segments(
+    h: &Harvest,
+    anchors: &HashMap<u64, DateTime<Utc>>,
+    boot_flag: Option<DateTime<Utc>>,
+) -> Vec<(u64, u64, Option<DateTime<Utc>>)> {
+    let segments = time::boot_segments(&h.uptimes);
+    let count = segments.len();
+    segments
+        .into_iter()
+        .enumerate()
+        .map(|(i, (first, last))| {
+            // Wall times are truncated to whole seconds, so each anchor gives a lower
+            // bound of the boot time; the largest bound is the tightest.
+            let boot = h
+                .uptimes
+                .iter()
+                .filter(|(line, _, _)| *line >= first && *line <= last)
+                .filter_map(|(_, up, _)| anchors.get(up).map(|wall| time::boot_time(*wall, *up)))
+                .max()
+                .or(if i + 1 == count { boot_flag } else { None });
+            (first, last, boot)
+        })
+        .collect()
+}
+
+/// Formats whose timestamps are local time without a zone.
+fn local_time(format: LineFormat) -> bool {
+    matches!(
+        format,
+        LineFormat::Rfc3164
+            | LineFormat::JournalShortPrecise
+            | LineFormat::Klog
+            | LineFormat::DmesgCtime
+            | LineFormat::Felix
+            | LineFormat::Bird
+    )
+}
