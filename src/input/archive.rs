@@ -7,9 +7,45 @@ use std::io::Read;
 
 use super::decompress::{self, Cut};
 
-/// Whether `data` looks like a POSIX/GNU tar archive (`ustar` at offset 257).
+/// Whether `data` looks like a tar archive: `ustar` at offset 257 (POSIX and GNU),
+/// or an old v7 header whose checksum adds up (v7 has no magic).
 pub(crate) fn is_tar(data: &[u8]) -> bool {
-    data.get(257..262) == Some(b"ustar".as_slice())
+    if data.get(257..262) == Some(b"ustar".as_slice()) {
+        return true;
+    }
+    data.get(..512).is_some_and(v7_header)
+}
+
+/// A v7 header: a non-empty name and a valid octal checksum (bytes 148..156 counted
+/// as spaces). Text never passes by chance: the checksum field must be octal digits.
+fn v7_header(block: &[u8]) -> bool {
+    if block.first().is_none_or(|b| *b == 0) {
+        return false;
+    }
+    let Some(field) = block.get(148..156) else {
+        return false;
+    };
+    let digits: String = field
+        .iter()
+        .map(|b| *b as char)
+        .take_while(|c| c.is_digit(8) || *c == ' ')
+        .filter(|c| *c != ' ')
+        .collect();
+    let Ok(stored) = u32::from_str_radix(&digits, 8) else {
+        return false;
+    };
+    let sum: u32 = block
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(*b)
+            }
+        })
+        .sum();
+    sum == stored
 }
 
 /// A regular member of a tar archive.
@@ -137,6 +173,36 @@ mod tests {
             Some(b"second\n".as_slice())
         );
         assert!(listing.members.first().and_then(|m| m.mtime).is_some());
+    }
+
+    #[test]
+    fn text_is_not_a_v7_tar() {
+        let text =
+            b"Jun 17 03:05:13 node-1 kernel: Out of memory: Kill process 1234 (java)\n".repeat(10);
+        assert!(!is_tar(&text));
+        let mut v7 = tar_of(&[("a.log", b"x\n")]);
+        if let Some(magic) = v7.get_mut(257..265) {
+            magic.fill(0);
+        }
+        if let Some(first) = v7.get(..512) {
+            // Rewrite the checksum for the magic-less header, as a v7 writer would.
+            let sum: u32 = first
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    if (148..156).contains(&i) {
+                        32
+                    } else {
+                        u32::from(*b)
+                    }
+                })
+                .sum();
+            let field = format!("{sum:06o}\0 ");
+            if let Some(slot) = v7.get_mut(148..156) {
+                slot.copy_from_slice(field.as_bytes());
+            }
+        }
+        assert!(is_tar(&v7));
     }
 
     #[test]
