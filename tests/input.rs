@@ -724,3 +724,41 @@ fn unsupported_compression_is_named() {
         bundle.problems
     );
 }
+
+#[test]
+fn output_does_not_depend_on_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let members: Vec<(String, Vec<u8>)> = (0..24)
+        .map(|i| {
+            (
+                format!("node-{}/var/log/syslog.{}.gz", i % 3, i),
+                gzip(&many_lines()),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &[u8])> = members
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    write(root, "bundle.tgz", &gzip(&tar(&refs)));
+    write(root, "cut.gz", &gzip(&many_lines())[..300]);
+    write(root, "plain/node-1/var/log/kubelet.log", KUBELET);
+    let summary = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let bundle = pool.install(|| run(&[root.to_path_buf()]));
+        let sources: Vec<(u32, String, Vec<u8>)> = bundle
+            .sources
+            .iter()
+            .map(|s| (s.meta.id.0, s.meta.display.clone(), s.data.to_vec()))
+            .collect();
+        (sources, bundle.problems.clone())
+    };
+    let one = summary(1);
+    assert_eq!(one.0.len(), 26); // 24 members, the kept head of cut.gz, kubelet.log
+    assert_eq!(one.1.len(), 1);
+    assert_eq!(one, summary(4));
+}

@@ -105,17 +105,7 @@ pub(crate) fn assemble(
         .zip(pending)
         .map(|((meta, _), p)| Source { meta, data: p.data })
         .collect();
-    sources.sort_by(|a, b| {
-        let key = |s: &Source| {
-            (
-                s.meta.node.clone(),
-                s.meta.stream.clone(),
-                Reverse(s.meta.rotation),
-                s.meta.display.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    sources.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     for (index, source) in sources.iter_mut().enumerate() {
         source.meta.id = SourceId(u32::try_from(index).unwrap_or(u32::MAX));
     }
@@ -145,4 +135,14 @@ fn number_rotations(metas: &mut [(SourceMeta, Slot)]) {
             }
         }
     }
+}
+
+/// Node, then stream, then rotation descending (oldest first), then display path.
+fn sort_key(source: &Source) -> (Option<&str>, &str, Reverse<u32>, &str) {
+    (
+        source.meta.node.as_deref(),
+        source.meta.stream.as_str(),
+        Reverse(source.meta.rotation),
+        source.meta.display.as_str(),
+    )
 }

@@ -37,7 +37,14 @@ pub(crate) fn open(found: Found, config: &InputConfig) -> Result<(Item, Option<P
             (data, disk_parts(path), None)
         }
     };
-    let problem = cut.map(|cut| fail(cut.message("input")));
+    let problem = cut.map(|cut| match cut {
+        Cut::Cap { cap } => fail(format!(
+            "input exceeds the {size} cap; read the first {size}; \
+             raise it with --max-decompressed SIZE",
+            size = decompress::human_size(cap)
+        )),
+        other => fail(other.message("input")),
+    });
     let item = Item {
         display: found.display,
         parts,
