@@ -12,6 +12,19 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Problem};
 
+mod archive;
+mod assemble;
+mod binary;
+mod decompress;
+mod discover;
+mod expand;
+mod facts;
+mod mmap;
+mod node;
+mod open;
+mod parts;
+mod rotation;
+
 /// Index of a source in the [`Bundle`]; stable for a given input (discovery is sorted).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SourceId(pub u32);
@@ -124,12 +137,84 @@ pub struct Bundle {
     pub sources: Vec<Source>,
     /// Sources that could not be (fully) read: truncated archives, binary files, caps hit...
     pub problems: Vec<Problem>,
+    /// Small files that describe a node rather than log anything (`etc/timezone`,
+    /// `etc/hostname`, sosreport `hostname`), sorted by display path. Not sources.
+    pub facts: Vec<Fact>,
+}
+
+impl Bundle {
+    /// The value of the first fact of `kind` recorded for `node` (e.g. the zone of
+    /// `node-1`), so callers need not walk [`Bundle::facts`] themselves.
+    pub fn fact(&self, kind: FactKind, node: Option<&str>) -> Option<&str> {
+        self.facts
+            .iter()
+            .find(|f| f.kind == kind && f.node.as_deref() == node)
+            .map(|f| f.value.as_str())
+    }
+}
+
+/// What a facts file tells.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactKind {
+    /// `etc/timezone`: the node's zone name (`Asia/Shanghai`).
+    Timezone,
+    /// `etc/hostname`: the node's static host name.
+    Hostname,
+    /// A sosreport's top-level `hostname` file (names the sosreport's node).
+    SosreportHostname,
+}
+
+/// A small facts file of a collection, read as text and not listed as a source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fact {
+    /// What it tells.
+    pub kind: FactKind,
+    /// The node it belongs to, decided like a source's node.
+    pub node: Option<String>,
+    /// Display path of the file.
+    pub source: String,
+    /// Its first non-empty line, trimmed.
+    pub value: String,
 }
 
 /// Discover and open every source under `paths` (`-` is stdin).
 ///
 /// Fatal only when a given path does not exist; everything else is a [`Problem`].
+///
+/// Directories are walked in sorted order, archives and compressed files are opened
+/// in memory (nothing is written to disk), and the sources come back sorted by node,
+/// stream, rotation (oldest first) and display path, with ids in that order. The
+/// result does not depend on the number of threads.
 pub fn collect(paths: &[PathBuf], config: &InputConfig) -> Result<Bundle, Error> {
-    let _ = (paths, config);
-    Ok(Bundle::default())
+    use rayon::prelude::*;
+
+    let discovery = discover::discover(paths)?;
+    let mut problems = discovery.problems;
+    let outcomes: Vec<expand::Outcome> = discovery
+        .found
+        .into_par_iter()
+        .map(|found| {
+            let mut outcome = expand::Outcome::default();
+            match open::open(found, config) {
+                Ok((item, problem)) => {
+                    outcome.problems.extend(problem);
+                    expand::expand(item, config, &mut outcome);
+                }
+                Err(problem) => outcome.problems.push(problem),
+            }
+            outcome
+        })
+        .collect();
+    let mut all = expand::Outcome::default();
+    for outcome in outcomes {
+        all.absorb(outcome);
+    }
+    problems.append(&mut all.problems);
+    let (sources, facts) = assemble::assemble(all.sources, all.facts, config);
+    Ok(Bundle {
+        sources,
+        problems,
+        facts,
+    })
 }

@@ -1,0 +1,148 @@
+//! Final assembly: node identity (layout, sosreport `hostname`, `--node`), bundle
+//! zones from `etc/timezone`, rotation streams, the deterministic sort and ids.
+
+use std::cmp::Reverse;
+use std::collections::HashMap;
+
+use super::expand::{FoundFact, Pending};
+use super::node::{self, NodeGuess};
+use super::rotation::{self, Slot};
+use super::{Fact, FactKind, InputConfig, NodeFrom, Source, SourceId, SourceMeta};
+
+/// Turn expanded sources and facts files into sorted, numbered sources and facts.
+pub(crate) fn assemble(
+    pending: Vec<Pending>,
+    found_facts: Vec<FoundFact>,
+    config: &InputConfig,
+) -> (Vec<Source>, Vec<Fact>) {
+    let sos_hosts: HashMap<String, String> = found_facts
+        .iter()
+        .filter(|f| f.kind == FactKind::SosreportHostname)
+        .filter_map(|f| Some((node::guess(&f.parts).root?, f.value.clone())))
+        .collect();
+    let identify = |parts: &[super::parts::Part]| -> NodeGuess {
+        let mut guess = node::guess(parts);
+        if guess.from == NodeFrom::Sosreport {
+            if let Some(host) = guess.root.as_ref().and_then(|r| sos_hosts.get(r)) {
+                guess.node = Some(host.clone());
+            }
+        }
+        guess
+    };
+
+    let mut facts: Vec<(Fact, Option<String>)> = found_facts
+        .iter()
+        .map(|f| {
+            let guess = identify(&f.parts);
+            let fact = Fact {
+                kind: f.kind,
+                node: guess.node,
+                source: f.display.clone(),
+                value: f.value.clone(),
+            };
+            (fact, guess.root)
+        })
+        .collect();
+    facts.sort_by(|a, b| a.0.source.cmp(&b.0.source));
+    let mut zone_by_root: HashMap<&str, &str> = HashMap::new();
+    let mut zone_by_node: HashMap<&str, &str> = HashMap::new();
+    for (fact, root) in &facts {
+        if fact.kind != FactKind::Timezone {
+            continue;
+        }
+        if let Some(root) = root {
+            zone_by_root
+                .entry(root.as_str())
+                .or_insert(fact.value.as_str());
+        }
+        if let Some(node) = &fact.node {
+            zone_by_node
+                .entry(node.as_str())
+                .or_insert(fact.value.as_str());
+        }
+    }
+
+    let mut metas: Vec<(SourceMeta, Slot)> = pending
+        .iter()
+        .map(|p| {
+            let guess = identify(&p.parts);
+            let zone = guess
+                .root
+                .as_deref()
+                .and_then(|r| zone_by_root.get(r))
+                .or_else(|| guess.node.as_deref().and_then(|n| zone_by_node.get(n)))
+                .map(|z| (*z).to_owned());
+            let file_name = p
+                .parts
+                .last()
+                .map_or(p.display.as_str(), |l| l.name.as_str());
+            let rotation_name = rotation::parse(file_name);
+            let stream = match p.display.strip_suffix(file_name) {
+                Some(dir) if !p.parts.is_empty() => format!("{dir}{}", rotation_name.base),
+                _ => p.display.clone(),
+            };
+            let (node, node_from) = match &config.node_override {
+                Some(name) => (Some(name.clone()), NodeFrom::Flag),
+                None => (guess.node, guess.from),
+            };
+            let meta = SourceMeta {
+                id: SourceId(0),
+                display: p.display.clone(),
+                node,
+                node_from,
+                mtime: p.mtime,
+                stream,
+                rotation: 0,
+                bundle_zone: zone,
+            };
+            (meta, rotation_name.slot)
+        })
+        .collect();
+    number_rotations(&mut metas);
+
+    let mut sources: Vec<Source> = metas
+        .into_iter()
+        .zip(pending)
+        .map(|((meta, _), p)| Source { meta, data: p.data })
+        .collect();
+    sources.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    for (index, source) in sources.iter_mut().enumerate() {
+        source.meta.id = SourceId(u32::try_from(index).unwrap_or(u32::MAX));
+    }
+    let mut facts: Vec<Fact> = facts.into_iter().map(|(fact, _)| fact).collect();
+    if let Some(name) = &config.node_override {
+        for fact in &mut facts {
+            fact.node = Some(name.clone());
+        }
+    }
+    (sources, facts)
+}
+
+/// Give every source its rotation number within its stream.
+fn number_rotations(metas: &mut [(SourceMeta, Slot)]) {
+    let mut streams: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, (meta, _)) in metas.iter().enumerate() {
+        streams.entry(meta.stream.clone()).or_default().push(index);
+    }
+    for members in streams.values() {
+        let slots: Vec<Slot> = members
+            .iter()
+            .filter_map(|&i| metas.get(i).map(|(_, slot)| *slot))
+            .collect();
+        for (&index, rotation) in members.iter().zip(rotation::rotations(&slots)) {
+            if let Some((meta, _)) = metas.get_mut(index) {
+                meta.rotation = rotation;
+            }
+        }
+    }
+}
+
+/// Node, then stream, then rotation descending (oldest first), then display path.
+fn sort_key(source: &Source) -> (Option<&str>, &str, Reverse<u32>, &str) {
+    (
+        source.meta.node.as_deref(),
+        source.meta.stream.as_str(),
+        Reverse(source.meta.rotation),
+        source.meta.display.as_str(),
+    )
+}

@@ -1,0 +1,260 @@
+//! In-memory decompression of gzip and zstd streams, detected by magic bytes, with
+//! an output cap. Nothing is written to disk; memory grows with the bytes actually
+//! produced (never with a size the input declares) and stops at the cap.
+
+use std::io::{self, Read};
+
+/// A compression format recognised by its magic bytes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Compression {
+    /// gzip (`1f 8b`), possibly several concatenated members.
+    Gzip,
+    /// zstd (`28 b5 2f fd`), possibly several frames.
+    Zstd,
+    /// xz (`fd 37 7a 58 5a 00`): recognised only to say it is not supported.
+    Xz,
+    /// bzip2 (`BZh`): recognised only to say it is not supported.
+    Bzip2,
+}
+
+impl Compression {
+    /// The format's usual name, used in problem messages.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::Xz => "xz",
+            Compression::Bzip2 => "bzip2",
+        }
+    }
+}
+
+/// The compression of `data`, from its first bytes (extensions are not trusted).
+pub(crate) fn sniff(data: &[u8]) -> Option<Compression> {
+    if data.starts_with(&[0x1f, 0x8b]) {
+        Some(Compression::Gzip)
+    } else if data.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(Compression::Zstd)
+    } else if data.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Some(Compression::Xz)
+    } else if data.starts_with(b"BZh") && data.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+        Some(Compression::Bzip2)
+    } else {
+        None
+    }
+}
+
+/// Why a stream or member was not read to its end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Cut {
+    /// The output reached the cap; `cap` bytes were kept.
+    Cap { cap: u64 },
+    /// The input ended in the middle of the stream.
+    Truncated { read: u64 },
+    /// The stream is damaged (bad header, bad checksum...).
+    Corrupt { read: u64, reason: String },
+}
+
+impl Cut {
+    /// The problem message for this cut, for a stream of the given format.
+    pub(crate) fn message(&self, format: &str) -> String {
+        match self {
+            Cut::Cap { cap } => format!(
+                "decompressed size exceeds the {size} cap; read the first {size}; \
+                 raise it with --max-decompressed SIZE",
+                size = human_size(*cap)
+            ),
+            Cut::Truncated { read } => {
+                format!("truncated {format} stream: read {read} bytes before the cut")
+            }
+            Cut::Corrupt { read, reason } => {
+                format!("corrupt {format} stream ({reason}): read {read} bytes before the error")
+            }
+        }
+    }
+}
+
+/// Output of a decompression: the bytes kept, and why reading stopped early if it did.
+pub(crate) struct Decoded {
+    /// Decompressed bytes (at most the cap).
+    pub bytes: Vec<u8>,
+    /// Set when the stream was not read to its end.
+    pub cut: Option<Cut>,
+}
+
+/// Decompress `data` in memory, keeping at most `cap` bytes of output.
+/// Only gzip and zstd are decoded; the other formats are reported by the caller.
+pub(crate) fn decode(data: &[u8], format: Compression, cap: u64) -> Decoded {
+    match format {
+        Compression::Gzip => read_capped(flate2::read::MultiGzDecoder::new(data), cap),
+        Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(data) {
+            Ok(decoder) => read_capped(decoder, cap),
+            Err(err) => Decoded {
+                bytes: Vec::new(),
+                cut: Some(Cut::Corrupt {
+                    read: 0,
+                    reason: err.to_string(),
+                }),
+            },
+        },
+        Compression::Xz | Compression::Bzip2 => Decoded {
+            bytes: Vec::new(),
+            cut: Some(Cut::Corrupt {
+                read: 0,
+                reason: "format not supported".to_owned(),
+            }),
+        },
+    }
+}
+
+/// Read everything from `reader`, keeping at most `cap` bytes. The buffer grows with
+/// what is produced, by at most the bytes still allowed, so it never exceeds `cap`
+/// (plus one read chunk) whatever the input claims about its size.
+pub(crate) fn read_capped<R: Read>(mut reader: R, cap: u64) -> Decoded {
+    const CHUNK: usize = 64 * 1024;
+    let mut out: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        let room = cap.saturating_sub(out.len() as u64);
+        if room == 0 {
+            // Probe one byte: more data means the cap really cut the stream.
+            let mut probe = [0u8; 1];
+            return match reader.read(&mut probe) {
+                Ok(0) | Err(_) => Decoded {
+                    bytes: out,
+                    cut: None,
+                },
+                Ok(_) => Decoded {
+                    bytes: out,
+                    cut: Some(Cut::Cap { cap }),
+                },
+            };
+        }
+        let want = usize::try_from(room).unwrap_or(CHUNK).min(CHUNK);
+        let buf = match chunk.get_mut(..want) {
+            Some(buf) => buf,
+            None => &mut chunk[..],
+        };
+        match reader.read(buf) {
+            Ok(0) => {
+                return Decoded {
+                    bytes: out,
+                    cut: None,
+                };
+            }
+            Ok(n) => {
+                if out.capacity() - out.len() < n {
+                    let grow = out.len().max(CHUNK);
+                    let limit = usize::try_from(room).unwrap_or(usize::MAX);
+                    out.reserve(grow.min(limit).max(n));
+                }
+                out.extend_from_slice(buf.get(..n).unwrap_or_default());
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => {
+                let read = out.len() as u64;
+                let cut = if is_truncation(&err) {
+                    Cut::Truncated { read }
+                } else {
+                    Cut::Corrupt {
+                        read,
+                        reason: err.to_string(),
+                    }
+                };
+                return Decoded {
+                    bytes: out,
+                    cut: Some(cut),
+                };
+            }
+        }
+    }
+}
+
+/// Whether a decoder error means "the input stopped early" rather than "bad data".
+fn is_truncation(err: &io::Error) -> bool {
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        return true;
+    }
+    // zstd reports a cut frame as a plain error with this text.
+    let text = err.to_string();
+    text.contains("incomplete frame") || text.contains("Truncated") || text.contains("truncated")
+}
+
+/// Byte counts as people read them: `512 B`, `1.0 MiB`, `4.0 GiB`.
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS.get(unit).copied().unwrap_or("PiB"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let _ = enc.write_all(data);
+        enc.finish().unwrap_or_default()
+    }
+
+    #[test]
+    fn sizes_read_like_the_flag() {
+        assert_eq!(human_size(4 << 30), "4.0 GiB");
+        assert_eq!(human_size(1 << 20), "1.0 MiB");
+        assert_eq!(human_size(100), "100 B");
+    }
+
+    #[test]
+    fn sniffs_by_magic_not_name() {
+        assert_eq!(sniff(&gzip(b"x")), Some(Compression::Gzip));
+        assert_eq!(sniff(b"Jun  8 03:03:28 node-1 kernel: x"), None);
+        assert_eq!(sniff(b"BZh91AY&SY"), Some(Compression::Bzip2));
+    }
+
+    #[test]
+    fn cap_keeps_exactly_cap_bytes() {
+        let line = b"Jun  8 03:03:28 node-1 kubelet[5478]: I0608 tick\n";
+        let data: Vec<u8> = line.iter().copied().cycle().take(200_000).collect();
+        let decoded = decode(&gzip(&data), Compression::Gzip, 100_000);
+        assert_eq!(decoded.bytes.len(), 100_000);
+        assert_eq!(
+            decoded.bytes.as_slice(),
+            data.get(..100_000).unwrap_or_default()
+        );
+        assert_eq!(decoded.cut, Some(Cut::Cap { cap: 100_000 }));
+        let whole = decode(&gzip(&data), Compression::Gzip, 200_000);
+        assert_eq!(whole.cut, None);
+        assert_eq!(whole.bytes, data);
+    }
+
+    #[test]
+    fn truncated_gzip_keeps_the_head() {
+        let line = b"Jun  8 03:03:28 node-1 kernel: Out of memory: Kill process 1234\n";
+        let data: Vec<u8> = (0..5000u32)
+            .flat_map(|i| {
+                let mut l = line.to_vec();
+                l.extend_from_slice(i.to_string().as_bytes());
+                l
+            })
+            .collect();
+        let packed = gzip(&data);
+        let cut = packed.get(..packed.len() / 2).unwrap_or_default();
+        let decoded = decode(cut, Compression::Gzip, u64::MAX);
+        assert!(
+            matches!(decoded.cut, Some(Cut::Truncated { .. })),
+            "{:?}",
+            decoded.cut
+        );
+        assert!(!decoded.bytes.is_empty());
+        assert!(data.starts_with(&decoded.bytes));
+    }
+}

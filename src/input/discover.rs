@@ -1,0 +1,191 @@
+//! Discovery on disk: the paths a user gave, directories walked recursively in sorted
+//! order, symlinks followed but each directory and file visited once (a visited set
+//! of device and inode numbers breaks loops). Special files are skipped with a
+//! problem; a given path that does not exist is the only fatal error.
+
+use std::collections::HashSet;
+use std::fs::{self, Metadata};
+use std::io;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Problem};
+
+/// Where a found source's bytes come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Standard input (`-`).
+    Stdin,
+    /// A regular file.
+    File(PathBuf),
+    /// A FIFO named on the command line (`<(zcat ...)`): read like stdin.
+    Pipe(PathBuf),
+}
+
+/// A source found on disk, not yet opened.
+#[derive(Debug)]
+pub(crate) struct Found {
+    /// Display path, relative as the user wrote it.
+    pub display: String,
+    /// Where to read it.
+    pub origin: Origin,
+    /// Its metadata (absent for stdin).
+    pub metadata: Option<Metadata>,
+}
+
+/// Everything found under the given paths, in walk order, and the soft problems.
+#[derive(Debug, Default)]
+pub(crate) struct Discovery {
+    /// Found sources.
+    pub found: Vec<Found>,
+    /// Skipped entries with the reason.
+    pub problems: Vec<Problem>,
+}
+
+/// Walk `paths` (`-` is stdin). Fails only for a given path that does not exist.
+pub(crate) fn discover(paths: &[PathBuf]) -> Result<Discovery, Error> {
+    let mut walk = Walk::default();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            if !walk.stdin_seen {
+                walk.stdin_seen = true;
+                walk.out.found.push(Found {
+                    display: "<stdin>".to_owned(),
+                    origin: Origin::Stdin,
+                    metadata: None,
+                });
+            }
+            continue;
+        }
+        walk.given(path)?;
+    }
+    Ok(walk.out)
+}
+
+#[derive(Default)]
+struct Walk {
+    out: Discovery,
+    visited: HashSet<(u64, u64)>,
+    stdin_seen: bool,
+}
+
+impl Walk {
+    fn given(&mut self, path: &Path) -> Result<(), Error> {
+        let display = path.to_string_lossy().into_owned();
+        if let Err(err) = fs::symlink_metadata(path) {
+            if err.kind() == io::ErrorKind::NotFound {
+                return Err(Error::Input {
+                    path: path.to_owned(),
+                    message: "no such file or directory; check the path (use - to read stdin)"
+                        .to_owned(),
+                });
+            }
+            self.problem(&display, describe(&err));
+            return Ok(());
+        }
+        let metadata = match fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::Input {
+                    path: path.to_owned(),
+                    message: "broken symbolic link: its target does not exist".to_owned(),
+                });
+            }
+            Err(err) => {
+                self.problem(&display, describe(&err));
+                return Ok(());
+            }
+        };
+        if metadata.file_type().is_fifo() {
+            self.out.found.push(Found {
+                display,
+                origin: Origin::Pipe(path.to_owned()),
+                metadata: Some(metadata),
+            });
+            return Ok(());
+        }
+        self.entry(path, display, metadata);
+        Ok(())
+    }
+
+    /// A file or directory reached by the walk (or given), symlinks already followed.
+    fn entry(&mut self, path: &Path, display: String, metadata: Metadata) {
+        let kind = metadata.file_type();
+        if kind.is_dir() {
+            if self.visited.insert((metadata.dev(), metadata.ino())) {
+                self.directory(path, &display);
+            }
+        } else if kind.is_file() {
+            if self.visited.insert((metadata.dev(), metadata.ino())) {
+                self.out.found.push(Found {
+                    display,
+                    origin: Origin::File(path.to_owned()),
+                    metadata: Some(metadata),
+                });
+            }
+        } else {
+            let what = if kind.is_fifo() {
+                "a FIFO"
+            } else if kind.is_socket() {
+                "a socket"
+            } else if kind.is_block_device() || kind.is_char_device() {
+                "a device"
+            } else {
+                "a special file"
+            };
+            self.problem(&display, format!("not a regular file ({what}); skipped"));
+        }
+    }
+
+    fn directory(&mut self, dir: &Path, display: &str) {
+        let reader = match fs::read_dir(dir) {
+            Ok(reader) => reader,
+            Err(err) => {
+                self.problem(
+                    display,
+                    format!("cannot list directory: {}", describe(&err)),
+                );
+                return;
+            }
+        };
+        let mut names = Vec::new();
+        for entry in reader {
+            match entry {
+                Ok(entry) => names.push(entry.file_name()),
+                Err(err) => self.problem(
+                    display,
+                    format!("cannot list directory: {}", describe(&err)),
+                ),
+            }
+        }
+        names.sort();
+        for name in names {
+            let path = dir.join(&name);
+            let child = path.to_string_lossy().into_owned();
+            match fs::metadata(&path) {
+                Ok(metadata) => self.entry(&path, child, metadata),
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                    self.problem(&child, "broken symbolic link; skipped".to_owned())
+                }
+                Err(err) => self.problem(&child, describe(&err)),
+            }
+        }
+    }
+
+    fn problem(&mut self, source: &str, message: String) {
+        self.out.problems.push(Problem {
+            source: source.to_owned(),
+            message,
+        });
+    }
+}
+
+/// An I/O error as a problem message that says what to do.
+pub(crate) fn describe(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::PermissionDenied => {
+            "permission denied; skipped (run as a user who can read it)".to_owned()
+        }
+        _ => format!("{err}; skipped"),
+    }
+}

@@ -1,0 +1,215 @@
+//! Expansion of one byte buffer into sources: decompress what is compressed, open
+//! what is a tar archive (members in parallel, kept in archive order), and keep
+//! the rest as a text source, a facts file, or a binary-file problem.
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use super::archive;
+use super::binary::binary_reason;
+use super::decompress::{self, Compression};
+use super::facts;
+use super::parts::{self, Part};
+use super::{FactKind, InputConfig, SourceData};
+use crate::error::Problem;
+
+/// Archives and compressed streams nested deeper than this are not opened.
+const MAX_DEPTH: u32 = 16;
+
+/// A buffer to expand.
+pub(crate) struct Item {
+    /// Display path (`bundle.tgz!/node-3/var/log/syslog.2.gz`).
+    pub display: String,
+    /// Logical path parts, last one the file itself.
+    pub parts: Vec<Part>,
+    /// File or member modification time.
+    pub mtime: Option<DateTime<Utc>>,
+    /// The bytes.
+    pub data: SourceData,
+    /// Archive and compression levels already opened.
+    pub depth: u32,
+    /// An enclosing stream was already reported cut; don't report the same cut again.
+    pub cut_reported: bool,
+}
+
+/// A text source ready for node and rotation assignment.
+pub(crate) struct Pending {
+    /// Display path.
+    pub display: String,
+    /// Logical path parts.
+    pub parts: Vec<Part>,
+    /// Modification time.
+    pub mtime: Option<DateTime<Utc>>,
+    /// The bytes.
+    pub data: SourceData,
+}
+
+/// A facts file found during expansion.
+pub(crate) struct FoundFact {
+    /// What it tells.
+    pub kind: FactKind,
+    /// Display path.
+    pub display: String,
+    /// Logical path parts.
+    pub parts: Vec<Part>,
+    /// Its value.
+    pub value: String,
+}
+
+/// Everything one item expanded into, in order.
+#[derive(Default)]
+pub(crate) struct Outcome {
+    /// Text sources.
+    pub sources: Vec<Pending>,
+    /// Facts files.
+    pub facts: Vec<FoundFact>,
+    /// Problems met.
+    pub problems: Vec<Problem>,
+}
+
+impl Outcome {
+    /// Append another outcome, keeping order.
+    pub(crate) fn absorb(&mut self, other: Outcome) {
+        self.sources.extend(other.sources);
+        self.facts.extend(other.facts);
+        self.problems.extend(other.problems);
+    }
+
+    fn problem(&mut self, source: &str, message: String) {
+        self.problems.push(Problem {
+            source: source.to_owned(),
+            message,
+        });
+    }
+}
+
+/// Expand one item into `out`.
+pub(crate) fn expand(item: Item, config: &InputConfig, out: &mut Outcome) {
+    if item.depth > MAX_DEPTH {
+        out.problem(
+            &item.display,
+            format!("archives nested more than {MAX_DEPTH} levels deep; skipped"),
+        );
+        return;
+    }
+    if let Some(format) = decompress::sniff(&item.data) {
+        decompressed(item, format, config, out);
+    } else if archive::is_tar(&item.data) {
+        tar_members(item, config, out);
+    } else {
+        plain(item, out);
+    }
+}
+
+fn decompressed(item: Item, format: Compression, config: &InputConfig, out: &mut Outcome) {
+    if matches!(format, Compression::Xz | Compression::Bzip2) {
+        let tool = if format == Compression::Xz {
+            "xz -d"
+        } else {
+            "bzip2 -d"
+        };
+        out.problem(
+            &item.display,
+            format!(
+                "{} compression is not supported; skipped; decompress it first (`{tool}`)",
+                format.name()
+            ),
+        );
+        return;
+    }
+    let decoded = decompress::decode(&item.data, format, config.decompress_cap);
+    drop(item.data);
+    if let Some(cut) = &decoded.cut {
+        if !item.cut_reported {
+            out.problem(&item.display, cut.message(format.name()));
+        }
+    }
+    if decoded.bytes.is_empty() && decoded.cut.is_some() {
+        return;
+    }
+    let next = Item {
+        display: item.display,
+        parts: item.parts,
+        mtime: item.mtime,
+        data: SourceData::Owned(decoded.bytes),
+        depth: item.depth + 1,
+        cut_reported: item.cut_reported || decoded.cut.is_some(),
+    };
+    expand(next, config, out);
+}
+
+fn tar_members(item: Item, config: &InputConfig, out: &mut Outcome) {
+    let listing = archive::list(&item.data, config.decompress_cap);
+    drop(item.data);
+    if let Some(damage) = listing.damage {
+        if !item.cut_reported {
+            out.problem(&item.display, damage);
+        }
+    }
+    let mut base = item.parts;
+    if let Some(last) = base.last_mut() {
+        last.archive = true;
+    }
+    let mut members = Vec::with_capacity(listing.members.len());
+    for member in listing.members {
+        let name = if member.name.is_empty() {
+            "unnamed".to_owned()
+        } else {
+            member.name
+        };
+        let display = format!("{}!/{name}", item.display);
+        if let Some(cut) = &member.cut {
+            out.problem(&display, cut.message("tar member"));
+        }
+        let mut member_parts = base.clone();
+        member_parts.extend(parts::from_member(&name));
+        members.push(Item {
+            display,
+            parts: member_parts,
+            mtime: member.mtime,
+            data: SourceData::Owned(member.bytes),
+            depth: item.depth + 1,
+            cut_reported: member.cut.is_some(),
+        });
+    }
+    let outcomes: Vec<Outcome> = members
+        .into_par_iter()
+        .map(|member| {
+            let mut one = Outcome::default();
+            expand(member, config, &mut one);
+            one
+        })
+        .collect();
+    for one in outcomes {
+        out.absorb(one);
+    }
+}
+
+fn plain(item: Item, out: &mut Outcome) {
+    if let Some(kind) = facts::kind(&item.parts) {
+        if let Some(value) = facts::value(&item.data) {
+            out.facts.push(FoundFact {
+                kind,
+                display: item.display,
+                parts: item.parts,
+                value,
+            });
+            return;
+        }
+    }
+    let file_name = item
+        .parts
+        .last()
+        .map(|p| p.name.as_str())
+        .unwrap_or(item.display.as_str());
+    if let Some(reason) = binary_reason(file_name, &item.data) {
+        out.problem(&item.display, reason);
+        return;
+    }
+    out.sources.push(Pending {
+        display: item.display,
+        parts: item.parts,
+        mtime: item.mtime,
+        data: item.data,
+    });
+}
