@@ -31,7 +31,7 @@ pub struct Scanner<'a> {
     /// Parse every line of every source (a custom rule had no literal).
     pub force_full: bool,
     /// Progress counter (bytes done).
-    pub progress: &'a dyn Fn(u64),
+    pub progress: &'a (dyn Fn(u64) + Sync),
 }
 
 impl Scanner<'_> {

@@ -406,7 +406,7 @@ pub fn extract_texts(files: &[(String, String)]) -> Vec<Event> {
         .collect();
     let bundle = Bundle {
         sources,
-        problems: Vec::new(),
+        ..Bundle::default()
     };
     scan(&bundle, &ScanConfig::default()).events
 }
