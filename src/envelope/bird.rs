@@ -65,12 +65,13 @@ fn svlogd_stamp(input: &[u8]) -> PResult<'_, Stamp> {
 /// svlogd `-t` TAI64N label `@` + 24 hex digits, as UTC. runit's TAI64 is Unix time
 /// plus 2^62 plus 10 s (it does not track leap seconds).
 fn tai64n(input: &[u8]) -> PResult<'_, RawTime> {
-    let (rest, hex) = (char('@'), take_while_m_n(24, 24, |b: u8| b.is_ascii_hexdigit()))
+    let (rest, hex) = (
+        char('@'),
+        take_while_m_n(24, 24, |b: u8| b.is_ascii_hexdigit()),
+    )
         .parse(input)
         .map(|(r, (_, h))| (r, h))?;
-    let number = |bytes: &[u8]| {
-        grammar::utf8(bytes).and_then(|s| u64::from_str_radix(s, 16).ok())
-    };
+    let number = |bytes: &[u8]| grammar::utf8(bytes).and_then(|s| u64::from_str_radix(s, 16).ok());
     let secs = hex.get(..16).and_then(number);
     let nanos = hex.get(16..).and_then(number);
     let time = match (secs, nanos) {
@@ -201,32 +202,50 @@ mod tests {
         let env = parse_strict(b"bird: Mesh_10_0_0_2: State changed to up").unwrap();
         assert_eq!((env.format, env.app), (LineFormat::Bird, Some("bird")));
         assert_eq!(&env.message[..], b"Mesh_10_0_0_2: State changed to up");
-        let env = parse_strict(b"2018-06-17 03:05:13 <TRACE> Mesh_10_0_0_3: State changed to start").unwrap();
+        let env =
+            parse_strict(b"2018-06-17 03:05:13 <TRACE> Mesh_10_0_0_3: State changed to start")
+                .unwrap();
         assert_eq!(env.level, Some(Level::Debug));
-        let local = NaiveDate::from_ymd_opt(2018, 6, 17).unwrap().and_hms_opt(3, 5, 13).unwrap();
+        let local = NaiveDate::from_ymd_opt(2018, 6, 17)
+            .unwrap()
+            .and_hms_opt(3, 5, 13)
+            .unwrap();
         assert_eq!(env.time, RawTime::Local(local));
     }
 
     #[test]
     fn svlogd_prefixes_are_utc() {
-        let env = parse_strict(b"2018-06-17_03:05:13.80513 bird: Mesh_10_0_0_2: State changed to start").unwrap();
+        let env =
+            parse_strict(b"2018-06-17_03:05:13.80513 bird: Mesh_10_0_0_2: State changed to start")
+                .unwrap();
         assert_eq!(env.format, LineFormat::Svlogd);
         let want = Utc.with_ymd_and_hms(2018, 6, 17, 3, 5, 13).unwrap()
             + chrono::Duration::microseconds(805_130);
         assert_eq!(env.time, RawTime::Utc(want));
         assert!(env.message.starts_with(b"bird: Mesh"));
-        let env = parse_strict(b"2021-08-09T09:50:31.12345 2021-08-09 09:50:31.123 [INFO][84] felix/x.go 1: y").unwrap();
+        let env = parse_strict(
+            b"2021-08-09T09:50:31.12345 2021-08-09 09:50:31.123 [INFO][84] felix/x.go 1: y",
+        )
+        .unwrap();
         assert_eq!(env.format, LineFormat::Svlogd);
         assert!(env.message.starts_with(b"2021-08-09 09:50:31.123 [INFO]"));
         let env = parse_strict(b"@400000005b25d0b92fd0e9fc bird: x").unwrap();
-        assert_eq!(env.time, RawTime::Utc(Utc.timestamp_opt(0x5b25d0b9 - 10, 0x2fd0e9fc).unwrap()));
+        assert_eq!(
+            env.time,
+            RawTime::Utc(Utc.timestamp_opt(0x5b25d0b9 - 10, 0x2fd0e9fc).unwrap())
+        );
     }
 
     #[test]
     fn show_protocols() {
         assert!(parse_protocols(b"name     proto    table    state  since       info").is_ok());
         assert!(parse_protocols(b"Mesh_10_0_0_3 BGP      master   start  03:05:13    Active        Socket: Connection refused").is_ok());
-        assert!(parse_protocols(b"1002-Mesh_10_0_0_2 BGP      master   up     03:05:13    Established   ").is_ok());
+        assert!(
+            parse_protocols(
+                b"1002-Mesh_10_0_0_2 BGP      master   up     03:05:13    Established   "
+            )
+            .is_ok()
+        );
         assert!(parse_protocols(b"Jun  8 03:03:28 node-1 kernel: x").is_err());
     }
 }

@@ -46,7 +46,9 @@ pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
 pub fn parse(line: &[u8], strictness: Strictness) -> Result<Envelope<'_>, EnvelopeError> {
     let format = LineFormat::Cri;
     let err = |e| grammar::to_error(line, format, e);
-    let (rest, (stamp, _, _)) = (timestamp_3339, char(' '), stream).parse(line).map_err(err)?;
+    let (rest, (stamp, _, _)) = (timestamp_3339, char(' '), stream)
+        .parse(line)
+        .map_err(err)?;
     let (message, (_, partial, _)) = cut(context("` P|F `", (char(' '), tags, opt(char(' ')))))
         .parse(rest)
         .map_err(err)?;
@@ -79,7 +81,10 @@ mod tests {
         assert_eq!(env.time, RawTime::Utc(want));
         assert!(!env.partial);
         assert!(env.message.starts_with(b"I0617"));
-        let env = parse_strict("2018-06-17T03:05:13.803095123+00:00 stdout P first 16K of a long line…".as_bytes()).unwrap();
+        let env = parse_strict(
+            "2018-06-17T03:05:13.803095123+00:00 stdout P first 16K of a long line…".as_bytes(),
+        )
+        .unwrap();
         assert!(env.partial);
         assert_eq!(env.time, RawTime::Utc(want));
         assert!(env.message.starts_with(b"first 16K"));

@@ -48,13 +48,16 @@ fn timestamp_ctime(input: &[u8]) -> PResult<'_, Stamp> {
     ))
 }
 
+/// A printk caller id: `T` (task, the id is a pid) or `C` (CPU), and the number.
+type Caller = (char, u32);
+
 /// `[uptime]` then an optional printk caller `[ T1598]`, as (µs, task id).
-fn uptime_and_caller(input: &[u8]) -> PResult<'_, (u64, Option<(char, u32)>)> {
+fn uptime_and_caller(input: &[u8]) -> PResult<'_, (u64, Option<Caller>)> {
     (uptime_bracket, opt(preceded(opt(char(' ')), printk_caller))).parse(input)
 }
 
 /// `/dev/kmsg` header `prefix,seq,usec,flag[,caller=T1];`, as (prefix, µs, caller).
-fn kmsg_header(input: &[u8]) -> PResult<'_, (u64, u64, Option<(char, u32)>)> {
+fn kmsg_header(input: &[u8]) -> PResult<'_, (u64, u64, Option<Caller>)> {
     let (rest, (prefix, _, _, _, usec, _, _)) = (
         some_digits(1, 4),
         char(','),
@@ -150,9 +153,12 @@ fn parse_iso_or_kmsg(line: &[u8], strictness: Strictness) -> Result<Envelope<'_>
         return Ok(env);
     }
     let format = LineFormat::DmesgIso;
-    let (rest, stamp) = context("an ISO time with `,micros` or a kmsg header", timestamp_3339)
-        .parse(line)
-        .map_err(|e| grammar::to_error(line, format, e))?;
+    let (rest, stamp) = context(
+        "an ISO time with `,micros` or a kmsg header",
+        timestamp_3339,
+    )
+    .parse(line)
+    .map_err(|e| grammar::to_error(line, format, e))?;
     // util-linux always writes the fraction with a comma; a `.` is an RFC 3339 syslog line.
     if line.get(19) != Some(&b',') {
         return Err(EnvelopeError {
@@ -194,7 +200,9 @@ mod tests {
 
     #[test]
     fn raw_and_priority() {
-        let env = parse_strict(b"[88820.247535] SLUB: Unable to allocate memory on node -1 (gfp=0x20)").unwrap();
+        let env =
+            parse_strict(b"[88820.247535] SLUB: Unable to allocate memory on node -1 (gfp=0x20)")
+                .unwrap();
         assert_eq!(env.format, LineFormat::Dmesg);
         assert_eq!(env.time, RawTime::Uptime(88_820_247_535));
         assert_eq!(env.uptime_us, Some(88_820_247_535));
@@ -206,7 +214,8 @@ mod tests {
 
     #[test]
     fn printk_caller_id() {
-        let env = parse_strict(b"[    5.123456][ T1598] oom-kill:constraint=CONSTRAINT_MEMCG").unwrap();
+        let env =
+            parse_strict(b"[    5.123456][ T1598] oom-kill:constraint=CONSTRAINT_MEMCG").unwrap();
         assert_eq!(env.pid, Some(1598));
         assert_eq!(&env.message[..], b"oom-kill:constraint=CONSTRAINT_MEMCG");
     }
@@ -215,7 +224,10 @@ mod tests {
     fn ctime_and_iso() {
         let env = parse_strict(b"[Sun Jun 17 03:05:13 2018] SLUB: x").unwrap();
         assert_eq!(env.format, LineFormat::DmesgCtime);
-        let local = NaiveDate::from_ymd_opt(2018, 6, 17).unwrap().and_hms_opt(3, 5, 13).unwrap();
+        let local = NaiveDate::from_ymd_opt(2018, 6, 17)
+            .unwrap()
+            .and_hms_opt(3, 5, 13)
+            .unwrap();
         assert_eq!(env.time, RawTime::Local(local));
         assert_eq!(&env.message[..], b"SLUB: x");
         let want = Utc.with_ymd_and_hms(2018, 6, 17, 3, 5, 13).unwrap()

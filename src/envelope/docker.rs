@@ -62,7 +62,10 @@ mod tests {
     #[test]
     fn complete_record() {
         let env = parse_strict(br#"{"log":"I0617 03:05:13.803095       1 main.go:12] started\n","stream":"stderr","time":"2018-06-17T03:05:13.80309512Z"}"#).unwrap();
-        assert_eq!(&env.message[..], b"I0617 03:05:13.803095       1 main.go:12] started");
+        assert_eq!(
+            &env.message[..],
+            b"I0617 03:05:13.803095       1 main.go:12] started"
+        );
         assert!(!env.partial);
         let want = Utc.with_ymd_and_hms(2018, 6, 17, 3, 5, 13).unwrap()
             + chrono::Duration::nanoseconds(803_095_120);

@@ -18,7 +18,11 @@ use super::{Envelope, EnvelopeError, Level, LineFormat, Strictness};
 /// `[LEVEL][pid]`.
 fn level_and_pid(input: &[u8]) -> PResult<'_, (&[u8], u64)> {
     (
-        delimited(char('['), take_while1(|b: u8| b.is_ascii_uppercase()), char(']')),
+        delimited(
+            char('['),
+            take_while1(|b: u8| b.is_ascii_uppercase()),
+            char(']'),
+        ),
         delimited(char('['), some_digits(1, 10), char(']')),
     )
         .parse(input)
@@ -73,7 +77,10 @@ mod tests {
 
     #[test]
     fn productions() {
-        assert_eq!(level_and_pid(b"[INFO][84] x"), Ok((&b" x"[..], (&b"INFO"[..], 84))));
+        assert_eq!(
+            level_and_pid(b"[INFO][84] x"),
+            Ok((&b" x"[..], (&b"INFO"[..], 84)))
+        );
         assert_eq!(
             file_and_line(b" felix/int_dataplane.go 1430: Received"),
             Ok((&b"Received"[..], (&b"felix/int_dataplane.go"[..], 1430)))
@@ -82,7 +89,10 @@ mod tests {
 
     #[test]
     fn old_and_component_layouts() {
-        let env = parse_strict(b"2018-06-17 03:05:13.803 [INFO][84] int_dataplane.go 765: Applying dataplane updates").unwrap();
+        let env = parse_strict(
+            b"2018-06-17 03:05:13.803 [INFO][84] int_dataplane.go 765: Applying dataplane updates",
+        )
+        .unwrap();
         let want = NaiveDate::from_ymd_opt(2018, 6, 17)
             .unwrap()
             .and_hms_milli_opt(3, 5, 13, 803)

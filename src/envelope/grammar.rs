@@ -59,11 +59,7 @@ impl<'a, E> FromExternalError<&'a [u8], E> for Fail<'a> {
 pub(crate) type PResult<'a, O> = IResult<&'a [u8], O, Fail<'a>>;
 
 /// Turn a nom failure on `line` into an [`EnvelopeError`] with a byte offset.
-pub(crate) fn to_error(
-    line: &[u8],
-    format: LineFormat,
-    err: nom::Err<Fail<'_>>,
-) -> EnvelopeError {
+pub(crate) fn to_error(line: &[u8], format: LineFormat, err: nom::Err<Fail<'_>>) -> EnvelopeError {
     match err {
         nom::Err::Error(f) | nom::Err::Failure(f) => EnvelopeError {
             format,
@@ -88,9 +84,9 @@ fn is_digit(b: u8) -> bool {
 }
 
 fn fold_digits(digits: &[u8]) -> u32 {
-    digits
-        .iter()
-        .fold(0u32, |acc, d| acc.saturating_mul(10).saturating_add(u32::from(d - b'0')))
+    digits.iter().fold(0u32, |acc, d| {
+        acc.saturating_mul(10).saturating_add(u32::from(d - b'0'))
+    })
 }
 
 /// Exactly `n` decimal digits, e.g. the `06` of `2018-06-17`.
@@ -304,7 +300,10 @@ impl Stamp {
 }
 
 /// A local time at a fixed offset, as UTC.
-pub(crate) fn offset_instant(local: NaiveDateTime, secs: i32) -> Option<chrono::DateTime<chrono::Utc>> {
+pub(crate) fn offset_instant(
+    local: NaiveDateTime,
+    secs: i32,
+) -> Option<chrono::DateTime<chrono::Utc>> {
     let offset = FixedOffset::east_opt(secs)?;
     offset
         .from_local_datetime(&local)
@@ -487,14 +486,23 @@ mod tests {
     #[test]
     fn fraction_scales_to_nanos_and_leaves_rest() {
         assert_eq!(fraction(b".803 x"), Ok((&b" x"[..], 803_000_000)));
-        assert_eq!(fraction(b",803095+00:00"), Ok((&b"+00:00"[..], 803_095_000)));
+        assert_eq!(
+            fraction(b",803095+00:00"),
+            Ok((&b"+00:00"[..], 803_095_000))
+        );
     }
 
     #[test]
     fn zone_spec_forms() {
         assert_eq!(zone_spec(b"Z rest"), Ok((&b" rest"[..], ZoneSpec::Utc)));
-        assert_eq!(zone_spec(b"+08:00 "), Ok((&b" "[..], ZoneSpec::Offset(8 * 3600))));
-        assert_eq!(zone_spec(b"-0500"), Ok((&b""[..], ZoneSpec::Offset(-5 * 3600))));
+        assert_eq!(
+            zone_spec(b"+08:00 "),
+            Ok((&b" "[..], ZoneSpec::Offset(8 * 3600)))
+        );
+        assert_eq!(
+            zone_spec(b"-0500"),
+            Ok((&b""[..], ZoneSpec::Offset(-5 * 3600)))
+        );
         assert_eq!(zone_spec(b"+05:1800 x"), Ok((&b" x"[..], ZoneSpec::Broken)));
     }
 
@@ -516,9 +524,15 @@ mod tests {
 
     #[test]
     fn uptime_and_caller() {
-        assert_eq!(uptime_bracket(b"[88820.247535] x"), Ok((&b" x"[..], 88_820_247_535)));
+        assert_eq!(
+            uptime_bracket(b"[88820.247535] x"),
+            Ok((&b" x"[..], 88_820_247_535))
+        );
         assert_eq!(uptime_bracket(b"[    5.000123]"), Ok((&b""[..], 5_000_123)));
-        assert_eq!(printk_caller(b"[ T1598] msg"), Ok((&b" msg"[..], ('T', 1598))));
+        assert_eq!(
+            printk_caller(b"[ T1598] msg"),
+            Ok((&b" msg"[..], ('T', 1598)))
+        );
     }
 
     #[test]
@@ -535,7 +549,10 @@ mod tests {
         assert_eq!(rest, b" level=info");
         assert_eq!(inside, br#"a \"b\" c"#);
         assert_eq!(&go_unescape(inside)[..], br#"a "b" c"#);
-        assert_eq!(&go_unescape(br"x\u00e9\x41\n\q")[..], "x\u{e9}A\n\\q".as_bytes());
+        assert_eq!(
+            &go_unescape(br"x\u00e9\x41\n\q")[..],
+            "x\u{e9}A\n\\q".as_bytes()
+        );
         assert!(quoted_raw(br#""open"#).is_err());
     }
 }

@@ -110,9 +110,7 @@ fn apply<'a>(mut outer: Envelope<'a>, found: Found<'a>) -> Envelope<'a> {
 /// Unwrap one nested envelope in `env.message`, if there is one.
 pub(crate) fn unwrap(env: Envelope<'_>) -> Envelope<'_> {
     let found = match &env.message {
-        Cow::Borrowed(message) => {
-            inner_at(message, env.format, env.app).map(Found::borrowed)
-        }
+        Cow::Borrowed(message) => inner_at(message, env.format, env.app).map(Found::borrowed),
         Cow::Owned(message) => inner_at(message, env.format, env.app).map(Found::owned),
     };
     match found {
@@ -138,9 +136,7 @@ pub(crate) fn search_unknown(line: &[u8]) -> Envelope<'_> {
                         pair.first() == Some(&b' ')
                             && matches!(pair.get(1), Some(b'I' | b'W' | b'E' | b'F'))
                     })
-                    .find_map(|(at, _)| {
-                        klog::parse(line.get(at + 1..)?, Strictness::Lenient).ok()
-                    })
+                    .find_map(|(at, _)| klog::parse(line.get(at + 1..)?, Strictness::Lenient).ok())
             })
     });
     match found {

@@ -45,7 +45,8 @@ pub fn parse_short(line: &[u8], strictness: Strictness) -> Result<Envelope<'_>, 
         return Ok(env);
     }
     let format = LineFormat::JournalShortFull;
-    let (rest, (stamp, utc)) = timestamp_full(line).map_err(|e| grammar::to_error(line, format, e))?;
+    let (rest, (stamp, utc)) =
+        timestamp_full(line).map_err(|e| grammar::to_error(line, format, e))?;
     let stamp = Stamp {
         zone: utc.then_some(grammar::ZoneSpec::Utc),
         ..stamp
@@ -66,7 +67,10 @@ fn timestamp_full(input: &[u8]) -> PResult<'_, (Stamp, bool)> {
         char(' '),
         clock_fraction,
         char(' '),
-        context("a zone", take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'-')),
+        context(
+            "a zone",
+            take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'-'),
+        ),
         char(' '),
     )
         .parse(input)?;
@@ -341,7 +345,9 @@ mod tests {
 
     #[test]
     fn banners() {
-        assert!(is_banner(b"-- Logs begin at Fri 2018-06-08 03:03:28 UTC, end at Sat 2018-06-09 00:00:00 UTC. --"));
+        assert!(is_banner(
+            b"-- Logs begin at Fri 2018-06-08 03:03:28 UTC, end at Sat 2018-06-09 00:00:00 UTC. --"
+        ));
         assert!(is_banner(b"-- Journal begins at Fri 2018-06-08 03:03:28 UTC, ends at Sat 2018-06-09 00:00:00 UTC. --"));
         assert!(is_banner(b"-- Reboot --"));
         assert!(is_banner(b"-- Boot 0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e --"));
@@ -351,7 +357,10 @@ mod tests {
 
     #[test]
     fn short_monotonic() {
-        let env = parse_strict(b"[88820.247535] node-1 kernel: SLUB: Unable to allocate memory on node -1 (gfp=0x20)").unwrap();
+        let env = parse_strict(
+            b"[88820.247535] node-1 kernel: SLUB: Unable to allocate memory on node -1 (gfp=0x20)",
+        )
+        .unwrap();
         assert_eq!(env.format, LineFormat::JournalShortMonotonic);
         assert_eq!(env.time, RawTime::Uptime(88_820_247_535));
         assert_eq!(env.app, Some("kernel"));
@@ -362,9 +371,13 @@ mod tests {
     fn short_full_utc() {
         let env = parse_strict(b"Fri 2018-06-08 03:03:28 UTC node-1 kubelet[5478]: hello").unwrap();
         assert_eq!(env.format, LineFormat::JournalShortFull);
-        assert_eq!(env.time, RawTime::Utc(Utc.with_ymd_and_hms(2018, 6, 8, 3, 3, 28).unwrap()));
+        assert_eq!(
+            env.time,
+            RawTime::Utc(Utc.with_ymd_and_hms(2018, 6, 8, 3, 3, 28).unwrap())
+        );
         assert_eq!(env.pid, Some(5478));
-        let env = parse_strict(b"Fri 2018-06-08 05:03:28 CEST node-1 kubelet[5478]: hello").unwrap();
+        let env =
+            parse_strict(b"Fri 2018-06-08 05:03:28 CEST node-1 kubelet[5478]: hello").unwrap();
         assert!(matches!(env.time, RawTime::Local(_)));
     }
 
@@ -385,7 +398,10 @@ mod tests {
 
     #[test]
     fn json_without_journal_fields_is_rejected() {
-        assert!(parse_json(br#"{"log":"x\n","stream":"stdout","time":"2018-06-17T03:05:13Z"}"#).is_err());
+        assert!(
+            parse_json(br#"{"log":"x\n","stream":"stdout","time":"2018-06-17T03:05:13Z"}"#)
+                .is_err()
+        );
     }
 
     fn binary_field(name: &[u8], value: &[u8]) -> Vec<u8> {

@@ -169,9 +169,15 @@ mod tests {
 
     #[test]
     fn header_fields_and_rest() {
-        let (rest, h) = header(b"I0617 03:05:13.803095    5478 eviction_manager.go:346] eviction manager: must evict").unwrap();
+        let (rest, h) = header(
+            b"I0617 03:05:13.803095    5478 eviction_manager.go:346] eviction manager: must evict",
+        )
+        .unwrap();
         assert_eq!(rest, b"eviction manager: must evict");
-        assert_eq!((h.level, h.month, h.day, h.pid, h.line), (Level::Info, 6, 17, 5478, 346));
+        assert_eq!(
+            (h.level, h.month, h.day, h.pid, h.line),
+            (Level::Info, 6, 17, 5478, 346)
+        );
         assert_eq!(h.file, b"eviction_manager.go");
         assert_eq!(h.clock.nanos, 803_095_000);
     }

@@ -89,7 +89,10 @@ mod tests {
             time_field(br#"time="2018-06-17T03:05:13.803095123Z" level=info"#),
             Ok((&b" level=info"[..], &b"2018-06-17T03:05:13.803095123Z"[..]))
         );
-        assert_eq!(level_field(b" level=warning msg=x"), Ok((&b" msg=x"[..], &b"warning"[..])));
+        assert_eq!(
+            level_field(b" level=warning msg=x"),
+            Ok((&b" msg=x"[..], &b"warning"[..]))
+        );
     }
 
     #[test]
@@ -107,7 +110,10 @@ mod tests {
     fn trailing_fields_follow_the_message() {
         let env = parse_strict(br#"time="2018-06-17T03:05:13.803095123Z" level=warning msg="Usage of loopback devices is strongly discouraged for production use. Please use `--storage-opt dm.thinpooldev` or use `man dockerd` to refer to dm.thinpooldev section." storage-driver=devicemapper"#).unwrap();
         assert_eq!(env.level, Some(Level::Warning));
-        assert!(env.message.ends_with(b"section. storage-driver=devicemapper"));
+        assert!(
+            env.message
+                .ends_with(b"section. storage-driver=devicemapper")
+        );
         let env = parse_strict(br#"time="2018-06-17T03:05:13Z" level=info msg=done"#).unwrap();
         assert_eq!(&env.message[..], b"done");
     }

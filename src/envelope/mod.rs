@@ -15,11 +15,11 @@ pub mod cri;
 pub mod detect;
 pub mod dmesg;
 pub mod docker;
+pub mod felix;
 mod grammar;
 mod inner;
 pub mod journald;
 pub mod klog;
-pub mod felix;
 pub mod logrus;
 pub mod syslog;
 pub mod time;
@@ -264,9 +264,8 @@ pub struct EnvelopeError {
 /// A line no format accepts is [`LineFormat::Unknown`] with `message = line`, unless an
 /// inner envelope (klog header, logrus `time="..."`) is found in it.
 ///
-/// journalctl banners (`-- Reboot --`...) come back as their own format
-/// ([`LineFormat::JournalShortFull`] family is not used): see [`is_banner`]; they get
-/// format [`LineFormat::Unknown`] and an empty message.
+/// journalctl banners (`-- Reboot --`...; see [`is_banner`]) come back as
+/// [`LineFormat::Unknown`] with an empty message. A trailing `\r` (and `\n`) is stripped.
 pub fn parse_line(line: &[u8], hint: Option<LineFormat>) -> Envelope<'_> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let line = line.strip_suffix(b"\n").unwrap_or(line);

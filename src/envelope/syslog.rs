@@ -245,12 +245,12 @@ fn parse_5424<'a>(
     env.time = time;
     env.host = host.and_then(utf8);
     env.app = app.and_then(utf8);
-    env.pid = procid
-        .and_then(utf8)
-        .and_then(|p| p.parse().ok());
+    env.pid = procid.and_then(utf8).and_then(|p| p.parse().ok());
     env.level = Some(Level::from_syslog_severity(priority & 7));
     let message = message.strip_prefix(b" ").unwrap_or(message);
-    let message = message.strip_prefix("\u{feff}".as_bytes()).unwrap_or(message);
+    let message = message
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(message);
     env.message = Cow::Borrowed(message);
     Ok(env)
 }
@@ -303,7 +303,10 @@ mod tests {
         let env = parse_strict(b"Jun 08 03:03:29 node-1 kernel: nf_conntrack: nf_conntrack: table full, dropping packet").unwrap();
         assert_eq!(env.format, LineFormat::Rfc3164);
         assert_eq!(env.app, Some("kernel"));
-        assert_eq!(&env.message[..], b"nf_conntrack: nf_conntrack: table full, dropping packet");
+        assert_eq!(
+            &env.message[..],
+            b"nf_conntrack: nf_conntrack: table full, dropping packet"
+        );
         let env = parse_strict(b"Jun 08 03:03:28.803095 node-1 kubelet[5478]: x").unwrap();
         assert_eq!(env.format, LineFormat::JournalShortPrecise);
         assert!(matches!(env.time, RawTime::YearLess { day: 8, .. }));
@@ -311,14 +314,18 @@ mod tests {
 
     #[test]
     fn rfc3339_and_short_iso() {
-        let env = parse_strict(b"2018-06-08T03:03:28.803180+00:00 node-1 kubelet[5478]: hello").unwrap();
+        let env =
+            parse_strict(b"2018-06-08T03:03:28.803180+00:00 node-1 kubelet[5478]: hello").unwrap();
         assert_eq!(env.format, LineFormat::Rfc3339);
         let want = Utc.with_ymd_and_hms(2018, 6, 8, 3, 3, 28).unwrap()
             + chrono::Duration::microseconds(803_180);
         assert_eq!(env.time, RawTime::Utc(want));
         let env = parse_strict(b"2018-06-08T03:03:28+0000 node-1 kubelet[5478]: hello").unwrap();
         assert_eq!(env.format, LineFormat::JournalShortIso);
-        assert_eq!(env.time, RawTime::Utc(Utc.with_ymd_and_hms(2018, 6, 8, 3, 3, 28).unwrap()));
+        assert_eq!(
+            env.time,
+            RawTime::Utc(Utc.with_ymd_and_hms(2018, 6, 8, 3, 3, 28).unwrap())
+        );
     }
 
     #[test]
@@ -356,7 +363,11 @@ mod tests {
 
     #[test]
     fn lenient_without_tag_keeps_message() {
-        let env = parse(b"Jun  9 06:06:20 combo syslogd 1.4.1: restart.", Strictness::Lenient).unwrap();
+        let env = parse(
+            b"Jun  9 06:06:20 combo syslogd 1.4.1: restart.",
+            Strictness::Lenient,
+        )
+        .unwrap();
         assert_eq!(env.host, Some("combo"));
         assert_eq!(env.app, None);
         assert_eq!(&env.message[..], b"syslogd 1.4.1: restart.");

@@ -62,7 +62,11 @@ pub fn parse_zone(s: &str) -> Result<Zone, String> {
     if ["utc", "z", "gmt", "etc/utc"].contains(&s.to_ascii_lowercase().as_str()) {
         return Ok(Zone::Utc);
     }
-    if let Some(sign) = s.strip_prefix('+').map(|r| (1, r)).or(s.strip_prefix('-').map(|r| (-1, r))) {
+    if let Some(sign) = s
+        .strip_prefix('+')
+        .map(|r| (1, r))
+        .or(s.strip_prefix('-').map(|r| (-1, r)))
+    {
         let (sign, body) = sign;
         let digits: String = body.chars().filter(|c| *c != ':').collect();
         let bad = || format!("bad UTC offset {s:?}: expected +hh:mm, +hhmm or +hh");
@@ -73,8 +77,16 @@ pub fn parse_zone(s: &str) -> Result<Zone, String> {
             1 | 2 => (digits.parse::<i32>().map_err(|_| bad())?, 0),
             _ => {
                 let split = digits.len() - 2;
-                let h = digits.get(..split).ok_or_else(bad)?.parse::<i32>().map_err(|_| bad())?;
-                let m = digits.get(split..).ok_or_else(bad)?.parse::<i32>().map_err(|_| bad())?;
+                let h = digits
+                    .get(..split)
+                    .ok_or_else(bad)?
+                    .parse::<i32>()
+                    .map_err(|_| bad())?;
+                let m = digits
+                    .get(split..)
+                    .ok_or_else(bad)?
+                    .parse::<i32>()
+                    .map_err(|_| bad())?;
                 (h, m)
             }
         };
@@ -85,9 +97,11 @@ pub fn parse_zone(s: &str) -> Result<Zone, String> {
             .map(Zone::Fixed)
             .ok_or_else(bad);
     }
-    s.parse::<chrono_tz::Tz>()
-        .map(Zone::Named)
-        .map_err(|_| format!("unknown time zone {s:?}: use an IANA name (Europe/Berlin), UTC or an offset (+08:00)"))
+    s.parse::<chrono_tz::Tz>().map(Zone::Named).map_err(|_| {
+        format!(
+            "unknown time zone {s:?}: use an IANA name (Europe/Berlin), UTC or an offset (+08:00)"
+        )
+    })
 }
 
 /// A local time in `zone` as UTC. In a DST overlap the earliest instant is chosen; a
@@ -105,7 +119,9 @@ pub fn to_utc(local: NaiveDateTime, zone: &Zone) -> Option<DateTime<Utc>> {
                     .flatten()
                     .filter_map(|probe| {
                         let offset = tz.offset_from_utc_datetime(&probe).fix();
-                        local.checked_sub_signed(Duration::seconds(i64::from(offset.local_minus_utc())))
+                        local.checked_sub_signed(Duration::seconds(i64::from(
+                            offset.local_minus_utc(),
+                        )))
                     })
                     .min()
                     .map(|t| t.and_utc())
@@ -167,9 +183,9 @@ impl Default for Clock {
 /// kernel uptime when it has one besides its wall time.
 pub fn resolve(raw: RawTime, uptime_us: Option<u64>, clock: &Clock) -> Resolved {
     let anchored = |us: u64| {
-        clock
-            .boot
-            .and_then(|boot| boot.checked_add_signed(Duration::microseconds(i64::try_from(us).ok()?)))
+        clock.boot.and_then(|boot| {
+            boot.checked_add_signed(Duration::microseconds(i64::try_from(us).ok()?))
+        })
     };
     let local_quality = |year_inferred: bool| match (year_inferred, clock.zone_assumed) {
         (false, false) => TimeQuality::Exact,
@@ -276,7 +292,10 @@ mod tests {
     use super::*;
 
     fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_opt(h, mi, 0).unwrap()
+        NaiveDate::from_ymd_opt(y, mo, d)
+            .unwrap()
+            .and_hms_opt(h, mi, 0)
+            .unwrap()
     }
 
     fn hm(h: u32, m: u32) -> NaiveTime {
@@ -286,23 +305,41 @@ mod tests {
     #[test]
     fn infer_year_across_new_year() {
         let reference = at(2019, 1, 1, 0, 0);
-        assert_eq!(infer_year(12, 31, hm(23, 59), reference), Some(at(2018, 12, 31, 23, 59)));
-        assert_eq!(infer_year(1, 1, hm(0, 1), reference), Some(at(2019, 1, 1, 0, 1)));
+        assert_eq!(
+            infer_year(12, 31, hm(23, 59), reference),
+            Some(at(2018, 12, 31, 23, 59))
+        );
+        assert_eq!(
+            infer_year(1, 1, hm(0, 1), reference),
+            Some(at(2019, 1, 1, 0, 1))
+        );
     }
 
     #[test]
     fn infer_year_leap_day_and_impossible_day() {
         let reference = at(2019, 6, 1, 0, 0);
-        assert_eq!(infer_year(2, 29, hm(12, 0), reference), Some(at(2016, 2, 29, 12, 0)));
+        assert_eq!(
+            infer_year(2, 29, hm(12, 0), reference),
+            Some(at(2016, 2, 29, 12, 0))
+        );
         assert_eq!(infer_year(2, 30, hm(12, 0), reference), None);
     }
 
     #[test]
     fn zones_parse() {
         assert_eq!(parse_zone("UTC"), Ok(Zone::Utc));
-        assert_eq!(parse_zone("+08:00"), Ok(Zone::Fixed(FixedOffset::east_opt(8 * 3600).unwrap())));
-        assert_eq!(parse_zone("-0500"), Ok(Zone::Fixed(FixedOffset::west_opt(5 * 3600).unwrap())));
-        assert_eq!(parse_zone("Europe/Berlin"), Ok(Zone::Named(chrono_tz::Europe::Berlin)));
+        assert_eq!(
+            parse_zone("+08:00"),
+            Ok(Zone::Fixed(FixedOffset::east_opt(8 * 3600).unwrap()))
+        );
+        assert_eq!(
+            parse_zone("-0500"),
+            Ok(Zone::Fixed(FixedOffset::west_opt(5 * 3600).unwrap()))
+        );
+        assert_eq!(
+            parse_zone("Europe/Berlin"),
+            Ok(Zone::Named(chrono_tz::Europe::Berlin))
+        );
         assert!(parse_zone("Mars/Olympus").is_err());
         assert!(parse_zone("+25:00").is_err());
     }
@@ -311,12 +348,24 @@ mod tests {
     fn named_zone_with_dst() {
         let berlin = Zone::Named(chrono_tz::Europe::Berlin);
         // Summer (CEST, +2) and winter (CET, +1).
-        assert_eq!(to_utc(at(2018, 6, 17, 5, 5), &berlin), Some(at(2018, 6, 17, 3, 5).and_utc()));
-        assert_eq!(to_utc(at(2018, 1, 17, 5, 5), &berlin), Some(at(2018, 1, 17, 4, 5).and_utc()));
+        assert_eq!(
+            to_utc(at(2018, 6, 17, 5, 5), &berlin),
+            Some(at(2018, 6, 17, 3, 5).and_utc())
+        );
+        assert_eq!(
+            to_utc(at(2018, 1, 17, 5, 5), &berlin),
+            Some(at(2018, 1, 17, 4, 5).and_utc())
+        );
         // Overlap 2018-10-28 02:30 happens twice: the earliest is the CEST one.
-        assert_eq!(to_utc(at(2018, 10, 28, 2, 30), &berlin), Some(at(2018, 10, 28, 0, 30).and_utc()));
+        assert_eq!(
+            to_utc(at(2018, 10, 28, 2, 30), &berlin),
+            Some(at(2018, 10, 28, 0, 30).and_utc())
+        );
         // Gap 2018-03-25 02:30 never existed: earliest reading is with +2.
-        assert_eq!(to_utc(at(2018, 3, 25, 2, 30), &berlin), Some(at(2018, 3, 25, 0, 30).and_utc()));
+        assert_eq!(
+            to_utc(at(2018, 3, 25, 2, 30), &berlin),
+            Some(at(2018, 3, 25, 0, 30).and_utc())
+        );
     }
 
     #[test]
@@ -327,33 +376,79 @@ mod tests {
             zone_assumed: false,
             boot: Some(at(2018, 6, 17, 0, 0).and_utc()),
         };
-        let yearless = RawTime::YearLess { month: 6, day: 17, time: hm(5, 5) };
+        let yearless = RawTime::YearLess {
+            month: 6,
+            day: 17,
+            time: hm(5, 5),
+        };
         let r = resolve(yearless, None, &clock);
-        assert_eq!((r.utc, r.quality), (Some(at(2018, 6, 17, 3, 5).and_utc()), TimeQuality::YearInferred));
-        let assumed = Clock { zone_assumed: true, ..clock.clone() };
-        assert_eq!(resolve(yearless, None, &assumed).quality, TimeQuality::YearAndZoneAssumed);
-        assert_eq!(resolve(RawTime::Local(at(2018, 6, 17, 5, 5)), None, &assumed).quality, TimeQuality::ZoneAssumed);
+        assert_eq!(
+            (r.utc, r.quality),
+            (
+                Some(at(2018, 6, 17, 3, 5).and_utc()),
+                TimeQuality::YearInferred
+            )
+        );
+        let assumed = Clock {
+            zone_assumed: true,
+            ..clock.clone()
+        };
+        assert_eq!(
+            resolve(yearless, None, &assumed).quality,
+            TimeQuality::YearAndZoneAssumed
+        );
+        assert_eq!(
+            resolve(RawTime::Local(at(2018, 6, 17, 5, 5)), None, &assumed).quality,
+            TimeQuality::ZoneAssumed
+        );
         let r = resolve(RawTime::Uptime(61_000_000), None, &clock);
-        assert_eq!((r.utc, r.quality, r.uptime_us), (Some(at(2018, 6, 17, 0, 1).and_utc() + Duration::seconds(1)), TimeQuality::Anchored, Some(61_000_000)));
-        let unanchored = Clock { boot: None, ..clock.clone() };
-        assert_eq!(resolve(RawTime::Uptime(5), None, &unanchored).quality, TimeQuality::Unanchored);
-        assert_eq!(resolve(RawTime::None, None, &clock).quality, TimeQuality::Missing);
-        let feb30 = RawTime::YearLess { month: 2, day: 30, time: hm(1, 0) };
+        assert_eq!(
+            (r.utc, r.quality, r.uptime_us),
+            (
+                Some(at(2018, 6, 17, 0, 1).and_utc() + Duration::seconds(1)),
+                TimeQuality::Anchored,
+                Some(61_000_000)
+            )
+        );
+        let unanchored = Clock {
+            boot: None,
+            ..clock.clone()
+        };
+        assert_eq!(
+            resolve(RawTime::Uptime(5), None, &unanchored).quality,
+            TimeQuality::Unanchored
+        );
+        assert_eq!(
+            resolve(RawTime::None, None, &clock).quality,
+            TimeQuality::Missing
+        );
+        let feb30 = RawTime::YearLess {
+            month: 2,
+            day: 30,
+            time: hm(1, 0),
+        };
         assert_eq!(resolve(feb30, None, &clock).utc, None);
         let exact = at(2018, 6, 17, 3, 5).and_utc();
-        assert_eq!(resolve(RawTime::Utc(exact), Some(7), &clock), Resolved { utc: Some(exact), uptime_us: Some(7), quality: TimeQuality::Exact });
+        assert_eq!(
+            resolve(RawTime::Utc(exact), Some(7), &clock),
+            Resolved {
+                utc: Some(exact),
+                uptime_us: Some(7),
+                quality: TimeQuality::Exact
+            }
+        );
     }
 
     #[test]
     fn boot_segments_split_at_reboot() {
         let lines = [
-            (1, 0, false),          // Initializing cgroup subsys cpuset
-            (2, 0, true),           // Linux version 3.13.0-...
+            (1, 0, false), // Initializing cgroup subsys cpuset
+            (2, 0, true),  // Linux version 3.13.0-...
             (3, 5_000_000, false),
             (4, 88_820_247_535, false),
-            (5, 0, true),           // rebooted into 4.9
+            (5, 0, true), // rebooted into 4.9
             (6, 1_000, false),
-            (7, 2_000, true),       // a second banner without uptime going back
+            (7, 2_000, true), // a second banner without uptime going back
         ];
         assert_eq!(boot_segments(&lines), vec![(1, 4), (5, 6), (7, 7)]);
         assert!(boot_segments(&[]).is_empty());
