@@ -208,6 +208,26 @@ fn hint_is_tried_first_but_not_trusted_blindly() {
 }
 
 #[test]
+fn dmesg_iso_is_not_mistaken_for_syslog() {
+    let env = parse_line(
+        b"2018-06-17T03:05:13,803095+00:00 SLUB: Unable to allocate memory on node -1 (gfp=0x20)",
+        None,
+    );
+    assert_eq!(env.format, LineFormat::DmesgIso);
+    assert_eq!(env.host, None);
+    assert!(env.message.starts_with(b"SLUB: Unable"));
+    let env = parse_line(
+        b"4,1234,88820247535,-;SLUB: Unable to allocate memory on node -1, gfp=0xa20(GFP_ATOMIC)",
+        None,
+    );
+    assert_eq!(
+        (env.format, env.uptime_us),
+        (LineFormat::Kmsg, Some(88_820_247_535))
+    );
+    assert_eq!(env.level, Some(Level::Warning));
+}
+
+#[test]
 fn impossible_dates_become_no_time() {
     let env = parse_line(b"Feb 30 12:00:01 node-1 cron[1]: x", None);
     assert_eq!(

@@ -86,6 +86,13 @@ fn timestamp(input: &[u8]) -> PResult<'_, (Stamp, LineFormat)> {
         |i| {
             let (rest, stamp) = timestamp_3339(i)?;
             let written = i.get(..offset_in(i, rest)).unwrap_or_default();
+            // `,micros` is util-linux `dmesg --time-format iso`, never syslog.
+            if written.get(19) == Some(&b',') {
+                return Err(nom::Err::Error(grammar::Fail {
+                    input: i.get(19..).unwrap_or_default(),
+                    expected: Some("`.` before the fraction"),
+                }));
+            }
             Ok((rest, (stamp, iso_flavour(written))))
         },
     ))
