@@ -75,14 +75,16 @@ pub fn parse(line: &[u8], strictness: Strictness) -> Result<Envelope<'_>, Envelo
 /// Either timestamp family, with the line format it implies.
 fn timestamp(input: &[u8]) -> PResult<'_, (Stamp, LineFormat)> {
     alt((
-        map(timestamp_3164, |s| {
-            let format = if s.clock.nanos > 0 || has_fraction(input) {
+        |i| {
+            let (rest, stamp) = timestamp_3164(i)?;
+            let written = i.get(..offset_in(i, rest)).unwrap_or_default();
+            let format = if written.contains(&b'.') {
                 LineFormat::JournalShortPrecise
             } else {
                 LineFormat::Rfc3164
             };
-            (s, format)
-        }),
+            Ok((rest, (stamp, format)))
+        },
         |i| {
             let (rest, stamp) = timestamp_3339(i)?;
             let written = i.get(..offset_in(i, rest)).unwrap_or_default();
@@ -97,11 +99,6 @@ fn timestamp(input: &[u8]) -> PResult<'_, (Stamp, LineFormat)> {
         },
     ))
     .parse(input)
-}
-
-/// True when the 3164-style stamp at the start of `input` carries a `.fraction`.
-fn has_fraction(input: &[u8]) -> bool {
-    input.get(15) == Some(&b'.')
 }
 
 /// Tell rsyslog RFC 3339 from journalctl `short-iso`: both write
@@ -314,7 +311,7 @@ mod tests {
             &env.message[..],
             b"nf_conntrack: nf_conntrack: table full, dropping packet"
         );
-        let env = parse_strict(b"Jun 08 03:03:28.803095 node-1 kubelet[5478]: x").unwrap();
+        let env = parse_strict(b"Jun 08 03:03:28.000000 node-1 kubelet[5478]: x").unwrap();
         assert_eq!(env.format, LineFormat::JournalShortPrecise);
         assert!(matches!(env.time, RawTime::YearLess { day: 8, .. }));
     }
