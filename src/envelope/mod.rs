@@ -9,7 +9,23 @@ use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
+pub mod bird;
+pub mod calicoctl;
+pub mod cri;
+pub mod detect;
+pub mod dmesg;
+pub mod docker;
+pub mod felix;
+mod grammar;
+mod inner;
+pub mod journald;
+pub mod klog;
+pub mod logrus;
+pub mod syslog;
 pub mod time;
+
+pub use detect::detect;
+pub use journald::is_banner;
 
 /// A line (or record) format. Closed set: adding one gives a compile-error checklist.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -158,4 +174,169 @@ pub struct Envelope<'a> {
     pub message: Cow<'a, [u8]>,
     /// The whole original line (record), untouched.
     pub raw: &'a [u8],
+    /// The message is a chunk of a longer line (CRI `P`, docker json-file `log` without a
+    /// trailing `\n`): the scanner joins it with the following chunks of the same stream.
+    pub partial: bool,
+}
+
+impl<'a> Envelope<'a> {
+    /// An envelope of `format` whose message is the whole line and nothing else is known.
+    pub fn bare(format: LineFormat, raw: &'a [u8]) -> Envelope<'a> {
+        Envelope {
+            format,
+            time: RawTime::None,
+            uptime_us: None,
+            host: None,
+            app: None,
+            pid: None,
+            level: None,
+            message: Cow::Borrowed(raw),
+            raw,
+            partial: false,
+        }
+    }
+}
+
+impl Level {
+    /// The level of a syslog severity (the low 3 bits of PRI, journald `PRIORITY`):
+    /// 0-2 (emerg, alert, crit) are fatal, 5 (notice) is info.
+    pub fn from_syslog_severity(severity: u8) -> Level {
+        match severity & 7 {
+            0..=2 => Level::Fatal,
+            3 => Level::Error,
+            4 => Level::Warning,
+            5 | 6 => Level::Info,
+            _ => Level::Debug,
+        }
+    }
+
+    /// The level of a level word as logrus, felix and most Go loggers write it
+    /// (`info`, `WARNING`, `warn`, `err`, `panic`...); `None` if it is not one.
+    pub fn from_word(word: &[u8]) -> Option<Level> {
+        let mut lower = [0u8; 8];
+        let n = word.len();
+        if n == 0 || n > lower.len() {
+            return None;
+        }
+        for (dst, src) in lower.iter_mut().zip(word) {
+            *dst = src.to_ascii_lowercase();
+        }
+        match lower.get(..n)? {
+            b"trace" | b"debug" | b"dbg" => Some(Level::Debug),
+            b"info" | b"notice" => Some(Level::Info),
+            b"warn" | b"warning" => Some(Level::Warning),
+            b"error" | b"err" => Some(Level::Error),
+            b"fatal" | b"panic" | b"crit" | b"critical" | b"alert" | b"emerg" => Some(Level::Fatal),
+            _ => None,
+        }
+    }
+}
+
+/// How forgiving a format parser is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Strictness {
+    /// Reject anything off the documented format (tests, `signatures validate`).
+    Strict,
+    /// Keep what can be kept: impossible dates become [`RawTime::None`], a missing
+    /// syslog tag leaves `app` empty.
+    Lenient,
+}
+
+/// A line that does not match a format, and where it stops matching.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not {}: expected {expected} at byte {offset}", format.name())]
+#[non_exhaustive]
+pub struct EnvelopeError {
+    /// The format that was tried.
+    pub format: LineFormat,
+    /// Byte offset in the line where the line stops matching.
+    pub offset: usize,
+    /// What the grammar expected there.
+    pub expected: &'static str,
+}
+
+/// Parse one line (or one JSON record) whatever its format, never failing.
+///
+/// `hint` (the source's detected format) is tried first, then the formats whose first
+/// byte fits the line. Nested envelopes are then unwrapped (klog inside syslog,
+/// felix inside CRI, `kernel: [uptime]`...): the outer time wins, the inner fills in
+/// when the outer has none, and the level comes from the innermost envelope that has one.
+/// A line no format accepts is [`LineFormat::Unknown`] with `message = line`, unless an
+/// inner envelope (klog header, logrus `time="..."`) is found in it.
+///
+/// journalctl banners (`-- Reboot --`...; see [`is_banner`]) come back as
+/// [`LineFormat::Unknown`] with an empty message. A trailing `\r` (and `\n`) is stripped.
+pub fn parse_line(line: &[u8], hint: Option<LineFormat>) -> Envelope<'_> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if is_banner(line) {
+        let mut env = Envelope::bare(LineFormat::Unknown, line);
+        env.message = Cow::Borrowed(&[]);
+        return env;
+    }
+    let outer = hint
+        .and_then(|format| parse_as(line, format, Strictness::Lenient))
+        .or_else(|| {
+            candidates(line)
+                .iter()
+                .filter(|f| Some(**f) != hint)
+                .find_map(|format| parse_as(line, *format, Strictness::Lenient))
+        });
+    match outer {
+        Some(env) => inner::unwrap(env),
+        None => inner::search_unknown(line),
+    }
+}
+
+/// Parse `line` with the grammar family of `format` (no nesting); `None` when it
+/// does not match. A family parses its siblings too: asking for
+/// [`LineFormat::Rfc3164`] accepts an RFC 3339 syslog line, and the envelope's
+/// `format` says which one it was.
+pub fn parse_as(line: &[u8], format: LineFormat, strictness: Strictness) -> Option<Envelope<'_>> {
+    use LineFormat as F;
+    let result = match format {
+        F::Rfc3164 | F::Rfc3339 | F::Rfc5424 | F::JournalShortIso | F::JournalShortPrecise => {
+            syslog::parse(line, strictness)
+        }
+        F::JournalShortMonotonic | F::JournalShortFull => journald::parse_short(line, strictness),
+        F::JournalJson => journald::parse_json(line),
+        F::JournalExport => return None,
+        F::Dmesg | F::DmesgCtime | F::DmesgIso | F::Kmsg => dmesg::parse(line, strictness),
+        F::Klog => klog::parse(line, strictness),
+        F::KlogJson => klog::parse_json(line),
+        F::DockerJson => docker::parse(line),
+        F::Cri => cri::parse(line, strictness),
+        F::Logrus => logrus::parse(line, strictness),
+        F::Felix => felix::parse(line, strictness),
+        F::Bird | F::Svlogd => bird::parse(line, strictness),
+        F::BirdProtocols => bird::parse_protocols(line),
+        F::CalicoctlStatus => calicoctl::parse(line),
+        F::Unknown => return None,
+    };
+    result.ok()
+}
+
+/// Format families worth trying for a line, cheapest discrimination first (by first
+/// byte); one representative per family (see [`parse_as`]).
+fn candidates(line: &[u8]) -> &'static [LineFormat] {
+    use LineFormat as F;
+    match line.first() {
+        Some(b'{') => &[F::DockerJson, F::JournalJson, F::KlogJson],
+        Some(b'<') => &[F::Rfc3164, F::Dmesg],
+        Some(b'[') => &[F::Dmesg, F::JournalShortMonotonic],
+        Some(b'0'..=b'9') => &[F::Cri, F::Felix, F::Bird, F::Rfc3164, F::Dmesg],
+        Some(b't') => &[F::Logrus],
+        Some(b'b' | b'@') => &[F::Bird],
+        Some(b'n') => &[F::BirdProtocols],
+        Some(b'+' | b'|') => &[F::CalicoctlStatus],
+        Some(b'A'..=b'Z') => &[
+            F::Klog,
+            F::Rfc3164,
+            F::JournalShortFull,
+            F::CalicoctlStatus,
+            F::BirdProtocols,
+        ],
+        _ => &[],
+    }
 }

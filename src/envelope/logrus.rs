@@ -1,0 +1,127 @@
+//! logrus text format (dockerd, containerd, calico tools):
+//! `time="<RFC 3339>" level=<level> msg=<value> key=value...`.
+//!
+//! The message is the unescaped `msg` value followed by the remaining fields as
+//! written (` storage-driver=devicemapper`), so events can read both.
+
+use std::borrow::Cow;
+
+use nom::Parser;
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_till, take_till1};
+use nom::combinator::{cut, opt};
+use nom::error::context;
+use nom::sequence::preceded;
+
+use super::grammar::{self, PResult, go_unescape, offset_in, quoted_raw, timestamp_3339};
+use super::{Envelope, EnvelopeError, Level, LineFormat, RawTime, Strictness};
+
+/// A logrus value: Go-quoted (`"a b"`) or bare (`info`); returned raw (escapes kept).
+fn field_value(input: &[u8]) -> PResult<'_, &[u8]> {
+    alt((quoted_raw, take_till(|b| b == b' '))).parse(input)
+}
+
+/// `time="..."`, the raw timestamp text.
+fn time_field(input: &[u8]) -> PResult<'_, &[u8]> {
+    preceded(tag("time="), field_value).parse(input)
+}
+
+/// ` level=<word>`.
+fn level_field(input: &[u8]) -> PResult<'_, &[u8]> {
+    preceded(tag(" level="), take_till1(|b| b == b' ')).parse(input)
+}
+
+/// Strictly parse a logrus line.
+pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
+    parse(line, Strictness::Strict)
+}
+
+/// Parse a logrus text line. A time that is not RFC 3339 with a zone is an error when
+/// strict and no time when lenient.
+pub fn parse(line: &[u8], strictness: Strictness) -> Result<Envelope<'_>, EnvelopeError> {
+    let format = LineFormat::Logrus;
+    let err = |e| grammar::to_error(line, format, e);
+    let (rest, time_text) = time_field(line).map_err(err)?;
+    let (rest, level_word) = cut(context("` level=`", level_field))
+        .parse(rest)
+        .map_err(err)?;
+    let (rest, msg) = opt(preceded(tag(" msg="), field_value))
+        .parse(rest)
+        .map_err(err)?;
+    let time = match timestamp_3339(time_text) {
+        Ok((b"", stamp)) => stamp.checked(strictness, format, 6)?,
+        _ if strictness == Strictness::Strict => {
+            return Err(EnvelopeError {
+                format,
+                offset: offset_in(line, time_text),
+                expected: "an RFC 3339 time",
+            });
+        }
+        _ => RawTime::None,
+    };
+    let mut env = Envelope::bare(format, line);
+    env.time = time;
+    env.level = Level::from_word(level_word);
+    let msg = msg.unwrap_or_default();
+    env.message = if rest.is_empty() {
+        go_unescape(msg)
+    } else {
+        let mut owned = go_unescape(msg).into_owned();
+        owned.extend_from_slice(rest);
+        Cow::Owned(owned)
+    };
+    Ok(env)
+}
+
+/// True when `input` starts like a logrus line (cheap check before [`parse`]).
+pub(crate) fn looks_like(input: &[u8]) -> bool {
+    input.starts_with(b"time=") && memchr::memmem::find(input, b" level=").is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn fields_in_order() {
+        assert_eq!(
+            time_field(br#"time="2018-06-17T03:05:13.803095123Z" level=info"#),
+            Ok((&b" level=info"[..], &b"2018-06-17T03:05:13.803095123Z"[..]))
+        );
+        assert_eq!(
+            level_field(b" level=warning msg=x"),
+            Ok((&b" msg=x"[..], &b"warning"[..]))
+        );
+    }
+
+    #[test]
+    fn dockerd_error_line() {
+        let env = parse_strict(br#"time="2018-06-17T03:05:13.803095123Z" level=error msg="Handler for POST /v1.37/containers/create returned error: devmapper: Thin Pool has 1562 free data blocks""#).unwrap();
+        assert_eq!(env.level, Some(Level::Error));
+        let want = Utc.with_ymd_and_hms(2018, 6, 17, 3, 5, 13).unwrap()
+            + chrono::Duration::nanoseconds(803_095_123);
+        assert_eq!(env.time, RawTime::Utc(want));
+        assert!(env.message.starts_with(b"Handler for POST"));
+        assert!(env.message.ends_with(b"free data blocks"));
+    }
+
+    #[test]
+    fn trailing_fields_follow_the_message() {
+        let env = parse_strict(br#"time="2018-06-17T03:05:13.803095123Z" level=warning msg="Usage of loopback devices is strongly discouraged for production use. Please use `--storage-opt dm.thinpooldev` or use `man dockerd` to refer to dm.thinpooldev section." storage-driver=devicemapper"#).unwrap();
+        assert_eq!(env.level, Some(Level::Warning));
+        assert!(
+            env.message
+                .ends_with(b"section. storage-driver=devicemapper")
+        );
+        let env = parse_strict(br#"time="2018-06-17T03:05:13Z" level=info msg=done"#).unwrap();
+        assert_eq!(&env.message[..], b"done");
+    }
+
+    #[test]
+    fn bad_time_strict_vs_lenient() {
+        assert!(parse_strict(br#"time="yesterday" level=info msg=x"#).is_err());
+        let env = parse(br#"time="yesterday" level=info msg=x"#, Strictness::Lenient).unwrap();
+        assert_eq!(env.time, RawTime::None);
+    }
+}
