@@ -169,7 +169,7 @@ fn assemble(sources: &[Source], harvests: Vec<Harvest>, problems: &[Problem], co
     let mut events = Vec::new();
     let mut rows = Vec::new();
     let mut problems = problems.to_vec();
-    for (((meta, h), (node, node_from)), sc) in metas.iter().zip(harvests).zip(&nodes).zip(clocks) {
+    for (((meta, mut h), (node, node_from)), sc) in metas.iter().zip(harvests).zip(&nodes).zip(clocks) {
         let mut assumptions = sc.assumptions.clone();
         let segments = if h.uptimes.is_empty() {
             Vec::new()
@@ -211,7 +211,7 @@ fn assemble(sources: &[Source], harvests: Vec<Harvest>, problems: &[Problem], co
             fields.insert("from".into(), "hostname field".into());
             events.push(make_event(Kind::HostnameChanged, r, node, meta, *line, *line, None, fields, format!("hostname field changed from {old} to {new}")));
         }
-        for f in h.found {
+        for f in std::mem::take(&mut h.found) {
             let c = clock_for(f.first.line);
             let r = time::resolve(f.time, f.uptime_us, &c);
             let ev_node = match (&meta.node, &f.host) {
