@@ -30,16 +30,11 @@ pub struct Draft {
     pub end: Ts,
 }
 
-/// First fact event of each context rule, per node.
-fn facts_per_node(sig: &Signature, ix: &Indexed<'_>) -> Vec<BTreeMap<String, usize>> {
+/// Fact events of each context rule, per node, in canonical order.
+fn facts_per_node<'e>(sig: &Signature, ix: &Indexed<'e>) -> Vec<BTreeMap<&'e str, Vec<usize>>> {
     sig.context
         .iter()
-        .map(|rule| {
-            ix.candidates(&rule.kinds, &rule.filter)
-                .into_iter()
-                .filter_map(|(node, items)| items.first().map(|&i| (node.to_string(), i)))
-                .collect()
-        })
+        .map(|rule| ix.candidates(&rule.kinds, &rule.filter))
         .collect()
 }
 
@@ -55,7 +50,18 @@ pub fn drafts(
     'matches: for m in matches {
         let mut found = BTreeMap::new();
         for (rule_index, (rule, per_node)) in sig.context.iter().zip(&facts).enumerate() {
-            let fact = per_node.get(&m.node).copied();
+            let fact = per_node.get(m.node.as_str()).and_then(|items| {
+                items
+                    .iter()
+                    .copied()
+                    .find(|&i| match (rule.within, m.start) {
+                        (Some(w), Some(start)) => {
+                            let t = ix.time(i);
+                            t.is_none() || (t >= Some(start - w) && t <= m.end)
+                        }
+                        _ => true,
+                    })
+            });
             match (rule.effect, fact) {
                 (Effect::Require, None) | (Effect::Exclude, Some(_)) => continue 'matches,
                 (Effect::Exclude, None) => {}

@@ -278,7 +278,17 @@ impl Ctx<'_> {
             }
             tests.push(Test::In(list.iter().map(scalar).collect()));
         }
-        if tests.is_empty() && ops.exists.is_none() {
+        let given = ops.eq.is_some()
+            || ops.regex.is_some()
+            || ops.gt.is_some()
+            || ops.ge.is_some()
+            || ops.lt.is_some()
+            || ops.le.is_some()
+            || ops.version_lt.is_some()
+            || ops.version_ge.is_some()
+            || ops.one_of.is_some()
+            || ops.exists.is_some();
+        if !given {
             ok = false;
             self.err(span, "empty condition table: give an operator (eq, regex, gt, ge, lt, le, version_lt, version_ge, in, exists)");
         }
@@ -337,12 +347,35 @@ fn one_line(text: &str) -> String {
 }
 
 fn suggest_kind(name: &str) -> String {
-    let tail = name.rsplit('.').next().unwrap_or(name);
     Kind::BUILTIN
         .iter()
-        .find(|k| k.name().ends_with(tail) || k.name().contains(name))
-        .map(|k| format!(" (did you mean `{}`?)", k.name()))
+        .map(|k| (edit_distance(k.name(), name), k.name()))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
         .unwrap_or_else(|| " (see docs/signatures.md for the list)".to_string())
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let value = (above + 1).min(left + 1).min(prev + usize::from(ca != *cb));
+            prev = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
 }
 
 /// Valid ids: lower-case letters, digits and `-`.
@@ -459,7 +492,9 @@ pub fn compile(
         let kinds = cx.kinds(&rule.event);
         let filter = cx.filter(&rule.filter, &rule.any_of, &kinds);
         cx.template(&rule.reason, &["node"], &kinds);
+        let within = rule.within.as_ref().and_then(|w| cx.window(w));
         context.push(ContextRule {
+            within,
             kinds,
             filter,
             effect: match rule.effect {
@@ -579,6 +614,16 @@ mod tests {
         assert!(parse_window("10").is_err());
         assert!(parse_window("10w").is_err());
         assert!(parse_window("m").is_err());
+    }
+
+    #[test]
+    fn misspelled_kinds_get_a_suggestion() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(
+            suggest_kind("kernel.oom_killed"),
+            " (did you mean `kernel.oom_kill`?)"
+        );
+        assert!(suggest_kind("zzz").contains("docs/signatures.md"));
     }
 
     #[test]

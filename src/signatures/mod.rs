@@ -125,6 +125,9 @@ pub struct ContextRule {
     pub kinds: Vec<Kind>,
     /// Conditions.
     pub filter: Filter,
+    /// `None`: any time. `Some(w)`: only facts from `w` before the incident's start
+    /// until its end (e.g. "a clean shutdown shortly before this boot").
+    pub within: Option<TimeDelta>,
     /// Effect.
     pub effect: Effect,
     /// Reason template (`{node}` and the fact's fields).

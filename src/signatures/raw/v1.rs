@@ -147,6 +147,9 @@ pub struct RawContext {
     /// Alternatives.
     #[serde(default)]
     pub any_of: Vec<RawWhere>,
+    /// Only facts from this long before the incident until its end count.
+    #[serde(default)]
+    pub within: Option<Spanned<String>>,
     /// What the fact does.
     pub effect: RawEffect,
     /// Reason template.
