@@ -854,7 +854,11 @@ fn reboot_after_orderly_shutdown_is_not_unexpected() {
         "Linux version 4.9.0-6-amd64",
     );
     assert_eq!(
-        of(&correlate(std::slice::from_ref(&boot), &set), "unexpected-reboot").len(),
+        of(
+            &correlate(std::slice::from_ref(&boot), &set),
+            "unexpected-reboot"
+        )
+        .len(),
         1
     );
     let shutdown = ev(
