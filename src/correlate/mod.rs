@@ -1,12 +1,26 @@
 //! Correlation: matches compiled signatures over the merged, time-ordered event
 //! stream of a whole bundle and produces [`Incident`]s, causal links and
 //! `unclassified` groups. Knows nothing of bytes or output formats.
+//!
+//! Output never depends on input order: events are first put in a canonical order
+//! (time, with time-less events last, then source, line, kind, node, text), and
+//! everything after works on positions in that order.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 
+use crate::envelope::Level;
 use crate::envelope::time::TimeQuality;
-use crate::signatures::Severity;
+use crate::events::{Event, Kind};
+use crate::signatures::{Severity, SignatureSet};
+
+pub mod engine;
+pub mod incident;
+pub mod window;
+
+use engine::{Indexed, match_signature};
+use window::bursts;
 
 /// One line (or a summarised run of repeats) cited as evidence.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -90,4 +104,117 @@ pub struct Unclassified {
     pub count: u64,
     /// Evidence (summarised).
     pub evidence: Vec<Evidence>,
+}
+
+/// What correlation found: incidents in timeline order and the unexplained rest.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Correlation {
+    /// Incidents, numbered `INC-001`... by (start, signature, nodes).
+    pub incidents: Vec<Incident>,
+    /// Error-level events no incident cites, by kind, node and burst.
+    pub unclassified: Vec<Unclassified>,
+}
+
+/// Quiet gap that splits unclassified events of one kind and node into groups.
+pub const UNCLASSIFIED_GAP: TimeDelta = TimeDelta::minutes(30);
+
+/// Match every signature of `set` over `events` (any order; sorted here).
+pub fn correlate(events: &[Event], set: &SignatureSet) -> Correlation {
+    let ix = Indexed::new(canonical_order(events));
+    let mut drafts = Vec::new();
+    for (i, sig) in set.signatures().iter().enumerate() {
+        let matches = match_signature(sig, &ix);
+        drafts.extend(incident::drafts(i, sig, &ix, matches));
+    }
+    let drafts = incident::suppress(set, drafts);
+    let (incidents, cited) = incident::finish(set, &ix, drafts);
+    let unclassified = unclassified(&ix, &cited);
+    Correlation {
+        incidents,
+        unclassified,
+    }
+}
+
+fn canonical_order(events: &[Event]) -> Vec<&Event> {
+    let mut sorted: Vec<&Event> = events.iter().collect();
+    sorted.sort_by(|a, b| {
+        (
+            a.time.is_none(),
+            a.time,
+            &a.source,
+            a.line,
+            a.end_line,
+            a.kind.name(),
+            &a.node,
+            &a.text,
+        )
+            .cmp(&(
+                b.time.is_none(),
+                b.time,
+                &b.source,
+                b.line,
+                b.end_line,
+                b.kind.name(),
+                &b.node,
+                &b.text,
+            ))
+    });
+    sorted
+}
+
+/// Whether an event is bad news on its own: an error-level line, or a kind that is
+/// never benign.
+pub fn is_error_level(event: &Event) -> bool {
+    matches!(event.level, Some(Level::Error | Level::Fatal))
+        || matches!(
+            event.kind,
+            Kind::OomKill
+                | Kind::HungTask
+                | Kind::SoftLockup
+                | Kind::ConntrackFull
+                | Kind::NoSpaceLeft
+                | Kind::TooManyOpenFiles
+                | Kind::PageAllocFailure
+                | Kind::SlubAllocFailure
+                | Kind::ImageGcFailed
+                | Kind::PlegUnhealthy
+                | Kind::PodEvicted
+                | Kind::ConnectionReset
+        )
+}
+
+fn unclassified(ix: &Indexed<'_>, cited: &BTreeSet<usize>) -> Vec<Unclassified> {
+    let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, e) in ix.events.iter().enumerate() {
+        if is_error_level(e) && !cited.contains(&i) {
+            groups
+                .entry((e.kind.name(), e.node.as_str()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let time = |i: usize| ix.time(i);
+    let mut out = Vec::new();
+    for ((kind, node), items) in groups {
+        for burst in bursts(&items, &time, UNCLASSIFIED_GAP) {
+            let times: Vec<_> = burst.iter().filter_map(|&i| time(i)).collect();
+            out.push(Unclassified {
+                kind: kind.to_string(),
+                node: node.to_string(),
+                start: times.iter().min().copied(),
+                end: times.iter().max().copied(),
+                count: burst.len() as u64,
+                evidence: incident::summarise(ix, &burst),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.start.is_none(), a.start, &a.kind, &a.node).cmp(&(
+            b.start.is_none(),
+            b.start,
+            &b.kind,
+            &b.node,
+        ))
+    });
+    out
 }

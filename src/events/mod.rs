@@ -84,12 +84,17 @@ kinds! {
     NodeCondition => "kubelet.node_condition",
     /// Startup `FLAG: --name="value"` line.
     KubeletFlag => "kubelet.flag",
+    /// `Killing container "docker://<id>" with 30 second grace period`.
+    ContainerKilled => "kubelet.container_killed",
     /// A BGP peer row from `calicoctl node status` or BIRD `show protocols`.
     BgpPeerState => "calico.bgp_peer_state",
     /// A connection reset seen by BIRD / felix / calico-node.
     ConnectionReset => "calico.connection_reset",
     /// The node name calico-node uses.
     CalicoNodeName => "calico.node_name",
+    /// Another calico node already uses this node's address (`Calico node '%s' is already using
+    /// the IPv4 address %s.`, `IPv4 address has changed...`): two names for one machine.
+    CalicoNodeConflict => "calico.node_conflict",
     /// EMFILE / ENFILE: `too many open files`.
     TooManyOpenFiles => "net.too_many_open_files",
     /// Hostname changed (systemd-hostnamed, or the syslog host field changed).

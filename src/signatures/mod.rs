@@ -1,8 +1,29 @@
 //! Root-cause signatures: declarative files in `patterns/` (embedded at build time,
 //! overlaid by `--patterns DIR`), deserialized strictly (`raw`), then checked and
 //! compiled (`compile`). Signatures never see bytes: they match [`Event`](crate::Event)s.
+//!
+//! The file format is documented for users in `docs/signatures.md`. Matching itself
+//! lives in [`correlate`](crate::correlate); this module only says *what* to match.
 
+use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::events::Kind;
+
+pub mod compile;
+pub mod condition;
+pub mod examples;
+pub mod fields;
+pub mod load;
+pub mod raw;
+pub mod rawrule;
+pub mod template;
+
+pub use condition::{Condition, FieldPath, Filter, Scalar, Test};
+pub use examples::{ExampleResult, run_examples};
+pub use load::{builtin, load_dir, overlay, validate_dir};
+pub use rawrule::{RawRule, raw_rules};
 
 /// Incident severity, ordered from least to most severe.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -27,5 +48,214 @@ impl Severity {
             Severity::High => "high",
             Severity::Critical => "critical",
         }
+    }
+}
+
+/// Where a signature's steps must happen.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every step on the same node; one incident per node and burst.
+    Node,
+    /// Matched per node, then node matches starting within `window` of the first
+    /// one are merged into one incident naming every node.
+    Cluster {
+        /// Merge window.
+        window: TimeDelta,
+    },
+}
+
+/// Confidence levels, ordered.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConfidenceLevel {
+    /// Plausible.
+    Low,
+    /// Likely.
+    Medium,
+    /// Confirmed by context.
+    High,
+}
+
+impl ConfidenceLevel {
+    /// Lower-case name as written in incidents.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConfidenceLevel::Low => "low",
+            ConfidenceLevel::Medium => "medium",
+            ConfidenceLevel::High => "high",
+        }
+    }
+}
+
+/// One `[[match]]` step.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Kinds the step accepts (any of).
+    pub kinds: Vec<Kind>,
+    /// Field conditions.
+    pub filter: Filter,
+    /// Minimum number of events.
+    pub count: u32,
+    /// First step: the span the count must fit in. Later steps: how long after the
+    /// previous step completed this one may complete. Optional steps: how far around
+    /// the incident evidence is collected. `None` = unbounded (first/later steps).
+    pub within: Option<TimeDelta>,
+    /// Only adds evidence; never required.
+    pub optional: bool,
+    /// The count applies per distinct value of these paths.
+    pub group_by: Vec<FieldPath>,
+}
+
+/// What a context fact does to an incident.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// One level more confident.
+    Raise,
+    /// One level less confident.
+    Lower,
+    /// No incident without the fact.
+    Require,
+    /// No incident with the fact.
+    Exclude,
+}
+
+/// One `[[context]]` fact: looked for anywhere (any time) in the incident's nodes.
+#[derive(Clone, Debug)]
+pub struct ContextRule {
+    /// Kinds.
+    pub kinds: Vec<Kind>,
+    /// Conditions.
+    pub filter: Filter,
+    /// `None`: any time. `Some(w)`: only facts from `w` before the incident's start
+    /// until its end (e.g. "a clean shutdown shortly before this boot").
+    pub within: Option<TimeDelta>,
+    /// Effect.
+    pub effect: Effect,
+    /// Reason template (`{node}` and the fact's fields).
+    pub reason: String,
+}
+
+/// One `[[caused_by]]` link.
+#[derive(Clone, Debug)]
+pub struct CausedBy {
+    /// Causing signature id.
+    pub signature: String,
+    /// How long before this incident's start the cause may have started.
+    pub within: TimeDelta,
+}
+
+/// One `[[example]]`: input files and what this signature must find in them.
+#[derive(Clone, Debug)]
+pub struct Example {
+    /// Name.
+    pub name: String,
+    /// Expected number of incidents of this signature.
+    pub incidents: usize,
+    /// Expected nodes (union over those incidents, sorted).
+    pub nodes: Vec<String>,
+    /// `(path, text)` pairs.
+    pub inputs: Vec<(String, String)>,
+}
+
+/// A checked, compiled signature.
+#[derive(Clone, Debug)]
+pub struct Signature {
+    /// Id (file name).
+    pub id: String,
+    /// File it came from (display path).
+    pub origin: String,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Scope.
+    pub scope: Scope,
+    /// Quiet gap that splits first-step events into separate incidents.
+    pub gap: TimeDelta,
+    /// Confidence before context.
+    pub confidence: ConfidenceLevel,
+    /// Summary template.
+    pub summary: String,
+    /// Root cause.
+    pub root_cause: String,
+    /// Remediation steps.
+    pub remediation: Vec<String>,
+    /// References.
+    pub references: Vec<String>,
+    /// Signatures whose overlapping incident absorbs this one.
+    pub suppressed_by: Vec<String>,
+    /// Steps (at least one required step, the first).
+    pub steps: Vec<Step>,
+    /// Context facts.
+    pub context: Vec<ContextRule>,
+    /// Causal links.
+    pub caused_by: Vec<CausedBy>,
+    /// Raw-line rules.
+    pub raw: Vec<RawRule>,
+    /// Examples.
+    pub examples: Vec<Example>,
+}
+
+/// A loaded set of signatures, sorted by id (ids are unique).
+#[derive(Clone, Debug, Default)]
+pub struct SignatureSet {
+    signatures: Vec<Signature>,
+}
+
+impl SignatureSet {
+    /// Build a set; later signatures replace earlier ones with the same id.
+    pub fn new(signatures: Vec<Signature>) -> SignatureSet {
+        let mut by_id = std::collections::BTreeMap::new();
+        for signature in signatures {
+            by_id.insert(signature.id.clone(), signature);
+        }
+        SignatureSet {
+            signatures: by_id.into_values().collect(),
+        }
+    }
+
+    /// All signatures, by id.
+    pub fn signatures(&self) -> &[Signature] {
+        &self.signatures
+    }
+
+    /// The signature with this id.
+    pub fn get(&self, id: &str) -> Option<&Signature> {
+        self.signatures
+            .binary_search_by(|s| s.id.as_str().cmp(id))
+            .ok()
+            .and_then(|i| self.signatures.get(i))
+    }
+
+    /// Number of signatures.
+    pub fn len(&self) -> usize {
+        self.signatures.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.signatures.is_empty()
+    }
+}
+
+/// A problem in a signature file, rendered `file:line:col: message`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    /// Display path of the file.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
     }
 }

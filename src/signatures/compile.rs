@@ -1,0 +1,637 @@
+//! Checks what serde cannot and builds compiled [`Signature`]s: event kinds exist
+//! (`custom.*` only when a raw rule of the set defines it), field paths name known
+//! fields, regexes compile, windows are positive, templates are well formed,
+//! referenced signatures exist. Every problem becomes a [`Diagnostic`] with the
+//! location of the offending value; compilation goes on to find the rest.
+
+use chrono::TimeDelta;
+use regex::Regex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use toml::Spanned;
+
+use crate::events::Kind;
+use crate::signatures::condition::{Condition, FieldPath, Filter, Scalar, Test, parse_version};
+use crate::signatures::fields::known_fields;
+use crate::signatures::raw::v1::{
+    OneOrMany, RawCondition, RawConfidence, RawEffect, RawScalar, RawScope, RawSignature, RawWhere,
+};
+use crate::signatures::rawrule::RawRule;
+use crate::signatures::template::placeholders;
+use crate::signatures::{
+    CausedBy, ConfidenceLevel, ContextRule, Diagnostic, Effect, Example, Scope, Signature, Step,
+};
+
+/// Default quiet gap between first-step events of one incident.
+pub const DEFAULT_GAP: TimeDelta = TimeDelta::minutes(30);
+
+/// Placeholders every summary may use besides fields of the first trigger event.
+pub const SUMMARY_BUILTINS: &[&str] = &["node", "nodes", "node_count", "count"];
+
+/// One file being compiled: its display path and text (for line:col).
+pub struct FileText<'a> {
+    /// Display path.
+    pub path: &'a str,
+    /// Contents.
+    pub text: &'a str,
+}
+
+impl FileText<'_> {
+    /// A diagnostic at a byte span of this file.
+    pub fn at(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        let (line, col) = line_col(self.text, span.start);
+        Diagnostic {
+            file: self.path.to_string(),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = before.get(line_start..).unwrap_or("").chars().count() + 1;
+    (line, col)
+}
+
+/// What compiling one signature needs to know about the rest of the set.
+#[derive(Default)]
+pub struct SetInfo {
+    /// `custom.*` kinds defined by raw rules anywhere in the set → their field names.
+    pub custom_kinds: BTreeMap<String, BTreeSet<String>>,
+    /// Every signature id that can be referenced (the set's and the built-in ones).
+    pub ids: BTreeSet<String>,
+}
+
+/// Parse a window such as `90s`, `10m`, `2h`, `7d`.
+pub fn parse_window(text: &str) -> Result<TimeDelta, String> {
+    let t = text.trim();
+    if t.starts_with('-') {
+        return Err(format!(
+            "window `{text}` is negative; windows must be positive"
+        ));
+    }
+    let unit_at = t
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("window `{text}` has no unit (use s, m, h or d, e.g. `10m`)"))?;
+    let (digits, unit) = t.split_at(unit_at);
+    let n: i64 = digits
+        .parse()
+        .map_err(|_| format!("window `{text}` must be a whole number and a unit, e.g. `10m`"))?;
+    if n <= 0 {
+        return Err(format!("window `{text}` must be positive"));
+    }
+    let delta = match unit {
+        "s" => TimeDelta::try_seconds(n),
+        "m" => TimeDelta::try_minutes(n),
+        "h" => TimeDelta::try_hours(n),
+        "d" => TimeDelta::try_days(n),
+        _ => {
+            return Err(format!(
+                "window `{text}` has unknown unit `{unit}` (use s, m, h or d)"
+            ));
+        }
+    };
+    delta.ok_or_else(|| format!("window `{text}` is too large"))
+}
+
+struct Ctx<'a> {
+    file: &'a FileText<'a>,
+    info: &'a SetInfo,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let d = self.file.at(span, message);
+        self.diags.push(d);
+    }
+
+    fn window(&mut self, raw: &Spanned<String>) -> Option<TimeDelta> {
+        match parse_window(raw.get_ref()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.err(raw.span(), e);
+                None
+            }
+        }
+    }
+
+    fn kinds(&mut self, event: &Spanned<OneOrMany>) -> Vec<Kind> {
+        let mut kinds = Vec::new();
+        let names = event.get_ref().names();
+        if names.is_empty() {
+            self.err(event.span(), "`event` lists no event kind");
+        }
+        for name in names {
+            match Kind::from_name(name) {
+                Some(Kind::Custom(custom)) => {
+                    if self.info.custom_kinds.contains_key(&custom) {
+                        kinds.push(Kind::Custom(custom));
+                    } else {
+                        self.err(
+                            event.span(),
+                            format!(
+                                "event kind `{custom}` is not defined by any [[raw]] rule in this signature set"
+                            ),
+                        );
+                    }
+                }
+                Some(kind) => kinds.push(kind),
+                None => self.err(
+                    event.span(),
+                    format!("unknown event kind `{name}`{}", suggest_kind(name)),
+                ),
+            }
+        }
+        kinds
+    }
+
+    /// Fields known for all `kinds`, or `None` when one of them is not known.
+    fn allowed_fields(&self, kinds: &[Kind]) -> Option<BTreeSet<String>> {
+        let mut allowed = BTreeSet::new();
+        for kind in kinds {
+            match kind {
+                Kind::Custom(name) => {
+                    allowed.extend(self.info.custom_kinds.get(name)?.iter().cloned())
+                }
+                other => allowed.extend(known_fields(other)?.iter().map(|s| s.to_string())),
+            }
+        }
+        Some(allowed)
+    }
+
+    fn path(
+        &mut self,
+        raw: &str,
+        span: Range<usize>,
+        allowed: &Option<BTreeSet<String>>,
+        kinds: &[Kind],
+    ) -> Option<FieldPath> {
+        let Some(path) = FieldPath::parse(raw) else {
+            self.err(
+                span,
+                format!("bad field path `{raw}` (dotted names; list indexes after the first name)"),
+            );
+            return None;
+        };
+        if let Some(allowed) = allowed
+            && !allowed.contains(path.field())
+        {
+            let names: Vec<&str> = kinds.iter().map(Kind::name).collect();
+            let known: Vec<&str> = allowed.iter().map(String::as_str).collect();
+            self.err(
+                span,
+                format!(
+                    "unknown field `{}` for {} (known: {})",
+                    path.field(),
+                    names.join(", "),
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            );
+            return None;
+        }
+        Some(path)
+    }
+
+    fn conditions(&mut self, raw: &RawWhere, kinds: &[Kind]) -> Vec<Condition> {
+        let allowed = self.allowed_fields(kinds);
+        let mut out = Vec::new();
+        for (key, cond) in raw {
+            let path = self.path(key.get_ref(), key.span(), &allowed, kinds);
+            let compiled = self.condition(cond);
+            if let (Some(path), Some((tests, exists))) = (path, compiled) {
+                out.push(Condition {
+                    path,
+                    tests,
+                    exists,
+                });
+            }
+        }
+        out
+    }
+
+    fn condition(&mut self, raw: &Spanned<RawCondition>) -> Option<(Vec<Test>, Option<bool>)> {
+        let span = raw.span();
+        let ops = match raw.get_ref() {
+            RawCondition::Equals(s) => return Some((vec![Test::Eq(scalar(s))], None)),
+            RawCondition::Ops(ops) => ops,
+        };
+        let mut tests = Vec::new();
+        let mut ok = true;
+        if let Some(s) = &ops.eq {
+            tests.push(Test::Eq(scalar(s)));
+        }
+        if let Some(re) = &ops.regex {
+            match Regex::new(re) {
+                Ok(re) => tests.push(Test::Regex(re)),
+                Err(e) => {
+                    ok = false;
+                    self.err(
+                        span.clone(),
+                        format!("bad regex `{re}`: {}", one_line(&e.to_string())),
+                    );
+                }
+            }
+        }
+        let numeric = [
+            (ops.gt, Test::Gt as fn(f64) -> Test),
+            (ops.ge, Test::Ge),
+            (ops.lt, Test::Lt),
+            (ops.le, Test::Le),
+        ];
+        for (value, make) in numeric {
+            if let Some(v) = value {
+                tests.push(make(v));
+            }
+        }
+        for (value, lt) in [(&ops.version_lt, true), (&ops.version_ge, false)] {
+            if let Some(text) = value {
+                match parse_version(text) {
+                    Some(v) if lt => tests.push(Test::VersionLt(v)),
+                    Some(v) => tests.push(Test::VersionGe(v)),
+                    None => {
+                        ok = false;
+                        self.err(
+                            span.clone(),
+                            format!(
+                                "version `{text}` does not start with a dotted number such as `4.0`"
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(list) = &ops.one_of {
+            if list.is_empty() {
+                ok = false;
+                self.err(span.clone(), "`in` needs at least one value");
+            }
+            tests.push(Test::In(list.iter().map(scalar).collect()));
+        }
+        let given = ops.eq.is_some()
+            || ops.regex.is_some()
+            || ops.gt.is_some()
+            || ops.ge.is_some()
+            || ops.lt.is_some()
+            || ops.le.is_some()
+            || ops.version_lt.is_some()
+            || ops.version_ge.is_some()
+            || ops.one_of.is_some()
+            || ops.exists.is_some();
+        if !given {
+            ok = false;
+            self.err(span, "empty condition table: give an operator (eq, regex, gt, ge, lt, le, version_lt, version_ge, in, exists)");
+        }
+        ok.then_some((tests, ops.exists))
+    }
+
+    fn filter(&mut self, all: &RawWhere, any_of: &[RawWhere], kinds: &[Kind]) -> Filter {
+        Filter {
+            all: self.conditions(all, kinds),
+            any_of: any_of.iter().map(|w| self.conditions(w, kinds)).collect(),
+        }
+    }
+
+    fn template(&mut self, raw: &Spanned<String>, builtins: &[&str], kinds: &[Kind]) {
+        let names = match placeholders(raw.get_ref()) {
+            Ok(names) => names,
+            Err(e) => {
+                self.err(raw.span(), e);
+                return;
+            }
+        };
+        let allowed = self.allowed_fields(kinds);
+        for name in names {
+            if builtins.contains(&name.as_str()) {
+                continue;
+            }
+            self.path(&name, raw.span(), &allowed, kinds);
+        }
+    }
+
+    fn id_ref(&mut self, raw: &Spanned<String>, own: &str, what: &str) -> Option<String> {
+        let id = raw.get_ref();
+        if id == own {
+            self.err(raw.span(), format!("a signature cannot be its own {what}"));
+            None
+        } else if !self.info.ids.contains(id) {
+            self.err(raw.span(), format!("{what} names unknown signature `{id}`"));
+            None
+        } else {
+            Some(id.clone())
+        }
+    }
+}
+
+fn scalar(raw: &RawScalar) -> Scalar {
+    match raw {
+        RawScalar::Bool(b) => Scalar::Bool(*b),
+        RawScalar::Int(i) => Scalar::Num(*i as f64),
+        RawScalar::Float(f) => Scalar::Num(*f),
+        RawScalar::Str(s) => Scalar::Str(s.clone()),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn suggest_kind(name: &str) -> String {
+    Kind::BUILTIN
+        .iter()
+        .map(|k| (edit_distance(k.name(), name), k.name()))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_else(|| " (see docs/signatures.md for the list)".to_string())
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let value = (above + 1).min(left + 1).min(prev + usize::from(ca != *cb));
+            prev = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
+/// Valid ids: lower-case letters, digits and `-`.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Compile one deserialized file. `stem` is the file name without `.toml`.
+pub fn compile(
+    raw: &RawSignature,
+    stem: &str,
+    file: &FileText<'_>,
+    info: &SetInfo,
+) -> Result<Signature, Vec<Diagnostic>> {
+    let mut cx = Ctx {
+        file,
+        info,
+        diags: Vec::new(),
+    };
+    let id = raw.id.get_ref().clone();
+    if !valid_id(&id) {
+        cx.err(
+            raw.id.span(),
+            format!("id `{id}` must use only a-z, 0-9 and `-`"),
+        );
+    } else if id != stem {
+        cx.err(
+            raw.id.span(),
+            format!("id `{id}` must equal the file name (`{stem}.toml`)"),
+        );
+    }
+
+    let scope = match (raw.scope.unwrap_or(RawScope::Node), &raw.window) {
+        (RawScope::Node, None) => Scope::Node,
+        (RawScope::Node, Some(w)) => {
+            cx.err(w.span(), "`window` only applies to `scope = \"cluster\"`");
+            Scope::Node
+        }
+        (RawScope::Cluster, Some(w)) => Scope::Cluster {
+            window: cx.window(w).unwrap_or(DEFAULT_GAP),
+        },
+        (RawScope::Cluster, None) => {
+            cx.err(
+                raw.summary.span(),
+                "`scope = \"cluster\"` needs `window` (how close node matches must be, e.g. \"30m\")",
+            );
+            Scope::Node
+        }
+    };
+    let gap = match &raw.gap {
+        Some(g) => cx.window(g).unwrap_or(DEFAULT_GAP),
+        None => DEFAULT_GAP,
+    };
+
+    let mut steps = Vec::new();
+    if raw.steps.is_empty() {
+        cx.err(
+            raw.id.span(),
+            "a signature needs at least one [[match]] step",
+        );
+    }
+    for (i, step) in raw.steps.iter().enumerate() {
+        let kinds = cx.kinds(&step.event);
+        if i == 0 && step.optional {
+            cx.err(
+                step.event.span(),
+                "the first [[match]] step cannot be optional",
+            );
+        }
+        let count = match &step.count {
+            None => 1,
+            Some(c) => match u32::try_from(*c.get_ref()) {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    cx.err(c.span(), "`count` must be a whole number of at least 1");
+                    1
+                }
+            },
+        };
+        let within = step.within.as_ref().and_then(|w| cx.window(w));
+        if step.optional && step.count.is_some() {
+            if let Some(c) = &step.count {
+                cx.err(c.span(), "`count` has no meaning on an optional step");
+            }
+        }
+        let filter = cx.filter(&step.filter, &step.any_of, &kinds);
+        let allowed = cx.allowed_fields(&kinds);
+        let group_by = step
+            .group_by
+            .iter()
+            .filter_map(|g| cx.path(g.get_ref(), g.span(), &allowed, &kinds))
+            .collect();
+        steps.push(Step {
+            within: if step.optional {
+                within.or(Some(gap))
+            } else {
+                within
+            },
+            kinds,
+            filter,
+            count,
+            optional: step.optional,
+            group_by,
+        });
+    }
+    let first_kinds = steps.first().map(|s| s.kinds.clone()).unwrap_or_default();
+    cx.template(&raw.summary, SUMMARY_BUILTINS, &first_kinds);
+
+    let mut context = Vec::new();
+    for rule in &raw.context {
+        let kinds = cx.kinds(&rule.event);
+        let filter = cx.filter(&rule.filter, &rule.any_of, &kinds);
+        cx.template(&rule.reason, &["node"], &kinds);
+        let within = rule.within.as_ref().and_then(|w| cx.window(w));
+        context.push(ContextRule {
+            within,
+            kinds,
+            filter,
+            effect: match rule.effect {
+                RawEffect::Raise => Effect::Raise,
+                RawEffect::Lower => Effect::Lower,
+                RawEffect::Require => Effect::Require,
+                RawEffect::Exclude => Effect::Exclude,
+            },
+            reason: rule.reason.get_ref().clone(),
+        });
+    }
+
+    let mut caused_by = Vec::new();
+    for link in &raw.caused_by {
+        let target = cx.id_ref(&link.signature, &id, "caused_by");
+        let within = cx.window(&link.within);
+        if let (Some(signature), Some(within)) = (target, within) {
+            caused_by.push(CausedBy { signature, within });
+        }
+    }
+    let suppressed_by = raw
+        .suppressed_by
+        .iter()
+        .filter_map(|s| cx.id_ref(s, &id, "suppressed_by"))
+        .collect();
+
+    let mut raw_rules = Vec::new();
+    for rule in &raw.raw {
+        let kind = match Kind::from_name(rule.kind.get_ref()) {
+            Some(kind @ Kind::Custom(_)) => kind,
+            _ => {
+                cx.err(
+                    rule.kind.span(),
+                    format!(
+                        "raw rule kind `{}` must be `custom.<name>` (built-in kinds come from grammars)",
+                        rule.kind.get_ref()
+                    ),
+                );
+                continue;
+            }
+        };
+        match RawRule::new(
+            &id,
+            kind,
+            rule.regex.get_ref(),
+            rule.app.clone(),
+            rule.level,
+        ) {
+            Ok(r) => raw_rules.push(r),
+            Err(e) => cx.err(
+                rule.regex.span(),
+                format!("bad regex `{}`: {}", rule.regex.get_ref(), one_line(&e)),
+            ),
+        }
+    }
+
+    let examples = raw
+        .examples
+        .iter()
+        .map(|ex| {
+            let mut nodes = ex.expect.nodes.clone();
+            nodes.sort();
+            nodes.dedup();
+            Example {
+                name: ex.name.clone(),
+                incidents: ex.expect.incidents,
+                nodes,
+                inputs: ex
+                    .inputs
+                    .iter()
+                    .map(|i| (i.path.clone(), i.text.clone()))
+                    .collect(),
+            }
+        })
+        .collect();
+
+    if !cx.diags.is_empty() {
+        return Err(cx.diags);
+    }
+    Ok(Signature {
+        id,
+        origin: file.path.to_string(),
+        title: raw.title.clone(),
+        severity: raw.severity,
+        scope,
+        gap,
+        confidence: match raw.confidence.unwrap_or(RawConfidence::Medium) {
+            RawConfidence::Low => ConfidenceLevel::Low,
+            RawConfidence::Medium => ConfidenceLevel::Medium,
+            RawConfidence::High => ConfidenceLevel::High,
+        },
+        summary: raw.summary.get_ref().clone(),
+        root_cause: raw.root_cause.trim().to_string(),
+        remediation: raw.remediation.clone(),
+        references: raw.references.clone(),
+        suppressed_by,
+        steps,
+        context,
+        caused_by,
+        raw: raw_rules,
+        examples,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_parse_with_units() {
+        assert_eq!(parse_window("90s"), Ok(TimeDelta::seconds(90)));
+        assert_eq!(parse_window("10m"), Ok(TimeDelta::minutes(10)));
+        assert_eq!(parse_window("2h"), Ok(TimeDelta::hours(2)));
+        assert_eq!(parse_window("7d"), Ok(TimeDelta::days(7)));
+        assert!(parse_window("-5m").unwrap_err().contains("negative"));
+        assert!(parse_window("0m").is_err());
+        assert!(parse_window("10").is_err());
+        assert!(parse_window("10w").is_err());
+        assert!(parse_window("m").is_err());
+    }
+
+    #[test]
+    fn misspelled_kinds_get_a_suggestion() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(
+            suggest_kind("kernel.oom_killed"),
+            " (did you mean `kernel.oom_kill`?)"
+        );
+        assert!(suggest_kind("zzz").contains("docs/signatures.md"));
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        let text = "a = 1\nbé = \"x\"\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        // "bé = " is 6 bytes, 5 characters.
+        assert_eq!(line_col(text, 12), (2, 6));
+    }
+}

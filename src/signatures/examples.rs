@@ -1,0 +1,81 @@
+//! Running a signature's `[[example]]`s: the inputs go through the caller's
+//! extractor (the real scanner in the binary), the WHOLE set is correlated — so
+//! examples also prove that other signatures do not steal or suppress the match —
+//! and the example passes when this signature's incidents match `expect`.
+
+use crate::correlate::correlate;
+use crate::events::Event;
+use crate::signatures::SignatureSet;
+
+/// Turns example input files `(path, text)` into events (the scanner, in the binary).
+pub type Extract<'a> = &'a dyn Fn(&[(String, String)]) -> Vec<Event>;
+
+/// Outcome of one example.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExampleResult {
+    /// Signature id.
+    pub signature: String,
+    /// Example name.
+    pub example: String,
+    /// Whether the incidents matched the expectation.
+    pub passed: bool,
+    /// Expected number of incidents.
+    pub expected_incidents: usize,
+    /// Number found.
+    pub got_incidents: usize,
+    /// Expected nodes.
+    pub expected_nodes: Vec<String>,
+    /// Nodes found (union over this signature's incidents, sorted).
+    pub got_nodes: Vec<String>,
+    /// Events the extractor produced (0 usually means the inputs were not recognised).
+    pub events: usize,
+}
+
+impl std::fmt::Display for ExampleResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}/{}: expected {} incident(s) on [{}], got {} on [{}] ({} events)",
+            if self.passed { "ok  " } else { "FAIL" },
+            self.signature,
+            self.example,
+            self.expected_incidents,
+            self.expected_nodes.join(", "),
+            self.got_incidents,
+            self.got_nodes.join(", "),
+            self.events,
+        )
+    }
+}
+
+/// Run every example of every signature in `set`, in signature then file order.
+pub fn run_examples(set: &SignatureSet, extract: Extract<'_>) -> Vec<ExampleResult> {
+    let mut results = Vec::new();
+    for signature in set.signatures() {
+        for example in &signature.examples {
+            let events = extract(&example.inputs);
+            let correlation = correlate(&events, set);
+            let mine: Vec<_> = correlation
+                .incidents
+                .iter()
+                .filter(|i| i.signature == signature.id)
+                .collect();
+            let mut nodes: Vec<String> = mine.iter().flat_map(|i| i.nodes.clone()).collect();
+            nodes.sort();
+            nodes.dedup();
+            let passed = mine.len() == example.incidents
+                && (example.incidents == 0 || nodes == example.nodes);
+            results.push(ExampleResult {
+                signature: signature.id.clone(),
+                example: example.name.clone(),
+                passed,
+                expected_incidents: example.incidents,
+                got_incidents: mine.len(),
+                expected_nodes: example.nodes.clone(),
+                got_nodes: nodes,
+                events: events.len(),
+            });
+        }
+    }
+    results
+}

@@ -1,0 +1,334 @@
+//! Version 1 of the signature file format (see `docs/signatures.md`): typed,
+//! `deny_unknown_fields` everywhere, spans kept on everything `compile` checks.
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::fmt;
+use toml::Spanned;
+
+use crate::envelope::Level;
+use crate::signatures::Severity;
+
+/// A whole signature file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignature {
+    /// Format version (always 1 here).
+    pub version: Spanned<i64>,
+    /// Id; must equal the file name.
+    pub id: Spanned<String>,
+    /// Human title.
+    pub title: String,
+    /// Severity.
+    pub severity: Severity,
+    /// `node` (default) or `cluster`.
+    #[serde(default)]
+    pub scope: Option<RawScope>,
+    /// Cluster scope: how close node matches must be to merge.
+    #[serde(default)]
+    pub window: Option<Spanned<String>>,
+    /// Quiet gap that splits first-step events into separate incidents.
+    #[serde(default)]
+    pub gap: Option<Spanned<String>>,
+    /// Confidence before context facts.
+    #[serde(default)]
+    pub confidence: Option<RawConfidence>,
+    /// Summary template.
+    pub summary: Spanned<String>,
+    /// Root cause text.
+    pub root_cause: String,
+    /// Remediation steps.
+    #[serde(default)]
+    pub remediation: Vec<String>,
+    /// References.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Signatures whose overlapping incident absorbs this one.
+    #[serde(default)]
+    pub suppressed_by: Vec<Spanned<String>>,
+    /// Match steps.
+    #[serde(rename = "match", default)]
+    pub steps: Vec<RawStep>,
+    /// Context facts.
+    #[serde(default)]
+    pub context: Vec<RawContext>,
+    /// Causal links.
+    #[serde(default)]
+    pub caused_by: Vec<RawCausedBy>,
+    /// Raw-line rules.
+    #[serde(default)]
+    pub raw: Vec<RawLineRule>,
+    /// Examples.
+    #[serde(rename = "example", default)]
+    pub examples: Vec<RawExample>,
+}
+
+/// `scope = "node" | "cluster"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawScope {
+    /// All steps on one node.
+    Node,
+    /// Node matches merged across nodes.
+    Cluster,
+}
+
+/// `confidence = "high" | "medium" | "low"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawConfidence {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+/// `event = "kind"` or `event = ["kind", ...]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One kind.
+    One(String),
+    /// Any of several kinds.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(s) => vec![s.as_str()],
+            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A `where` table: dotted path → condition.
+pub type RawWhere = BTreeMap<Spanned<String>, Spanned<RawCondition>>;
+
+/// One `[[match]]` step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// Kind(s).
+    pub event: Spanned<OneOrMany>,
+    /// Conditions that must all hold.
+    #[serde(rename = "where", default)]
+    pub filter: RawWhere,
+    /// Alternative condition tables, one of which must hold.
+    #[serde(default)]
+    pub any_of: Vec<RawWhere>,
+    /// At least this many events.
+    #[serde(default)]
+    pub count: Option<Spanned<i64>>,
+    /// Window for the count / after the previous step.
+    #[serde(default)]
+    pub within: Option<Spanned<String>>,
+    /// Evidence only.
+    #[serde(default)]
+    pub optional: bool,
+    /// Count per distinct value of these paths.
+    #[serde(default)]
+    pub group_by: Vec<Spanned<String>>,
+}
+
+/// One `[[context]]` fact.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContext {
+    /// Kind(s).
+    pub event: Spanned<OneOrMany>,
+    /// Conditions.
+    #[serde(rename = "where", default)]
+    pub filter: RawWhere,
+    /// Alternatives.
+    #[serde(default)]
+    pub any_of: Vec<RawWhere>,
+    /// Only facts from this long before the incident until its end count.
+    #[serde(default)]
+    pub within: Option<Spanned<String>>,
+    /// What the fact does.
+    pub effect: RawEffect,
+    /// Reason template.
+    pub reason: Spanned<String>,
+}
+
+/// `effect = ...`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawEffect {
+    /// Raise confidence.
+    Raise,
+    /// Lower confidence.
+    Lower,
+    /// Drop the incident unless the fact is present.
+    Require,
+    /// Drop the incident if the fact is present.
+    Exclude,
+}
+
+/// One `[[caused_by]]` link.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCausedBy {
+    /// The causing signature id.
+    pub signature: Spanned<String>,
+    /// How long before this incident it may have started.
+    pub within: Spanned<String>,
+}
+
+/// One `[[raw]]` line rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLineRule {
+    /// `custom.<name>`.
+    pub kind: Spanned<String>,
+    /// Regex over the message; named captures become fields.
+    pub regex: Spanned<String>,
+    /// Only lines of this program tag.
+    #[serde(default)]
+    pub app: Option<String>,
+    /// Level given to the produced events.
+    #[serde(default)]
+    pub level: Option<Level>,
+}
+
+/// One `[[example]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExample {
+    /// Name.
+    pub name: String,
+    /// Expected outcome.
+    pub expect: RawExpect,
+    /// Input files.
+    #[serde(rename = "input", default)]
+    pub inputs: Vec<RawInput>,
+}
+
+/// `expect = { incidents = N, nodes = [...] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    /// Number of incidents of this signature.
+    pub incidents: usize,
+    /// Nodes named by them.
+    #[serde(default)]
+    pub nodes: Vec<String>,
+}
+
+/// `[[example.input]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInput {
+    /// Path inside a pretend bundle (the first component is usually the node).
+    pub path: String,
+    /// File contents.
+    pub text: String,
+}
+
+/// A literal in a condition.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum RawScalar {
+    /// Boolean.
+    Bool(bool),
+    /// Integer.
+    Int(i64),
+    /// Float.
+    Float(f64),
+    /// String.
+    Str(String),
+}
+
+/// Operators of a condition table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOps {
+    /// Equal.
+    #[serde(default)]
+    pub eq: Option<RawScalar>,
+    /// Regex.
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// Greater than.
+    #[serde(default)]
+    pub gt: Option<f64>,
+    /// Greater or equal.
+    #[serde(default)]
+    pub ge: Option<f64>,
+    /// Less than.
+    #[serde(default)]
+    pub lt: Option<f64>,
+    /// Less or equal.
+    #[serde(default)]
+    pub le: Option<f64>,
+    /// Version below.
+    #[serde(default)]
+    pub version_lt: Option<String>,
+    /// Version at or above.
+    #[serde(default)]
+    pub version_ge: Option<String>,
+    /// One of.
+    #[serde(rename = "in", default)]
+    pub one_of: Option<Vec<RawScalar>>,
+    /// Present (or absent).
+    #[serde(default)]
+    pub exists: Option<bool>,
+}
+
+/// A condition: a bare literal (equality) or an operator table.
+#[derive(Debug, Clone)]
+pub enum RawCondition {
+    /// `field = literal`.
+    Equals(RawScalar),
+    /// `field = { op = ..., ... }`.
+    Ops(RawOps),
+}
+
+impl<'de> Deserialize<'de> for RawCondition {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ConditionVisitor)
+    }
+}
+
+struct ConditionVisitor;
+
+impl<'de> Visitor<'de> for ConditionVisitor {
+    type Value = RawCondition;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a literal (string, number, bool) or a table of operators")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawCondition, E> {
+        Ok(RawCondition::Equals(RawScalar::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawCondition, E> {
+        Ok(RawCondition::Equals(RawScalar::Int(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawCondition, E> {
+        i64::try_from(v)
+            .map(|v| RawCondition::Equals(RawScalar::Int(v)))
+            .map_err(|_| E::custom("integer too large"))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawCondition, E> {
+        Ok(RawCondition::Equals(RawScalar::Float(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCondition, E> {
+        Ok(RawCondition::Equals(RawScalar::Str(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<RawCondition, E> {
+        Ok(RawCondition::Equals(RawScalar::Str(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<RawCondition, A::Error> {
+        Err(de::Error::custom(
+            "a list is not a condition; write `{ in = [...] }` for \"one of\"",
+        ))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawCondition, A::Error> {
+        RawOps::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawCondition::Ops)
+    }
+}
