@@ -82,7 +82,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Needles(p) => {
             let set = load_signatures(&p)?;
             let cfg = ScanConfig {
-                custom: set.custom_rules(),
+                custom: custom_rules(&set)?,
                 ..ScanConfig::default()
             };
             let mut out = io::stdout().lock();
@@ -108,6 +108,25 @@ fn kind_matches(kinds: &[String], name: &str) -> bool {
             Some(prefix) => name.starts_with(prefix),
             None => k == name,
         })
+}
+
+/// The signature set's raw-line rules, as the scanner's custom rules.
+fn custom_rules(set: &SignatureSet) -> Result<scan::CustomRules, Error> {
+    let rules = signatures::raw_rules(set)
+        .into_iter()
+        .map(|r| {
+            let regex = regex::bytes::Regex::new(r.regex.as_str())
+                .map_err(|e| Error::Config(format!("signature {}: {e}", r.signature)))?;
+            Ok(scan::CustomRule {
+                kind: r.kind,
+                regex,
+                app: r.app,
+                level: r.level,
+                literals: if r.needs_full_pass { Vec::new() } else { r.literals },
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(scan::CustomRules { rules })
 }
 
 fn load_signatures(p: &PatternArgs) -> Result<SignatureSet, Error> {
@@ -139,7 +158,7 @@ fn scan_inputs(input_args: &InputArgs, time: &args::TimeArgs, set: &SignatureSet
         let bar = progress::Bar::start(total, input_args.quiet);
         let cfg = ScanConfig {
             time: time_cfg,
-            custom: set.custom_rules(),
+            custom: custom_rules(&set)?,
             progress: Some(bar.counter()),
             ..ScanConfig::default()
         };
@@ -334,14 +353,14 @@ fn signatures_command(cmd: SignaturesCommand) -> Result<u8, Error> {
     match cmd {
         SignaturesCommand::List(p) => {
             let set = load_signatures(&p)?;
-            for s in set.iter() {
+            for s in set.signatures() {
                 writeln!(out, "{:<32} {:<9} {}", s.id, s.severity.name(), s.title)?;
             }
             Ok(0)
         }
         SignaturesCommand::Show { id, patterns } => {
             let set = load_signatures(&patterns)?;
-            match set.source_text(&id) {
+            match set.get(&id).and_then(signatures::source_text) {
                 Some(text) => {
                     out.write_all(text.as_bytes())?;
                     Ok(0)

@@ -4,7 +4,7 @@
 
 use regex::bytes::Regex;
 
-use crate::envelope::Envelope;
+use crate::envelope::{Envelope, Level};
 use crate::events::{Fields, Found, Kind, Payload};
 use crate::input::Location;
 
@@ -17,6 +17,8 @@ pub struct CustomRule {
     pub regex: Regex,
     /// Only lines whose program tag equals this, when set.
     pub app: Option<String>,
+    /// Level given to the events it produces.
+    pub level: Option<Level>,
     /// Literals every match contains (empty: the rule needs a full pass).
     pub literals: Vec<String>,
 }
@@ -69,7 +71,7 @@ impl CustomRules {
                 time: env.time,
                 uptime_us: env.uptime_us,
                 host: env.host.map(str::to_string),
-                level: env.level,
+                level: rule.level.or(env.level),
                 text: String::from_utf8_lossy(env.raw).into_owned(),
             });
         }

@@ -258,3 +258,37 @@ mod tests {
         );
     }
 }
+
+/// Every problem in the shipped signature files (empty when they are sound).
+pub fn validate_builtin() -> Vec<Diagnostic> {
+    let files = BUILTIN_FILES
+        .iter()
+        .map(|(path, text)| SourceFile {
+            path: path.to_string(),
+            stem: stem_of(path),
+            text: text.to_string(),
+        })
+        .collect();
+    let mut diags = load_files(files, &BTreeSet::new()).1;
+    diags.sort();
+    diags
+}
+
+/// Load one signature file from text (`path` names it in diagnostics and gives the id).
+pub fn parse_str(path: &str, text: &str) -> Result<SignatureSet, Error> {
+    let file = SourceFile {
+        path: path.to_string(),
+        stem: stem_of(path),
+        text: text.to_string(),
+    };
+    into_result(load_files(vec![file], &builtin_ids()))
+}
+
+/// The file text a signature was loaded from (embedded, or read again from disk).
+pub fn source_text(signature: &Signature) -> Option<String> {
+    BUILTIN_FILES
+        .iter()
+        .find(|(path, _)| *path == signature.origin)
+        .map(|(_, text)| text.to_string())
+        .or_else(|| std::fs::read_to_string(&signature.origin).ok())
+}
