@@ -39,7 +39,10 @@ pub(crate) fn protocol_peer(name: &[u8]) -> Option<(String, &'static str)> {
         return None;
     }
     let parts: Vec<&[u8]> = rest.split(|&b| b == b'_').collect();
-    let v4 = parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit));
+    let v4 = parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit));
     let sep = if v4 { "." } else { ":" };
     let peer = parts.iter().map(|p| lossy(p)).collect::<Vec<_>>().join(sep);
     Some((peer, peer_type))
@@ -120,7 +123,8 @@ pub(crate) fn bird_state_change(msg: &[u8]) -> Option<Payload> {
 /// peer address or the remote IP after `->`), `port` (remote port when printed),
 /// `component` (`bird` for BIRD lines, otherwise the envelope's program).
 pub(crate) fn connection_reset(msg: &[u8]) -> Option<Payload> {
-    let at = find(msg, b"Connection reset by peer").or_else(|| find(msg, b"connection reset by peer"))?;
+    let at = find(msg, b"Connection reset by peer")
+        .or_else(|| find(msg, b"connection reset by peer"))?;
     let head = msg.get(..at)?;
     let mut p = Payload::new(Kind::ConnectionReset);
     let mesh = [&b"Mesh_"[..], b"Node_", b"Global_"]
@@ -141,10 +145,16 @@ pub(crate) fn connection_reset(msg: &[u8]) -> Option<Payload> {
         let remote = remote.strip_suffix(b":").unwrap_or(remote);
         if let Some(colon) = remote.iter().rposition(|&b| b == b':') {
             let ip = remote.get(..colon)?;
-            let ip = ip.strip_prefix(b"[").and_then(|i| i.strip_suffix(b"]")).unwrap_or(ip);
-            p = p
-                .with("peer", lossy(ip))
-                .with_opt("port", std::str::from_utf8(remote.get(colon + 1..)?).ok().and_then(|s| s.parse::<u64>().ok()));
+            let ip = ip
+                .strip_prefix(b"[")
+                .and_then(|i| i.strip_suffix(b"]"))
+                .unwrap_or(ip);
+            p = p.with("peer", lossy(ip)).with_opt(
+                "port",
+                std::str::from_utf8(remote.get(colon + 1..)?)
+                    .ok()
+                    .and_then(|s| s.parse::<u64>().ok()),
+            );
         }
     }
     if find(msg, b"bird: ").is_some() && !p.fields.contains_key("component") {
@@ -172,10 +182,16 @@ pub(crate) fn node_name(msg: &[u8]) -> Option<Payload> {
         return Some(p.with("name", name_tok(rest)?).with("source", "configured"));
     }
     if let Some(rest) = after(msg, b"Using NODENAME environment for node name") {
-        return Some(p.with_opt("name", name_tok(rest)).with("source", "env_nodename"));
+        return Some(
+            p.with_opt("name", name_tok(rest))
+                .with("source", "env_nodename"),
+        );
     }
     if let Some(rest) = after(msg, b"environment (lowercase) for node name") {
-        return Some(p.with_opt("name", name_tok(rest)).with("source", "env_hostname"));
+        return Some(
+            p.with_opt("name", name_tok(rest))
+                .with("source", "env_hostname"),
+        );
     }
     if let Some(rest) = after(msg, b"Using stored node name ") {
         let p = p.with("source", "stored");
@@ -214,7 +230,11 @@ pub(crate) fn node_conflict(msg: &[u8]) -> Option<Payload> {
         );
     }
     let at = find(msg, b" address has changed. This could happen")?;
-    let version = if msg.get(at.checked_sub(1)?) == Some(&b'6') { 6 } else { 4 };
+    let version = if msg.get(at.checked_sub(1)?) == Some(&b'6') {
+        6
+    } else {
+        4
+    };
     Some(
         p.with("reason", "address_changed")
             .with("ip_version", version)
@@ -256,12 +276,19 @@ impl CalicoTable {
     pub(crate) fn feed(&mut self, at: Location, env: &Envelope<'_>, msg: &[u8]) -> Step {
         let line = trim(msg);
         if line.starts_with(b"+-") {
-            return if self.rows.is_empty() { Step::More } else { Step::Ended };
+            return if self.rows.is_empty() {
+                Step::More
+            } else {
+                Step::Ended
+            };
         }
         let Some(inner) = line.strip_prefix(b"|").and_then(|l| l.strip_suffix(b"|")) else {
             return Step::Outside;
         };
-        let cells: Vec<String> = inner.split(|&b| b == b'|').map(|c| lossy(trim(c))).collect();
+        let cells: Vec<String> = inner
+            .split(|&b| b == b'|')
+            .map(|c| lossy(trim(c)))
+            .collect();
         let continuation = cells.first().is_some_and(String::is_empty);
         match self.rows.last_mut() {
             Some(row) if continuation => {
@@ -321,16 +348,27 @@ mod tests {
 
     #[test]
     fn protocol_names() {
-        assert_eq!(protocol_peer(b"Mesh_10_0_0_2"), Some(("10.0.0.2".into(), "node-to-node mesh")));
-        assert_eq!(protocol_peer(b"Global_192_168_1_1"), Some(("192.168.1.1".into(), "global")));
-        assert_eq!(protocol_peer(b"Node_fd00__2"), Some(("fd00::2".into(), "node specific")));
+        assert_eq!(
+            protocol_peer(b"Mesh_10_0_0_2"),
+            Some(("10.0.0.2".into(), "node-to-node mesh"))
+        );
+        assert_eq!(
+            protocol_peer(b"Global_192_168_1_1"),
+            Some(("192.168.1.1".into(), "global"))
+        );
+        assert_eq!(
+            protocol_peer(b"Node_fd00__2"),
+            Some(("fd00::2".into(), "node specific"))
+        );
         assert_eq!(protocol_peer(b"Mesh_"), None);
         assert_eq!(protocol_peer(b"Node_Exporter"), None);
     }
 
     #[test]
     fn show_protocols_rows() {
-        let p = bird_protocol_row(b"Mesh_10_0_0_2 BGP      master   up     03:05:13    Established   ").unwrap();
+        let p =
+            bird_protocol_row(b"Mesh_10_0_0_2 BGP      master   up     03:05:13    Established   ")
+                .unwrap();
         assert_eq!(p.fields["peer"], json!("10.0.0.2"));
         assert_eq!(p.fields["state"], json!("up"));
         assert_eq!(p.fields["since"], json!("03:05:13"));
@@ -339,7 +377,10 @@ mod tests {
         let p = bird_protocol_row(b"1002-Mesh_10_0_0_4 BGP      master   start  2018-06-16  Connect       Socket: Connection reset by peer").unwrap();
         assert_eq!(p.fields["state"], json!("start"));
         assert_eq!(p.fields["since"], json!("2018-06-16"));
-        assert_eq!(p.fields["info"], json!("Connect Socket: Connection reset by peer"));
+        assert_eq!(
+            p.fields["info"],
+            json!("Connect Socket: Connection reset by peer")
+        );
         assert!(bird_protocol_row(b"name     proto    table    state  since       info").is_none());
         assert!(bird_protocol_row(b"kernel1  Kernel   master   up     03:05:13").is_none());
     }
@@ -349,14 +390,18 @@ mod tests {
         let p = bird_state_change(b"bird: Mesh_10_0_0_2: State changed to start").unwrap();
         assert_eq!(p.fields["peer"], json!("10.0.0.2"));
         assert_eq!(p.fields["state"], json!("start"));
-        let p = bird_state_change(b"2018-06-17_03:05:13.80513 bird: Mesh_10_0_0_3: State changed to up").unwrap();
+        let p = bird_state_change(
+            b"2018-06-17_03:05:13.80513 bird: Mesh_10_0_0_3: State changed to up",
+        )
+        .unwrap();
         assert_eq!(p.fields["peer"], json!("10.0.0.3"));
         assert!(bird_state_change(b"bird: device1: State changed to up").is_none());
     }
 
     #[test]
     fn connection_resets() {
-        let p = connection_reset(b"bird: Mesh_10_0_0_3: Socket error: Connection reset by peer").unwrap();
+        let p = connection_reset(b"bird: Mesh_10_0_0_3: Socket error: Connection reset by peer")
+            .unwrap();
         assert_eq!(p.fields["peer"], json!("10.0.0.3"));
         assert_eq!(p.fields["component"], json!("bird"));
         let p = connection_reset(b"Failed to read from etcd error=read tcp 10.0.0.1:4001->10.0.0.2:2379: read: connection reset by peer").unwrap();
@@ -371,7 +416,10 @@ mod tests {
         let p = node_name(b"Determined node name: ip-10-0-0-1.ec2.internal").unwrap();
         assert_eq!(p.fields["name"], json!("ip-10-0-0-1.ec2.internal"));
         assert_eq!(p.fields["source"], json!("determined"));
-        let p = node_name(b"Using stored node name amz-iad12-opsrespool-001 from /var/lib/calico/nodename").unwrap();
+        let p = node_name(
+            b"Using stored node name amz-iad12-opsrespool-001 from /var/lib/calico/nodename",
+        )
+        .unwrap();
         assert_eq!(p.fields["name"], json!("amz-iad12-opsrespool-001"));
         assert_eq!(p.fields["file"], json!("/var/lib/calico/nodename"));
         let p = node_name(b"Using stored node name from /var/lib/calico/nodename").unwrap();
@@ -386,7 +434,8 @@ mod tests {
 
     #[test]
     fn conflicts() {
-        let p = node_conflict(b"Calico node 'node-2' is already using the IPv4 address 10.0.0.5.").unwrap();
+        let p = node_conflict(b"Calico node 'node-2' is already using the IPv4 address 10.0.0.5.")
+            .unwrap();
         assert_eq!(p.fields["node"], json!("node-2"));
         assert_eq!(p.fields["address"], json!("10.0.0.5"));
         assert_eq!(p.fields["ip_version"], json!(4));

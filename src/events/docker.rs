@@ -16,8 +16,14 @@ pub(crate) fn storage_driver(msg: &[u8]) -> Option<Payload> {
     if let Some(rest) = after(msg, b"[graphdriver] using prior storage driver") {
         let rest = rest.strip_prefix(b":").unwrap_or(rest);
         let name = token(rest).0;
-        let name = name.strip_prefix(b"\\\"").and_then(|n| n.strip_suffix(b"\\\"")).unwrap_or(name);
-        let name = name.strip_prefix(b"\"").and_then(|n| n.strip_suffix(b"\"")).unwrap_or(name);
+        let name = name
+            .strip_prefix(b"\\\"")
+            .and_then(|n| n.strip_suffix(b"\\\""))
+            .unwrap_or(name);
+        let name = name
+            .strip_prefix(b"\"")
+            .and_then(|n| n.strip_suffix(b"\""))
+            .unwrap_or(name);
         (!name.is_empty()).then_some(())?;
         return Some(p.with("driver", lossy(name)).with("source", "prior"));
     }
@@ -25,11 +31,18 @@ pub(crate) fn storage_driver(msg: &[u8]) -> Option<Payload> {
         .or_else(|| field_text(msg, "graphdriver(s)"))
         .or_else(|| field_text(msg, "storage-driver"))
         .or_else(|| field_text(msg, "--storage-driver"))
-        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))?;
+        .filter(|d| {
+            !d.is_empty()
+                && d.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })?;
     let daemon = find(msg, b"Docker daemon").is_some();
     Some(
         p.with("driver", driver)
-            .with_opt("version", daemon.then(|| field_text(msg, "version")).flatten())
+            .with_opt(
+                "version",
+                daemon.then(|| field_text(msg, "version")).flatten(),
+            )
             .with("source", if daemon { "daemon" } else { "field" }),
     )
 }

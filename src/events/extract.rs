@@ -128,9 +128,7 @@ impl Extractor {
         let mut oom_seen = false;
         let mut emitted: Vec<&str> = Vec::new();
         for g in GRAMMARS {
-            if !g.needles.iter().any(|n| contains(msg, n.as_bytes()))
-                || !g.route.admits(env, msg)
-            {
+            if !g.needles.iter().any(|n| contains(msg, n.as_bytes())) || !g.route.admits(env, msg) {
                 continue;
             }
             let Some(payload) = (g.parse)(msg) else {

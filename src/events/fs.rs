@@ -25,12 +25,15 @@ use crate::input::Location;
 /// `No space left on device`. Fields of `fs.no_space_left`: `operation` and `path`
 /// (when printed as `<op> <path>: `), `component` (added by the extractor).
 pub(crate) fn no_space_left(msg: &[u8]) -> Option<Payload> {
-    let at = find(msg, b"no space left on device").or_else(|| find(msg, b"No space left on device"))?;
+    let at =
+        find(msg, b"no space left on device").or_else(|| find(msg, b"No space left on device"))?;
     let head = msg.get(..at)?;
     let head = head.strip_suffix(b": ").unwrap_or(head);
     let seg_start = rfind(head, b": ").map_or(0, |i| i + 2);
     let seg = trim(head.get(seg_start..).unwrap_or_default());
-    let mut words = seg.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty());
+    let mut words = seg
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty());
     let mut p = Payload::new(Kind::NoSpaceLeft);
     if let (Some(op), Some(path), None) = (words.next(), words.next(), words.next()) {
         let path = path.strip_suffix(b":").unwrap_or(path);
@@ -70,7 +73,10 @@ pub(crate) fn usage_alert(msg: &[u8]) -> Option<Payload> {
     let re = ALERT.as_ref()?;
     let caps = re.captures(msg)?;
     let mount = caps.get(1)?.as_bytes();
-    let used: u64 = std::str::from_utf8(caps.get(2)?.as_bytes()).ok()?.parse().ok()?;
+    let used: u64 = std::str::from_utf8(caps.get(2)?.as_bytes())
+        .ok()?
+        .parse()
+        .ok()?;
     (used <= 100).then_some(())?;
     Some(
         Payload::new(Kind::FsUsage)
@@ -86,12 +92,18 @@ pub(crate) fn usage_alert(msg: &[u8]) -> Option<Payload> {
 pub(crate) fn df_header(msg: &[u8]) -> Option<Payload> {
     let line = trim(msg);
     (line.starts_with(b"Filesystem") && line.ends_with(b"Mounted on")).then_some(())?;
-    let metric = if find(line, b"IUse%").is_some() { "inodes" } else { "space" };
+    let metric = if find(line, b"IUse%").is_some() {
+        "inodes"
+    } else {
+        "space"
+    };
     Some(Payload::new(Kind::FsUsage).with("metric", metric))
 }
 
 /// File systems whose usage says nothing about disks.
-const PSEUDO_FS: &[&str] = &["tmpfs", "devtmpfs", "udev", "shm", "overlay", "none", "cgroup", "proc", "sysfs"];
+const PSEUDO_FS: &[&str] = &[
+    "tmpfs", "devtmpfs", "udev", "shm", "overlay", "none", "cgroup", "proc", "sysfs",
+];
 
 /// The rows of one `df` table.
 pub(crate) struct DfTable {
@@ -133,12 +145,18 @@ impl DfTable {
             None => return Step::Outside,
         };
         // size used avail pct mount... (mount may contain spaces)
-        let (Some(size), Some(used), Some(avail), Some(pct)) = (nums.first(), nums.get(1), nums.get(2), nums.get(3)) else {
+        let (Some(size), Some(used), Some(avail), Some(pct)) =
+            (nums.first(), nums.get(1), nums.get(2), nums.get(3))
+        else {
             return Step::Outside;
         };
         let Some(percent) = pct.strip_suffix('%').and_then(|p| p.parse::<u64>().ok()) else {
             // `-` for file systems without inode counts: part of the table, no figure.
-            return if *pct == "-" { Step::More } else { Step::Outside };
+            return if *pct == "-" {
+                Step::More
+            } else {
+                Step::Outside
+            };
         };
         let mount = nums.get(4..).unwrap_or_default().join(" ");
         if !PSEUDO_FS.contains(&fs.as_str()) && mount.starts_with('/') {
@@ -169,9 +187,15 @@ mod tests {
 
     #[test]
     fn enospc_go_and_c() {
-        let p = no_space_left(b"write /var/lib/docker/overlay2/4f3e/diff/tmp/x: no space left on device").unwrap();
+        let p = no_space_left(
+            b"write /var/lib/docker/overlay2/4f3e/diff/tmp/x: no space left on device",
+        )
+        .unwrap();
         assert_eq!(p.fields["operation"], json!("write"));
-        assert_eq!(p.fields["path"], json!("/var/lib/docker/overlay2/4f3e/diff/tmp/x"));
+        assert_eq!(
+            p.fields["path"],
+            json!("/var/lib/docker/overlay2/4f3e/diff/tmp/x")
+        );
         let p = no_space_left(br#"Error syncing pod: failed to "StartContainer": mkdir /var/lib/kubelet/pods/abc/volumes: no space left on device"#).unwrap();
         assert_eq!(p.fields["path"], json!("/var/lib/kubelet/pods/abc/volumes"));
         let p = no_space_left(b"cp: error writing '/var/tmp/x': No space left on device").unwrap();
@@ -196,8 +220,18 @@ mod tests {
 
     #[test]
     fn df_header_variants() {
-        assert_eq!(df_header(b"Filesystem      Size  Used Avail Use% Mounted on").unwrap().fields["metric"], json!("space"));
-        assert_eq!(df_header(b"Filesystem      Inodes  IUsed   IFree IUse% Mounted on").unwrap().fields["metric"], json!("inodes"));
+        assert_eq!(
+            df_header(b"Filesystem      Size  Used Avail Use% Mounted on")
+                .unwrap()
+                .fields["metric"],
+            json!("space")
+        );
+        assert_eq!(
+            df_header(b"Filesystem      Inodes  IUsed   IFree IUse% Mounted on")
+                .unwrap()
+                .fields["metric"],
+            json!("inodes")
+        );
         assert!(df_header(b"Mounted on /var").is_none());
     }
 }

@@ -17,7 +17,10 @@ pub(crate) fn hostname_changed(msg: &[u8]) -> Option<Payload> {
     } else if let Some(r) = after(msg, b"Hostname set to <") {
         (quoted_until(r, b'>')?, "boot")
     } else {
-        (quoted_until(after(msg, b"Set hostname to <")?, b'>')?, "boot")
+        (
+            quoted_until(after(msg, b"Set hostname to <")?, b'>')?,
+            "boot",
+        )
     };
     if new.is_empty() || new == "n/a" {
         return None;

@@ -52,7 +52,11 @@ pub(crate) fn page_alloc_failure(msg: &[u8]) -> Option<Payload> {
 pub(crate) fn conntrack_full(msg: &[u8]) -> Option<Payload> {
     let at = find(msg, b"nf_conntrack: table full, dropping packet")?;
     let head = msg.get(..at)?;
-    let prefixes = if head.ends_with(b"nf_conntrack: ") { 2 } else { 1 };
+    let prefixes = if head.ends_with(b"nf_conntrack: ") {
+        2
+    } else {
+        1
+    };
     Some(Payload::new(Kind::ConntrackFull).with("prefixes", prefixes))
 }
 
@@ -128,7 +132,10 @@ mod tests {
 
     #[test]
     fn page_alloc_versions() {
-        let p = page_alloc_failure(b"kworker/u16:2: page allocation failure: order:2, mode:0x2080020(GFP_ATOMIC)").unwrap();
+        let p = page_alloc_failure(
+            b"kworker/u16:2: page allocation failure: order:2, mode:0x2080020(GFP_ATOMIC)",
+        )
+        .unwrap();
         assert_eq!(p.fields["process"], json!("kworker/u16:2"));
         assert_eq!(p.fields["order"], json!(2));
         assert_eq!(p.fields["mode"], json!("0x2080020"));
@@ -143,18 +150,30 @@ mod tests {
 
     #[test]
     fn conntrack_prefixes() {
-        assert_eq!(conntrack_full(b"nf_conntrack: table full, dropping packet").unwrap().fields["prefixes"], json!(1));
-        assert_eq!(conntrack_full(b"nf_conntrack: nf_conntrack: table full, dropping packet").unwrap().fields["prefixes"], json!(2));
+        assert_eq!(
+            conntrack_full(b"nf_conntrack: table full, dropping packet")
+                .unwrap()
+                .fields["prefixes"],
+            json!(1)
+        );
+        assert_eq!(
+            conntrack_full(b"nf_conntrack: nf_conntrack: table full, dropping packet")
+                .unwrap()
+                .fields["prefixes"],
+            json!(2)
+        );
         assert!(conntrack_full(b"nf_conntrack: falling back to vmalloc.").is_none());
     }
 
     #[test]
     fn hung_tasks() {
-        let p = hung_task(b"INFO: task jbd2/xvda1-8:312 blocked for more than 120 seconds.").unwrap();
+        let p =
+            hung_task(b"INFO: task jbd2/xvda1-8:312 blocked for more than 120 seconds.").unwrap();
         assert_eq!(p.fields["process"], json!("jbd2/xvda1-8"));
         assert_eq!(p.fields["pid"], json!(312));
         assert_eq!(p.fields["seconds"], json!(120));
-        let p = hung_task(b"INFO: task kworker/3:1:211 blocked for more than 600 seconds.").unwrap();
+        let p =
+            hung_task(b"INFO: task kworker/3:1:211 blocked for more than 600 seconds.").unwrap();
         assert_eq!(p.fields["process"], json!("kworker/3:1"));
         assert!(hung_task(b"INFO: task list updated").is_none());
     }
@@ -171,7 +190,8 @@ mod tests {
             assert_eq!(p.fields["process"], json!("java"));
             assert_eq!(p.fields["pid"], json!(1234));
         }
-        let p = lockup(b"watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [kworker/3:1:211]").unwrap();
+        let p =
+            lockup(b"watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [kworker/3:1:211]").unwrap();
         assert_eq!(p.fields["process"], json!("kworker/3:1"));
         assert_eq!(p.fields["pid"], json!(211));
         let p = lockup(b"NMI watchdog: Watchdog detected hard LOCKUP on cpu 5").unwrap();

@@ -43,7 +43,11 @@ fn pid_comm<'a>(rest: &'a [u8], close_hint: &[u8]) -> Option<(u64, String, &'a [
     let (pid, rest) = uint(rest)?;
     let rest = rest.strip_prefix(b" (")?;
     let close = find(rest, close_hint)?;
-    Some((pid, lossy(rest.get(..close)?), rest.get(close + close_hint.len()..)?))
+    Some((
+        pid,
+        lossy(rest.get(..close)?),
+        rest.get(close + close_hint.len()..)?,
+    ))
 }
 
 /// `Out of memory: Kill process 12345 (java) score 873 or sacrifice child`.
@@ -73,8 +77,8 @@ pub(crate) fn kill_process(msg: &[u8]) -> Option<Payload> {
 /// oom_score_adj:937]`. Fields as on [`kill_process`].
 pub(crate) fn killed_process(msg: &[u8]) -> Option<Payload> {
     let at = find(msg, b"Killed process ")?;
-    let (pid, process, rest) = pid_comm(msg.get(at + 15..)?, b") ")
-        .or_else(|| pid_comm(msg.get(at + 15..)?, b")"))?;
+    let (pid, process, rest) =
+        pid_comm(msg.get(at + 15..)?, b") ").or_else(|| pid_comm(msg.get(at + 15..)?, b")"))?;
     let kb = |key: &[u8]| uint_after(rest, key);
     let adj = after(rest, b"oom_score_adj:").and_then(|r| super::text::int(r).map(|(n, _)| n));
     Some(
@@ -260,8 +264,9 @@ mod tests {
 
     #[test]
     fn kill_process_old_global_and_memcg() {
-        let p = kill_process(b"Out of memory: Kill process 12345 (java) score 873 or sacrifice child")
-            .unwrap();
+        let p =
+            kill_process(b"Out of memory: Kill process 12345 (java) score 873 or sacrifice child")
+                .unwrap();
         assert_eq!(p.fields["pid"], json!(12345));
         assert_eq!(p.fields["process"], json!("java"));
         assert_eq!(p.fields["score"], json!(873));
@@ -304,17 +309,21 @@ mod tests {
 
     #[test]
     fn context_lines() {
-        let t = task_in(b"Task in /kubepods/pod1/c1 killed as a result of limit of /kubepods/pod1").unwrap();
+        let t = task_in(b"Task in /kubepods/pod1/c1 killed as a result of limit of /kubepods/pod1")
+            .unwrap();
         assert_eq!(t.fields["memcg"], json!("/kubepods/pod1"));
         assert_eq!(t.fields["task_memcg"], json!("/kubepods/pod1/c1"));
-        let i = invoked(b"java invoked oom-killer: gfp_mask=0x24201ca, order=0, oom_score_adj=0").unwrap();
+        let i = invoked(b"java invoked oom-killer: gfp_mask=0x24201ca, order=0, oom_score_adj=0")
+            .unwrap();
         assert_eq!(i.fields["trigger"], json!("java"));
         assert_eq!(i.fields["trigger_order"], json!(0));
     }
 
     #[test]
     fn lookalikes_do_not_match() {
-        assert!(killed_process(b"oom_reaper: reaped process 12345 (java), now anon-rss:0kB").is_none());
+        assert!(
+            killed_process(b"oom_reaper: reaped process 12345 (java), now anon-rss:0kB").is_none()
+        );
         assert!(kill_process(b"Kill process 12 (x) please").is_none());
         assert!(summary(b"oom-kill:constraint=CONSTRAINT_NONE").is_none());
     }

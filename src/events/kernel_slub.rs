@@ -24,7 +24,10 @@ use super::{Found, Kind, Payload};
 pub(crate) fn header(msg: &[u8]) -> Option<Payload> {
     let (allocator, rest) = match after(msg, b"SLUB: Unable to allocate memory on node ") {
         Some(rest) => ("SLUB", rest),
-        None => ("SLAB", after(msg, b"SLAB: Unable to allocate memory on node ")?),
+        None => (
+            "SLAB",
+            after(msg, b"SLAB: Unable to allocate memory on node ")?,
+        ),
     };
     let (node, rest) = int(rest)?;
     let (gfp, flags) = if let Some(old) = rest.strip_prefix(b" (gfp=") {
@@ -96,7 +99,9 @@ fn split_memcg(name: &[u8]) -> (String, Option<u64>, Option<String>) {
             let colon = inner.iter().position(|&b| b == b':');
             let (id, cg) = match colon {
                 Some(c) => (
-                    inner.get(..c).and_then(|d| uint(d).filter(|(_, r)| r.is_empty())),
+                    inner
+                        .get(..c)
+                        .and_then(|d| uint(d).filter(|(_, r)| r.is_empty())),
                     inner.get(c + 1..),
                 ),
                 None => (None, Some(inner)),
@@ -219,8 +224,10 @@ mod tests {
             .unwrap();
         assert_eq!(p.fields["gfp"], json!("0x2080020"));
         assert_eq!(p.fields["gfp_flags"], json!(["GFP_ATOMIC"]));
-        let p = header(b"SLAB: Unable to allocate memory on node 0, gfp=0x14000c0(GFP_KERNEL|__GFP_COMP)")
-            .unwrap();
+        let p = header(
+            b"SLAB: Unable to allocate memory on node 0, gfp=0x14000c0(GFP_KERNEL|__GFP_COMP)",
+        )
+        .unwrap();
         assert_eq!(p.fields["allocator"], json!("SLAB"));
         assert_eq!(p.fields["gfp_flags"], json!(["GFP_KERNEL", "__GFP_COMP"]));
     }
@@ -250,7 +257,12 @@ mod tests {
             n.fields["nodes"],
             json!([{"node": 0, "slabs": 202, "objs": 4242, "free": 0}])
         );
-        assert!(debug_order_line(b"  kmalloc-192 debugging increased min order, use slub_debug=O to disable.").is_some());
+        assert!(
+            debug_order_line(
+                b"  kmalloc-192 debugging increased min order, use slub_debug=O to disable."
+            )
+            .is_some()
+        );
     }
 
     #[test]

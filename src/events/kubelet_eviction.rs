@@ -36,7 +36,8 @@ fn word_or_field(rest: &[u8], msg: &[u8], key: &str) -> Option<String> {
 /// (`reclaim`, `observed`, `not_met`).
 pub(crate) fn threshold(msg: &[u8]) -> Option<Payload> {
     let p = Payload::new(Kind::EvictionThreshold);
-    let reclaim = after(msg, b"attempting to reclaim").or_else(|| after(msg, b"Attempting to reclaim"));
+    let reclaim =
+        after(msg, b"attempting to reclaim").or_else(|| after(msg, b"Attempting to reclaim"));
     if let Some(rest) = reclaim {
         let resource = word_or_field(rest, msg, "resourceName")?;
         return Some(p.with("resource", resource).with("source", "reclaim"));
@@ -156,7 +157,10 @@ pub(crate) fn split_evicted(payload: Payload) -> Vec<Payload> {
         .map(|pod| {
             Payload::new(Kind::PodEvicted)
                 .with("pod", pod.get("name").cloned().unwrap_or(Value::Null))
-                .with("namespace", pod.get("namespace").cloned().unwrap_or(Value::Null))
+                .with(
+                    "namespace",
+                    pod.get("namespace").cloned().unwrap_or(Value::Null),
+                )
                 .with("uid", pod.get("uid").cloned().unwrap_or(Value::Null))
         })
         .collect()
@@ -241,9 +245,15 @@ mod tests {
 
     #[test]
     fn must_evict_printf_structured_json() {
-        assert_eq!(must_evict(SEED_MUST).unwrap().fields["resource"], json!("imagefs"));
+        assert_eq!(
+            must_evict(SEED_MUST).unwrap().fields["resource"],
+            json!("imagefs")
+        );
         let s = br#"I0617 16:18:42.212181 3814777 eviction_manager.go:392] "Eviction manager: must evict pod(s) to reclaim" resourceName="ephemeral-storage""#;
-        assert_eq!(must_evict(s).unwrap().fields["resource"], json!("ephemeral-storage"));
+        assert_eq!(
+            must_evict(s).unwrap().fields["resource"],
+            json!("ephemeral-storage")
+        );
         let j = br#"Eviction manager: must evict pod(s) to reclaim {"ts":1528427008803.095,"msg":"Eviction manager: must evict pod(s) to reclaim","v":0,"resourceName":"memory"}"#;
         assert_eq!(must_evict(j).unwrap().fields["resource"], json!("memory"));
     }
@@ -257,8 +267,14 @@ mod tests {
             pods[0],
             json!({"name": "kube-proxy-[node IP]", "namespace": "kube-system", "uid": "dc6bd3a06883f50ce46d35fd024f66f2"})
         );
-        assert_eq!(pods[1]["uid"], json!("e134b5a2-6fc1-11e8-b1d1-0226410ff50c"));
-        assert_eq!(pods[4]["uid"], json!("326cedc8-70e0-11e8-ba3c-062f143c52c6"));
+        assert_eq!(
+            pods[1]["uid"],
+            json!("e134b5a2-6fc1-11e8-b1d1-0226410ff50c")
+        );
+        assert_eq!(
+            pods[4]["uid"],
+            json!("326cedc8-70e0-11e8-ba3c-062f143c52c6")
+        );
         assert_eq!(pods[5]["name"], json!("fbagent-services-67d7b788cb-pmd8d"));
     }
 
@@ -266,7 +282,10 @@ mod tests {
     fn ranked_structured_renderings() {
         let a = br#""Eviction manager: pods ranked for eviction" pods=["flux-system/kustomize-controller-6b7bfd984d-r8m6z","kube-system/coredns-5d78c9869d-abcde"]"#;
         let p = ranked(a).unwrap();
-        assert_eq!(p.fields["pods"][0], json!({"name": "kustomize-controller-6b7bfd984d-r8m6z", "namespace": "flux-system", "uid": null}));
+        assert_eq!(
+            p.fields["pods"][0],
+            json!({"name": "kustomize-controller-6b7bfd984d-r8m6z", "namespace": "flux-system", "uid": null})
+        );
         assert_eq!(p.fields["count"], json!(2));
         let b = br#""Eviction manager: pods ranked for eviction" pods="[kube-system/kube-proxy-x default/web-1]""#;
         assert_eq!(ranked(b).unwrap().fields["pods"][1]["name"], json!("web-1"));
@@ -275,7 +294,10 @@ mod tests {
         let d = br#""Eviction manager: pods ranked for eviction" pods="kube-proxy-x_kube-system(0b3c), web-1_default(1a2b)""#;
         assert_eq!(ranked(d).unwrap().fields["pods"][1]["uid"], json!("1a2b"));
         let j = br#"Eviction manager: pods ranked for eviction {"ts":1.0,"msg":"Eviction manager: pods ranked for eviction","pods":[{"name":"web-1","namespace":"default"}]}"#;
-        assert_eq!(ranked(j).unwrap().fields["pods"][0]["namespace"], json!("default"));
+        assert_eq!(
+            ranked(j).unwrap().fields["pods"][0]["namespace"],
+            json!("default")
+        );
     }
 
     #[test]
@@ -285,12 +307,17 @@ mod tests {
         assert_eq!(split.len(), 1);
         assert_eq!(split[0].fields["pod"], json!("kube-proxy-[node IP]"));
         assert_eq!(split[0].fields["namespace"], json!("kube-system"));
-        assert_eq!(split[0].fields["uid"], json!("dc6bd3a06883f50ce46d35fd024f66f2"));
+        assert_eq!(
+            split[0].fields["uid"],
+            json!("dc6bd3a06883f50ce46d35fd024f66f2")
+        );
         let two = evicted(b"eviction manager: pods a-1_ns1(u1), b-2_ns2(u2) evicted, waiting for pod to be cleaned up").unwrap();
         assert_eq!(split_evicted(two).len(), 2);
-        let one = evicted(b"eviction manager: pod web-1_default(1a2b) is evicted successfully").unwrap();
+        let one =
+            evicted(b"eviction manager: pod web-1_default(1a2b) is evicted successfully").unwrap();
         assert_eq!(one.fields["pods"][0]["name"], json!("web-1"));
-        let s = evicted(br#""Eviction manager: pod is evicted successfully" pod="default/web-1""#).unwrap();
+        let s = evicted(br#""Eviction manager: pod is evicted successfully" pod="default/web-1""#)
+            .unwrap();
         assert_eq!(s.fields["pods"][0]["namespace"], json!("default"));
         let s = evicted(br#""Eviction manager: pods evicted, waiting for pod to be cleaned up" pods=["default/web-1"]"#).unwrap();
         assert_eq!(s.fields["pods"][0]["name"], json!("web-1"));
@@ -300,7 +327,8 @@ mod tests {
     fn thresholds() {
         let p = threshold(b"eviction manager: attempting to reclaim imagefs").unwrap();
         assert_eq!(p.fields["resource"], json!("imagefs"));
-        let p = threshold(br#""Eviction manager: attempting to reclaim" resourceName="memory""#).unwrap();
+        let p = threshold(br#""Eviction manager: attempting to reclaim" resourceName="memory""#)
+            .unwrap();
         assert_eq!(p.fields["resource"], json!("memory"));
         let p = threshold(b"eviction manager: thresholds - ignoring grace period: threshold [signal=memory.available, quantity=100Mi] observed 92Mi").unwrap();
         assert_eq!(p.fields["signal"], json!("memory.available"));
@@ -318,7 +346,9 @@ mod tests {
     fn lookalikes() {
         assert!(ranked(b"eviction manager: pods ranked for eviction: ").is_none());
         assert!(must_evict(b"eviction manager: synchronize housekeeping").is_none());
-        assert!(evicted(b"eviction manager: pods web-1_default(1) successfully cleaned up").is_none());
+        assert!(
+            evicted(b"eviction manager: pods web-1_default(1) successfully cleaned up").is_none()
+        );
         assert!(threshold(b"eviction manager: no resources are starved").is_none());
     }
 }

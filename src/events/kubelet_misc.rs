@@ -59,7 +59,10 @@ pub(crate) fn pleg(msg: &[u8]) -> Option<Payload> {
     Some(
         p.with_opt("last_seen_seconds", go_duration_secs(&last_seen))
             .with("last_seen", last_seen)
-            .with_opt("threshold_seconds", threshold.as_deref().and_then(go_duration_secs))
+            .with_opt(
+                "threshold_seconds",
+                threshold.as_deref().and_then(go_duration_secs),
+            )
             .with_opt("threshold", threshold)
             .with("never_succeeded", false),
     )
@@ -121,9 +124,21 @@ const CONDITIONS: &[(&str, &str, bool)] = &[
     ("KubeletNotReady", "Ready", false),
     ("kubelet has disk pressure", "DiskPressure", true),
     ("kubelet has no disk pressure", "DiskPressure", false),
-    ("kubelet has insufficient memory available", "MemoryPressure", true),
-    ("kubelet has sufficient memory available", "MemoryPressure", false),
-    ("kubelet has insufficient PID available", "PIDPressure", true),
+    (
+        "kubelet has insufficient memory available",
+        "MemoryPressure",
+        true,
+    ),
+    (
+        "kubelet has sufficient memory available",
+        "MemoryPressure",
+        false,
+    ),
+    (
+        "kubelet has insufficient PID available",
+        "PIDPressure",
+        true,
+    ),
     ("kubelet has sufficient PID available", "PIDPressure", false),
     ("Node became not ready", "Ready", false),
 ];
@@ -217,7 +232,11 @@ pub(crate) fn flag(msg: &[u8]) -> Option<Payload> {
     let rest = after(msg, b"FLAG: --")?;
     let eq = rest.iter().position(|&b| b == b'=')?;
     let name = rest.get(..eq)?;
-    if name.is_empty() || !name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_') {
+    if name.is_empty()
+        || !name
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    {
         return None;
     }
     let value = rest.get(eq + 1..)?;
@@ -310,7 +329,10 @@ mod tests {
         assert_eq!(p.fields["wanted_bytes"], json!(5368709120u64));
         assert_eq!(p.fields["freed_bytes"], json!(0));
         let p = image_gc_failed(b"Image garbage collection failed once. Stats initialization may not have completed yet: failed to get imageFs info: unable to find data for container /").unwrap();
-        assert_eq!(p.fields["error"], json!("failed to get imageFs info: unable to find data for container /"));
+        assert_eq!(
+            p.fields["error"],
+            json!("failed to get imageFs info: unable to find data for container /")
+        );
         assert_eq!(p.fields["repeated"], json!(false));
         let p = image_gc_failed(br#""Image garbage collection failed multiple times in a row" err="Failed to garbage collect required amount of images. Attempted to free 100 bytes, but only found 0 bytes eligible to free.""#).unwrap();
         assert_eq!(p.fields["wanted_bytes"], json!(100));
@@ -324,7 +346,8 @@ mod tests {
         assert_eq!(p.fields["condition"], json!("DiskPressure"));
         assert_eq!(p.fields["status"], json!("on"));
         assert_eq!(p.fields["node"], json!("node-1"));
-        let p = node_condition(b"Recording NodeHasNoDiskPressure event message for node node-1").unwrap();
+        let p = node_condition(b"Recording NodeHasNoDiskPressure event message for node node-1")
+            .unwrap();
         assert_eq!(p.fields["status"], json!("off"));
         assert_eq!(p.fields["node"], json!("node-1"));
         let p = node_condition(b"Node became not ready: {Type:Ready Status:False Reason:KubeletNotReady Message:PLEG is not healthy}").unwrap();
@@ -337,8 +360,12 @@ mod tests {
     fn flags() {
         let p = flag(br#"FLAG: --eviction-hard="memory.available<5%,nodefs.available<25%,imagefs.available<25%""#).unwrap();
         assert_eq!(p.fields["name"], json!("eviction-hard"));
-        assert_eq!(p.fields["value"], json!("memory.available<5%,nodefs.available<25%,imagefs.available<25%"));
-        let p = flag(br#"I0617 03:00:01.000001    5478 flags.go:27] FLAG: --max-pods="110""#).unwrap();
+        assert_eq!(
+            p.fields["value"],
+            json!("memory.available<5%,nodefs.available<25%,imagefs.available<25%")
+        );
+        let p =
+            flag(br#"I0617 03:00:01.000001    5478 flags.go:27] FLAG: --max-pods="110""#).unwrap();
         assert_eq!(p.fields["value"], json!("110"));
         assert!(flag(b"FLAG: --=x").is_none());
     }
@@ -346,12 +373,16 @@ mod tests {
     #[test]
     fn container_kills() {
         let p = container_killed(br#"Killing container "docker://853a131b5d9a577590773c677898ae61ca6a411e1046cd3422fa0d97d9547258" with 30 second grace period"#).unwrap();
-        assert_eq!(p.fields["container_id"], json!("docker://853a131b5d9a577590773c677898ae61ca6a411e1046cd3422fa0d97d9547258"));
+        assert_eq!(
+            p.fields["container_id"],
+            json!("docker://853a131b5d9a577590773c677898ae61ca6a411e1046cd3422fa0d97d9547258")
+        );
         assert_eq!(p.fields["grace_period"], json!(30));
         let p = container_killed(br#""Killing container with a grace period" pod="kube-system/kube-proxy-x" podUID="0b3c" containerName="kube-proxy" containerID="containerd://abc123" gracePeriod=30"#).unwrap();
         assert_eq!(p.fields["container_id"], json!("containerd://abc123"));
         assert_eq!(p.fields["container"], json!("kube-proxy"));
-        let p = container_killed(b"Killing container with id docker://abc:Need to kill Pod").unwrap();
+        let p =
+            container_killed(b"Killing container with id docker://abc:Need to kill Pod").unwrap();
         assert_eq!(p.fields["container_id"], json!("docker://abc"));
         assert_eq!(p.fields["reason"], json!("Need to kill Pod"));
         assert!(container_killed(b"Killing container \"foo\" now").is_none());

@@ -17,7 +17,11 @@ use super::{Kind, Payload};
 pub(crate) fn too_many_open_files(msg: &[u8]) -> Option<Payload> {
     let at = find(msg, b"too many open files").or_else(|| find(msg, b"Too many open files"))?;
     let tail = msg.get(at + 19..)?;
-    let errno = if tail.starts_with(b" in system") { "ENFILE" } else { "EMFILE" };
+    let errno = if tail.starts_with(b" in system") {
+        "ENFILE"
+    } else {
+        "EMFILE"
+    };
     let head = msg.get(..at)?;
     let (operation, path) = operation_of(head);
     let retry = after(msg, b"; retrying in ").and_then(|r| {
@@ -47,17 +51,25 @@ fn operation_of(head: &[u8]) -> (Option<String>, Option<String>) {
     if let Some(paren) = rfind(head, b"() failed (") {
         let start = head
             .get(..paren)
-            .and_then(|h| h.iter().rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_')))
+            .and_then(|h| {
+                h.iter()
+                    .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+            })
             .map_or(0, |i| i + 1);
         return (head.get(start..paren).map(lossy), None);
     }
     let seg_start = rfind(head, b": ").map_or(0, |i| i + 2);
     let seg = trim(head.get(seg_start..).unwrap_or_default());
-    let mut words = seg.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty());
+    let mut words = seg
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty());
     let (Some(op), rest) = (words.next(), words.next()) else {
         return (None, None);
     };
-    let ident = !op.is_empty() && op.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_');
+    let ident = !op.is_empty()
+        && op
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_');
     if !ident || words.next().is_some() {
         return (None, None);
     }
@@ -84,7 +96,8 @@ mod tests {
         let p = too_many_open_files(b"open /proc/12345/stat: too many open files").unwrap();
         assert_eq!(p.fields["operation"], json!("open"));
         assert_eq!(p.fields["path"], json!("/proc/12345/stat"));
-        let p = too_many_open_files(b"failed to create fsnotify watcher: too many open files").unwrap();
+        let p =
+            too_many_open_files(b"failed to create fsnotify watcher: too many open files").unwrap();
         assert_eq!(p.fields["operation"], json!("inotify_init"));
         let p = too_many_open_files(b"open /var/log/x: too many open files in system").unwrap();
         assert_eq!(p.fields["errno"], json!("ENFILE"));

@@ -57,14 +57,23 @@ fn calico_format(format: LineFormat) -> bool {
 impl Route {
     /// Whether a grammar with this route may run on `env` (with grammar-visible `msg`).
     pub(crate) fn admits(self, env: &Envelope<'_>, msg: &[u8]) -> bool {
-        let app = env.app.filter(|a| !a.is_empty() && !a.eq_ignore_ascii_case("unknown"));
+        let app = env
+            .app
+            .filter(|a| !a.is_empty() && !a.eq_ignore_ascii_case("unknown"));
         let Some(app) = app else {
             return match self {
                 Route::CalicoStrict => {
                     calico_format(env.format)
-                        || [&b"Mesh_"[..], b"Node_", b"Global_", b"bird", b"felix", b"calico"]
-                            .iter()
-                            .any(|m| contains(msg, m))
+                        || [
+                            &b"Mesh_"[..],
+                            b"Node_",
+                            b"Global_",
+                            b"bird",
+                            b"felix",
+                            b"calico",
+                        ]
+                        .iter()
+                        .any(|m| contains(msg, m))
                 }
                 _ => true,
             };
@@ -123,30 +132,108 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
     // kernel
     Grammar {
         kind: SLUB,
-        needles: &["SLUB: Unable to allocate memory", "SLAB: Unable to allocate memory"],
+        needles: &[
+            "SLUB: Unable to allocate memory",
+            "SLAB: Unable to allocate memory",
+        ],
         route: Route::Kernel,
         role: Role::Slub,
         parse: kernel_slub::header,
     },
-    Grammar { kind: SLUB, needles: &[", object size: "], route: Route::Kernel, role: Role::Slub, parse: kernel_slub::cache_line },
-    Grammar { kind: SLUB, needles: &[": slabs: "], route: Route::Kernel, role: Role::Slub, parse: kernel_slub::node_line },
-    Grammar { kind: SLUB, needles: &["debugging increased min order"], route: Route::Kernel, role: Role::Slub, parse: kernel_slub::debug_order_line },
-    g!("kernel.page_alloc_failure", ["page allocation failure: order:"], Kernel, Role::Event, kernel_misc::page_alloc_failure),
-    Grammar { kind: OOM, needles: &[" invoked oom-killer: "], route: Route::Kernel, role: Role::Oom(OomPart::Invoked), parse: kernel_oom::invoked },
+    Grammar {
+        kind: SLUB,
+        needles: &[", object size: "],
+        route: Route::Kernel,
+        role: Role::Slub,
+        parse: kernel_slub::cache_line,
+    },
+    Grammar {
+        kind: SLUB,
+        needles: &[": slabs: "],
+        route: Route::Kernel,
+        role: Role::Slub,
+        parse: kernel_slub::node_line,
+    },
+    Grammar {
+        kind: SLUB,
+        needles: &["debugging increased min order"],
+        route: Route::Kernel,
+        role: Role::Slub,
+        parse: kernel_slub::debug_order_line,
+    },
+    g!(
+        "kernel.page_alloc_failure",
+        ["page allocation failure: order:"],
+        Kernel,
+        Role::Event,
+        kernel_misc::page_alloc_failure
+    ),
     Grammar {
         kind: OOM,
-        needles: &["killed as a result of limit of", "Memory limit reached of cgroup"],
+        needles: &[" invoked oom-killer: "],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Invoked),
+        parse: kernel_oom::invoked,
+    },
+    Grammar {
+        kind: OOM,
+        needles: &[
+            "killed as a result of limit of",
+            "Memory limit reached of cgroup",
+        ],
         route: Route::Kernel,
         role: Role::Oom(OomPart::TaskIn),
         parse: kernel_oom::task_in,
     },
-    Grammar { kind: OOM, needles: &["oom-kill:constraint="], route: Route::Kernel, role: Role::Oom(OomPart::Summary), parse: kernel_oom::summary },
-    Grammar { kind: OOM, needles: &["Kill process "], route: Route::Kernel, role: Role::Oom(OomPart::Select), parse: kernel_oom::kill_process },
-    Grammar { kind: OOM, needles: &["Killed process "], route: Route::Kernel, role: Role::Oom(OomPart::Killed), parse: kernel_oom::killed_process },
-    g!("kernel.conntrack_full", ["table full, dropping packet"], Kernel, Role::Event, kernel_misc::conntrack_full),
-    g!("kernel.hung_task", ["blocked for more than "], Kernel, Role::Event, kernel_misc::hung_task),
-    g!("kernel.soft_lockup", ["soft lockup - CPU#", "hard LOCKUP on cpu"], Kernel, Role::Event, kernel_misc::lockup),
-    g!("kernel.version", ["Linux version "], Kernel, Role::Event, kernel_misc::version),
+    Grammar {
+        kind: OOM,
+        needles: &["oom-kill:constraint="],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Summary),
+        parse: kernel_oom::summary,
+    },
+    Grammar {
+        kind: OOM,
+        needles: &["Kill process "],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Select),
+        parse: kernel_oom::kill_process,
+    },
+    Grammar {
+        kind: OOM,
+        needles: &["Killed process "],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Killed),
+        parse: kernel_oom::killed_process,
+    },
+    g!(
+        "kernel.conntrack_full",
+        ["table full, dropping packet"],
+        Kernel,
+        Role::Event,
+        kernel_misc::conntrack_full
+    ),
+    g!(
+        "kernel.hung_task",
+        ["blocked for more than "],
+        Kernel,
+        Role::Event,
+        kernel_misc::hung_task
+    ),
+    g!(
+        "kernel.soft_lockup",
+        ["soft lockup - CPU#", "hard LOCKUP on cpu"],
+        Kernel,
+        Role::Event,
+        kernel_misc::lockup
+    ),
+    g!(
+        "kernel.version",
+        ["Linux version "],
+        Kernel,
+        Role::Event,
+        kernel_misc::version
+    ),
     // kubelet
     g!(
         "kubelet.eviction_threshold",
@@ -161,19 +248,43 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Role::Event,
         kubelet_eviction::threshold
     ),
-    g!("kubelet.eviction_must_evict", ["must evict pod(s) to reclaim"], Kubelet, Role::Event, kubelet_eviction::must_evict),
-    g!("kubelet.eviction_ranked", ["ranked for eviction"], Kubelet, Role::Event, kubelet_eviction::ranked),
+    g!(
+        "kubelet.eviction_must_evict",
+        ["must evict pod(s) to reclaim"],
+        Kubelet,
+        Role::Event,
+        kubelet_eviction::must_evict
+    ),
+    g!(
+        "kubelet.eviction_ranked",
+        ["ranked for eviction"],
+        Kubelet,
+        Role::Event,
+        kubelet_eviction::ranked
+    ),
     g!(
         "kubelet.pod_evicted",
-        ["evicted, waiting for pod to be cleaned up", "is evicted successfully"],
+        [
+            "evicted, waiting for pod to be cleaned up",
+            "is evicted successfully"
+        ],
         Kubelet,
         Role::Event,
         kubelet_eviction::evicted
     ),
-    g!("kubelet.pleg_unhealthy", ["PLEG is not healthy"], Kubelet, Role::Event, kubelet_misc::pleg),
+    g!(
+        "kubelet.pleg_unhealthy",
+        ["PLEG is not healthy"],
+        Kubelet,
+        Role::Event,
+        kubelet_misc::pleg
+    ),
     g!(
         "kubelet.image_gc_failed",
-        ["Image garbage collection failed", "garbage collect required amount of images"],
+        [
+            "Image garbage collection failed",
+            "garbage collect required amount of images"
+        ],
         Kubelet,
         Role::Event,
         kubelet_misc::image_gc_failed
@@ -185,11 +296,35 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         role: Role::Event,
         parse: kubelet_misc::node_condition,
     },
-    g!("kubelet.flag", ["FLAG: --"], Kubelet, Role::Event, kubelet_misc::flag),
-    g!("kubelet.container_killed", ["Killing container "], Kubelet, Role::Event, kubelet_misc::container_killed),
+    g!(
+        "kubelet.flag",
+        ["FLAG: --"],
+        Kubelet,
+        Role::Event,
+        kubelet_misc::flag
+    ),
+    g!(
+        "kubelet.container_killed",
+        ["Killing container "],
+        Kubelet,
+        Role::Event,
+        kubelet_misc::container_killed
+    ),
     // calico
-    g!("calico.bgp_peer_state", ["Mesh_", "Node_", "Global_"], Calico, Role::Event, calico::bird_protocol_row),
-    g!("calico.bgp_peer_state", [": State changed to "], Calico, Role::Event, calico::bird_state_change),
+    g!(
+        "calico.bgp_peer_state",
+        ["Mesh_", "Node_", "Global_"],
+        Calico,
+        Role::Event,
+        calico::bird_protocol_row
+    ),
+    g!(
+        "calico.bgp_peer_state",
+        [": State changed to "],
+        Calico,
+        Role::Event,
+        calico::bird_state_change
+    ),
     g!(
         "calico.connection_reset",
         ["Connection reset by peer", "connection reset by peer"],
@@ -212,17 +347,37 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
     ),
     g!(
         "calico.node_conflict",
-        ["is already using the IPv", "address has changed. This could happen"],
+        [
+            "is already using the IPv",
+            "address has changed. This could happen"
+        ],
         Calico,
         Role::Event,
         calico::node_conflict
     ),
-    g!("calico.bgp_peer_state", ["PEER ADDRESS"], Calico, Role::CalicoTableHeader, calico::table_header),
+    g!(
+        "calico.bgp_peer_state",
+        ["PEER ADDRESS"],
+        Calico,
+        Role::CalicoTableHeader,
+        calico::table_header
+    ),
     // any program
-    g!("net.too_many_open_files", ["too many open files", "Too many open files"], Any, Role::Event, net::too_many_open_files),
+    g!(
+        "net.too_many_open_files",
+        ["too many open files", "Too many open files"],
+        Any,
+        Role::Event,
+        net::too_many_open_files
+    ),
     g!(
         "host.hostname_changed",
-        ["Changed host name to '", "Changed static host name to '", "Hostname set to <", "Set hostname to <"],
+        [
+            "Changed host name to '",
+            "Changed static host name to '",
+            "Hostname set to <",
+            "Set hostname to <"
+        ],
         Host,
         Role::Event,
         host::hostname_changed
@@ -230,12 +385,23 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
     // docker and file systems
     g!(
         "docker.storage_driver",
-        ["[graphdriver] using prior storage driver", "graphdriver=", "graphdriver(s)=", "storage-driver="],
+        [
+            "[graphdriver] using prior storage driver",
+            "graphdriver=",
+            "graphdriver(s)=",
+            "storage-driver="
+        ],
         Docker,
         Role::Event,
         docker::storage_driver
     ),
-    g!("docker.devmapper_low_space", ["Thin Pool has "], Any, Role::Event, docker::devmapper_low_space),
+    g!(
+        "docker.devmapper_low_space",
+        ["Thin Pool has "],
+        Any,
+        Role::Event,
+        docker::devmapper_low_space
+    ),
     g!(
         "docker.loopback_warning",
         ["Usage of loopback devices is strongly discouraged"],
@@ -243,7 +409,13 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Role::Event,
         docker::loopback_warning
     ),
-    g!("fs.no_space_left", ["no space left on device", "No space left on device"], Any, Role::Event, fs::no_space_left),
+    g!(
+        "fs.no_space_left",
+        ["no space left on device", "No space left on device"],
+        Any,
+        Role::Event,
+        fs::no_space_left
+    ),
     g!(
         "fs.usage",
         ["Disk usage", "disk usage", "Disk space", "disk space"],
@@ -251,14 +423,23 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Role::Event,
         fs::usage_alert
     ),
-    g!("fs.usage", ["Mounted on"], Any, Role::DfHeader, fs::df_header),
+    g!(
+        "fs.usage",
+        ["Mounted on"],
+        Any,
+        Role::DfHeader,
+        fs::df_header
+    ),
 ];
 
 /// Every needle of every grammar, deduplicated and sorted: the scanner builds its
 /// prefilter automaton from these. A line without any of them can neither produce
 /// nor start an event (continuation lines are requested through `Extractor::feed`).
 pub fn needles() -> Vec<&'static str> {
-    let mut all: Vec<&'static str> = GRAMMARS.iter().flat_map(|g| g.needles.iter().copied()).collect();
+    let mut all: Vec<&'static str> = GRAMMARS
+        .iter()
+        .flat_map(|g| g.needles.iter().copied())
+        .collect();
     all.sort_unstable();
     all.dedup();
     all
@@ -289,21 +470,40 @@ mod tests {
     fn needles_sorted_unique_and_nonempty() {
         let n = needles();
         assert!(n.windows(2).all(|w| w[0] < w[1]));
-        assert!(n.iter().all(|s| s.len() >= 5), "needles must be specific: {n:?}");
+        assert!(
+            n.iter().all(|s| s.len() >= 5),
+            "needles must be specific: {n:?}"
+        );
     }
 
     #[test]
     fn grammar_kinds_exist() {
         for g in GRAMMARS {
-            assert!(super::super::Kind::from_name(g.kind).is_some(), "{}", g.kind);
+            assert!(
+                super::super::Kind::from_name(g.kind).is_some(),
+                "{}",
+                g.kind
+            );
         }
     }
 
     #[test]
     fn drift_names_the_kind() {
-        assert_eq!(drift_kind(b"eviction manager: pods ranked for eviction: "), Some("kubelet.eviction_ranked"));
-        assert_eq!(drift_kind(b"eviction manager: must evict pod(s) to reclaim imagefs"), None);
-        assert_eq!(drift_kind(b"Jul 27 14:41:57 combo sshd[1]: session opened"), None);
-        assert_eq!(drift_kind(b"SLUB: Unable to allocate memory on node x"), Some("kernel.slub_alloc_failure"));
+        assert_eq!(
+            drift_kind(b"eviction manager: pods ranked for eviction: "),
+            Some("kubelet.eviction_ranked")
+        );
+        assert_eq!(
+            drift_kind(b"eviction manager: must evict pod(s) to reclaim imagefs"),
+            None
+        );
+        assert_eq!(
+            drift_kind(b"Jul 27 14:41:57 combo sshd[1]: session opened"),
+            None
+        );
+        assert_eq!(
+            drift_kind(b"SLUB: Unable to allocate memory on node x"),
+            Some("kernel.slub_alloc_failure")
+        );
     }
 }

@@ -224,13 +224,17 @@ mod tests {
 
     #[test]
     fn field_reads_klog_structured_logrus_and_json() {
-        let line = br#""Eviction manager: must evict pod(s) to reclaim" resourceName="ephemeral-storage""#;
+        let line =
+            br#""Eviction manager: must evict pod(s) to reclaim" resourceName="ephemeral-storage""#;
         assert_eq!(
             field_text(line, "resourceName").as_deref(),
             Some("ephemeral-storage")
         );
         let logrus = br#"time="2018-06-17T03:05:13.803095123Z" level=info msg="Docker daemon" graphdriver=devicemapper version=1.12.6"#;
-        assert_eq!(field_text(logrus, "graphdriver").as_deref(), Some("devicemapper"));
+        assert_eq!(
+            field_text(logrus, "graphdriver").as_deref(),
+            Some("devicemapper")
+        );
         assert_eq!(field_text(logrus, "msg").as_deref(), Some("Docker daemon"));
         let json = br#"{"ts":1.5,"msg":"x","resourceName":"memory","pods":["a/b"]}"#;
         assert_eq!(field_text(json, "resourceName").as_deref(), Some("memory"));
