@@ -57,12 +57,12 @@ fn envelope(line: &Line) -> Envelope<'_> {
 fn has_needle(msg: &[u8], needles: &[&str]) -> bool {
     needles
         .iter()
-        .any(|n| msg.windows(n.len()).any(|w| w == n.as_bytes()))
+        .any(|n| memchr::memmem::find(msg, n.as_bytes()).is_some())
 }
 
 /// Feed like the scanner does and collect everything found.
 fn scan(lines: &[Line]) -> Vec<Found> {
-    let needles = needles();
+    let prefilter = aho_corasick::AhoCorasick::new(needles()).unwrap();
     let mut ex = Extractor::new();
     let mut out = Vec::new();
     let mut wants = false;
@@ -74,7 +74,7 @@ fn scan(lines: &[Line]) -> Vec<Found> {
             byte,
         };
         byte += line.raw.len() as u64 + 1;
-        if wants || has_needle(&line.raw, &needles) {
+        if wants || prefilter.is_match(&line.raw) {
             wants = ex.feed(at, &envelope(line), &mut out);
         }
     }

@@ -224,19 +224,18 @@ fn component_of(env: &Envelope<'_>) -> Option<String> {
 /// Push one recognised one-line payload, after the per-kind post-processing.
 fn emit(at: Location, env: &Envelope<'_>, mut payload: Payload, out: &mut Vec<Found>) {
     match payload.kind {
-        Kind::TooManyOpenFiles | Kind::NoSpaceLeft | Kind::ConnectionReset => {
-            if !payload.fields.contains_key("component")
-                && let Some(c) = component_of(env)
-            {
-                payload = payload.with("component", c);
-            }
+        Kind::TooManyOpenFiles | Kind::NoSpaceLeft | Kind::ConnectionReset
+            if !payload.fields.contains_key("component") =>
+        {
+            payload = payload.with_opt("component", component_of(env));
         }
         Kind::HostnameChanged => {
-            if let (Some(host), Some(new)) = (env.host, payload.str_field("new"))
-                && !host.eq_ignore_ascii_case(new)
-                && !payload.fields.contains_key("old")
-            {
-                payload = payload.with("old", host);
+            let differs = match (env.host, payload.str_field("new")) {
+                (Some(host), Some(new)) => !host.eq_ignore_ascii_case(new),
+                _ => false,
+            };
+            if differs && !payload.fields.contains_key("old") {
+                payload = payload.with_opt("old", env.host);
             }
         }
         Kind::PodEvicted => {

@@ -204,12 +204,11 @@ impl OomAssembler {
                 if !merges {
                     self.flush(out);
                     let mut payload = p;
-                    if let Some((ctx_line, ctx)) = self.context.take()
-                        && at.saturating_sub(ctx_line) <= CONTEXT_LINES
-                    {
-                        for (k, v) in ctx {
-                            payload.fields.entry(k).or_insert(v);
-                        }
+                    let context = self.context.take();
+                    let fresh = context
+                        .filter(|(ctx_line, _)| at.saturating_sub(*ctx_line) <= CONTEXT_LINES);
+                    for (k, v) in fresh.map(|(_, ctx)| ctx).unwrap_or_default() {
+                        payload.fields.entry(k).or_insert(v);
                     }
                     self.pending = Some((line, payload, part));
                 } else if let Some((block, held, held_part)) = self.pending.as_mut() {
