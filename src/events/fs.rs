@@ -97,7 +97,17 @@ pub(crate) fn df_header(msg: &[u8]) -> Option<Payload> {
     } else {
         "space"
     };
-    Some(Payload::new(Kind::FsUsage).with("metric", metric))
+    // Where the percentage sits among the columns after `Filesystem` (`-T` adds `Type`).
+    let header = lossy(line);
+    let pct_column = header
+        .split_whitespace()
+        .skip(1)
+        .position(|w| w.ends_with('%') || w == "Capacity")?;
+    Some(
+        Payload::new(Kind::FsUsage)
+            .with("metric", metric)
+            .with("pct_column", pct_column),
+    )
 }
 
 /// File systems whose usage says nothing about disks.
@@ -108,6 +118,8 @@ const PSEUDO_FS: &[&str] = &[
 /// The rows of one `df` table.
 pub(crate) struct DfTable {
     metric: String,
+    /// Index of the percentage among the columns after the file system name.
+    pct_column: usize,
     /// A long device name that `df` printed alone, its numbers on the next line.
     wrapped: Option<(Block, String)>,
     rows: Vec<(Block, Payload)>,
@@ -118,6 +130,13 @@ impl DfTable {
     pub(crate) fn new(header: &Payload) -> DfTable {
         DfTable {
             metric: header.str_field("metric").unwrap_or("space").to_string(),
+            pct_column: header
+                .fields
+                .get("pct_column")
+                .and_then(|v| v.as_u64())
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| *n >= 3)
+                .unwrap_or(3),
             wrapped: None,
             rows: Vec::new(),
         }
@@ -132,22 +151,26 @@ impl DfTable {
             return Step::More;
         }
         let (block, fs, nums) = match self.wrapped.take() {
-            Some((mut block, fs)) if words.len() >= 5 => {
+            Some((mut block, fs)) if words.len() >= self.pct_column + 2 => {
                 block.extend(&Block::line(at, env));
                 (block, fs, &words[..])
             }
             Some(_) => return Step::Outside,
-            None if words.len() >= 6 => (
+            None if words.len() >= self.pct_column + 3 => (
                 Block::line(at, env),
                 words.first().map(|s| s.to_string()).unwrap_or_default(),
                 words.get(1..).unwrap_or_default(),
             ),
             None => return Step::Outside,
         };
-        // size used avail pct mount... (mount may contain spaces)
-        let (Some(size), Some(used), Some(avail), Some(pct)) =
-            (nums.first(), nums.get(1), nums.get(2), nums.get(3))
-        else {
+        // [type] size used avail pct mount... (mount may contain spaces)
+        let c = self.pct_column;
+        let (Some(size), Some(used), Some(avail), Some(pct)) = (
+            nums.get(c - 3),
+            nums.get(c - 2),
+            nums.get(c - 1),
+            nums.get(c),
+        ) else {
             return Step::Outside;
         };
         let Some(percent) = pct.strip_suffix('%').and_then(|p| p.parse::<u64>().ok()) else {
@@ -158,7 +181,7 @@ impl DfTable {
                 Step::Outside
             };
         };
-        let mount = nums.get(4..).unwrap_or_default().join(" ");
+        let mount = nums.get(c + 1..).unwrap_or_default().join(" ");
         if !PSEUDO_FS.contains(&fs.as_str()) && mount.starts_with('/') {
             let p = Payload::new(Kind::FsUsage)
                 .with("mount", mount)
@@ -233,5 +256,31 @@ mod tests {
             json!("inodes")
         );
         assert!(df_header(b"Mounted on /var").is_none());
+        let t = df_header(b"Filesystem     Type      Size  Used Avail Use% Mounted on").unwrap();
+        assert_eq!(t.fields["pct_column"], json!(4));
+        let mut table = DfTable::new(&t);
+        let raw = b"/dev/xvda1     ext4       30G   25G  4.6G  85% /";
+        let env = Envelope {
+            format: crate::envelope::LineFormat::Unknown,
+            time: crate::envelope::RawTime::None,
+            uptime_us: None,
+            host: None,
+            app: None,
+            pid: None,
+            level: None,
+            message: std::borrow::Cow::Borrowed(&raw[..]),
+            raw,
+        };
+        let at = Location {
+            source: crate::input::SourceId(0),
+            line: 2,
+            byte: 70,
+        };
+        assert_eq!(table.feed(at, &env, raw), Step::More);
+        let mut out = Vec::new();
+        table.finish(&mut out);
+        assert_eq!(out[0].payload.fields["used_percent"], json!(85));
+        assert_eq!(out[0].payload.fields["size"], json!("30G"));
+        assert_eq!(out[0].payload.fields["mount"], json!("/"));
     }
 }

@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 
 use super::extract::Block;
-use super::text::{after, find, int, lossy, trim, uint, uint_after};
+use super::text::{after, find, int, lossy, rfind, trim, uint, uint_after};
 use super::{Found, Kind, Payload};
 
 /// Header: `SLUB: Unable to allocate memory on node -1 (gfp=0x8020)` (3.x–4.5) or
@@ -69,7 +69,8 @@ pub(crate) fn gfp_flag_names(flags: &[u8]) -> Vec<String> {
 /// `  cache: kmalloc-192(33:b40c...), object size: 192, buffer size: 192, default order: 0, min order: 0`
 /// (SLAB: `  cache: NAME, object size: N, order: N`). Fields as listed on [`header`].
 pub(crate) fn cache_line(msg: &[u8]) -> Option<Payload> {
-    let rest = trim(msg).strip_prefix(b"cache: ")?;
+    // Anchored search, not a prefix: a message may still carry `[88820.247541] `.
+    let rest = after(msg, b"cache: ")?;
     let name_end = find(rest, b", object size: ")?;
     let name = rest.get(..name_end)?;
     let sizes = rest.get(name_end..)?;
@@ -119,9 +120,11 @@ fn split_memcg(name: &[u8]) -> (String, Option<u64>, Option<String>) {
 /// `  node 0: slabs: 202, objs: 4242, free: 0` (SLAB: `slabs: 3/4, objs: 60/80, free: 0`)
 /// → `{node, slabs, objs, free}` (the first number of SLAB's `a/b` pairs).
 pub(crate) fn node_line(msg: &[u8]) -> Option<Payload> {
-    let rest = trim(msg).strip_prefix(b"node ")?;
-    let (node, rest) = int(rest)?;
-    let rest = rest.strip_prefix(b": slabs: ")?;
+    let at = find(msg, b": slabs: ")?;
+    let head = msg.get(..at)?;
+    let (node, tail) = int(head.get(rfind(head, b"node ")? + 5..)?)?;
+    tail.is_empty().then_some(())?;
+    let rest = msg.get(at + 9..)?;
     let (slabs, _) = uint(rest)?;
     let node = json!({
         "node": node,
@@ -263,6 +266,14 @@ mod tests {
             )
             .is_some()
         );
+    }
+
+    #[test]
+    fn continuation_lines_keep_an_uptime_prefix() {
+        let n = node_line(b"[88820.247543]   node 1: slabs: 2, objs: 42, free: 1").unwrap();
+        assert_eq!(n.fields["nodes"][0]["node"], json!(1));
+        let c = cache_line(b"[88820.247541]   cache: kmalloc-64, object size: 64, buffer size: 64, default order: 0, min order: 0").unwrap();
+        assert_eq!(c.fields["cache"], json!("kmalloc-64"));
     }
 
     #[test]
