@@ -2,8 +2,13 @@
 //!
 //! Each grammar is a pure function over message bytes, routed by the envelope's
 //! program tag, and declares the literal needles a matching line must contain so
-//! the scanner can prefilter. Multi-line payloads (SLUB blocks, calicoctl tables,
-//! BIRD `show protocols`) are assembled per source by [`Assembler`]s.
+//! the scanner can prefilter. Multi-line payloads (SLUB blocks, OOM kill pairs,
+//! calicoctl tables, `df` output) are assembled per source by the stateful [`Extractor`].
+//!
+//! Layout: one grammar file per component (`kernel_slub.rs`, `kubelet_eviction.rs`...),
+//! the grammar table with routing and needles in `registry.rs`, shared byte helpers in
+//! `text.rs`, and the per-source state machine in `extract.rs`. Field names of each
+//! kind are documented on the grammar function that produces it.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,6 +18,23 @@ use std::fmt;
 use crate::envelope::time::TimeQuality;
 use crate::envelope::{Level, RawTime};
 use crate::input::Location;
+
+mod calico;
+mod docker;
+mod extract;
+mod fs;
+mod host;
+mod kernel_misc;
+mod kernel_oom;
+mod kernel_slub;
+mod kubelet_eviction;
+mod kubelet_misc;
+mod net;
+mod registry;
+mod text;
+
+pub use extract::Extractor;
+pub use registry::{drift_kind, needles};
 
 /// Field values of an event, by field name (ordered, so output is deterministic).
 pub type Fields = BTreeMap<String, serde_json::Value>;
@@ -84,7 +106,7 @@ kinds! {
     NodeCondition => "kubelet.node_condition",
     /// Startup `FLAG: --name="value"` line.
     KubeletFlag => "kubelet.flag",
-    /// `Killing container "docker://<id>" with 30 second grace period`.
+    /// `Killing container "docker://ID" with 30 second grace period`.
     ContainerKilled => "kubelet.container_killed",
     /// A BGP peer row from `calicoctl node status` or BIRD `show protocols`.
     BgpPeerState => "calico.bgp_peer_state",
@@ -92,8 +114,7 @@ kinds! {
     ConnectionReset => "calico.connection_reset",
     /// The node name calico-node uses.
     CalicoNodeName => "calico.node_name",
-    /// Another calico node already uses this node's address (`Calico node '%s' is already using
-    /// the IPv4 address %s.`, `IPv4 address has changed...`): two names for one machine.
+    /// Another calico node claims this node's address, or the address changed under one name.
     CalicoNodeConflict => "calico.node_conflict",
     /// EMFILE / ENFILE: `too many open files`.
     TooManyOpenFiles => "net.too_many_open_files",
@@ -138,6 +159,35 @@ pub struct Payload {
     pub kind: Kind,
     /// Its fields (names documented per kind in the grammar module).
     pub fields: Fields,
+}
+
+impl Payload {
+    /// An empty payload of `kind`; grammars add fields with [`Payload::with`].
+    pub fn new(kind: Kind) -> Payload {
+        Payload {
+            kind,
+            fields: Fields::new(),
+        }
+    }
+
+    /// Add (or replace) a field; builder style keeps grammars short.
+    pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Payload {
+        self.fields.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// Add a field only when a value is known (absent beats a made-up default).
+    pub fn with_opt<V: Into<serde_json::Value>>(self, name: &str, value: Option<V>) -> Payload {
+        match value {
+            Some(v) => self.with(name, v),
+            None => self,
+        }
+    }
+
+    /// A string field, if present and a string.
+    pub fn str_field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).and_then(|v| v.as_str())
+    }
 }
 
 /// A recognised event with its provenance. Owns its data: it outlives the buffer.

@@ -1,0 +1,250 @@
+//! The per-source [`Extractor`]: runs the routed grammars of the registry on each
+//! candidate line, hands multi-line parts to the assemblers (SLUB blocks, OOM kills,
+//! calicoctl tables, `df` output) and post-processes one-line events (one event per
+//! evicted pod, `component` from the envelope, `old` hostname from the host field).
+
+use std::borrow::Cow;
+
+use super::calico::CalicoTable;
+use super::fs::DfTable;
+use super::kernel_oom::OomAssembler;
+use super::kernel_slub::SlubAssembler;
+use super::registry::{GRAMMARS, Role};
+use super::text::contains;
+use super::{Found, Kind, Payload};
+use crate::envelope::{Envelope, Level, LineFormat, RawTime};
+use crate::input::Location;
+
+/// The lines (so far) of one event: first line's provenance plus the raw text.
+#[derive(Clone, Debug)]
+pub(crate) struct Block {
+    first: Location,
+    end_line: u64,
+    time: RawTime,
+    uptime_us: Option<u64>,
+    host: Option<String>,
+    level: Option<Level>,
+    text: String,
+}
+
+impl Block {
+    /// A block made of one line.
+    pub(crate) fn line(at: Location, env: &Envelope<'_>) -> Block {
+        Block {
+            first: at,
+            end_line: at.line,
+            time: env.time,
+            uptime_us: env.uptime_us,
+            host: env.host.map(str::to_string),
+            level: env.level,
+            text: String::from_utf8_lossy(env.raw).into_owned(),
+        }
+    }
+
+    /// Append the lines of `next` (a later line of the same event).
+    pub(crate) fn extend(&mut self, next: &Block) {
+        self.text.push('\n');
+        self.text.push_str(&next.text);
+        self.end_line = next.end_line.max(self.end_line);
+    }
+
+    /// 1-based number of the first line.
+    pub(crate) fn first_line(&self) -> u64 {
+        self.first.line
+    }
+
+    /// The finished event.
+    pub(crate) fn found(self, payload: Payload) -> Found {
+        Found {
+            payload,
+            first: self.first,
+            end_line: self.end_line,
+            time: self.time,
+            uptime_us: self.uptime_us,
+            host: self.host,
+            level: self.level,
+            text: self.text,
+        }
+    }
+}
+
+/// What a table assembler did with a line.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// The line belongs to the table, which goes on.
+    More,
+    /// The line closed the table (e.g. its bottom border).
+    Ended,
+    /// The line is not part of the table; the table ended before it.
+    Outside,
+}
+
+/// Per-source, stateful event extraction. Feed candidate lines in order: every line
+/// containing a [`needles`](super::needles) literal, plus every line that follows
+/// while [`Extractor::feed`] returns `true`; call [`Extractor::finish`] at the end.
+#[derive(Default)]
+pub struct Extractor {
+    slub: SlubAssembler,
+    oom: OomAssembler,
+    table: Option<CalicoTable>,
+    df: Option<DfTable>,
+}
+
+impl Extractor {
+    /// A fresh extractor for one source.
+    pub fn new() -> Extractor {
+        Extractor::default()
+    }
+
+    /// Recognise events in one line (`at` is its location). Finished events are
+    /// pushed to `out` (multi-line ones when they end, possibly on a later call).
+    /// Returns `true` when the next line must be fed whether or not it has a needle.
+    pub fn feed(&mut self, at: Location, env: &Envelope<'_>, out: &mut Vec<Found>) -> bool {
+        let msg = message_for_grammars(env);
+        let msg: &[u8] = &msg;
+
+        if let Some(table) = self.table.as_mut() {
+            match table.feed(at, env, msg) {
+                Step::More => return true,
+                Step::Ended => {
+                    self.close_table(out);
+                    return self.wants_more();
+                }
+                Step::Outside => self.close_table(out),
+            }
+        }
+        if let Some(df) = self.df.as_mut() {
+            match df.feed(at, env, msg) {
+                Step::More => return true,
+                Step::Ended => {
+                    self.close_df(out);
+                    return self.wants_more();
+                }
+                Step::Outside => self.close_df(out),
+            }
+        }
+
+        let mut slub_seen = false;
+        let mut oom_seen = false;
+        let mut emitted: Vec<&str> = Vec::new();
+        for g in GRAMMARS {
+            if !g.needles.iter().any(|n| contains(msg, n.as_bytes())) || !g.route.admits(env, msg) {
+                continue;
+            }
+            let Some(payload) = (g.parse)(msg) else {
+                continue;
+            };
+            match g.role {
+                Role::Event => {
+                    if !emitted.contains(&g.kind) {
+                        emitted.push(g.kind);
+                        emit(at, env, payload, out);
+                    }
+                }
+                Role::Slub => {
+                    slub_seen = true;
+                    self.slub.accept(Block::line(at, env), payload, out);
+                }
+                Role::Oom(part) => {
+                    oom_seen = true;
+                    self.oom.accept(part, Block::line(at, env), payload, out);
+                }
+                Role::CalicoTableHeader => {
+                    self.close_table(out);
+                    self.table = Some(CalicoTable::new());
+                }
+                Role::DfHeader => {
+                    self.close_df(out);
+                    self.df = Some(DfTable::new(&payload));
+                }
+            }
+        }
+        if !slub_seen {
+            self.slub.unrelated(out);
+        }
+        if !oom_seen {
+            self.oom.unrelated(out);
+        }
+        self.wants_more()
+    }
+
+    /// Emit whatever is still open at the end of the source.
+    pub fn finish(&mut self, out: &mut Vec<Found>) {
+        self.slub.flush(out);
+        self.oom.flush(out);
+        self.close_table(out);
+        self.close_df(out);
+    }
+
+    fn wants_more(&self) -> bool {
+        self.slub.is_open() || self.oom.is_open() || self.table.is_some() || self.df.is_some()
+    }
+
+    fn close_table(&mut self, out: &mut Vec<Found>) {
+        if let Some(table) = self.table.take() {
+            table.finish(out);
+        }
+    }
+
+    fn close_df(&mut self, out: &mut Vec<Found>) {
+        if let Some(df) = self.df.take() {
+            df.finish(out);
+        }
+    }
+}
+
+/// The bytes the grammars see. For Kubernetes JSON logs the envelope's message is
+/// only `msg`; the key/value pairs (`resourceName`, `pods`...) stay in the record,
+/// so the raw record is appended after a space for the field lookups.
+fn message_for_grammars<'a>(env: &'a Envelope<'_>) -> Cow<'a, [u8]> {
+    if env.format == LineFormat::KlogJson {
+        let mut joined = Vec::with_capacity(env.message.len() + env.raw.len() + 1);
+        joined.extend_from_slice(&env.message);
+        joined.push(b' ');
+        joined.extend_from_slice(env.raw);
+        Cow::Owned(joined)
+    } else {
+        Cow::Borrowed(env.message.as_ref())
+    }
+}
+
+/// The program a line came from, for `component` fields.
+fn component_of(env: &Envelope<'_>) -> Option<String> {
+    if let Some(app) = env.app {
+        return Some(app.to_string());
+    }
+    match env.format {
+        LineFormat::Felix => Some("calico-node".into()),
+        LineFormat::Bird | LineFormat::BirdProtocols => Some("bird".into()),
+        LineFormat::CalicoctlStatus => Some("calicoctl".into()),
+        _ => None,
+    }
+}
+
+/// Push one recognised one-line payload, after the per-kind post-processing.
+fn emit(at: Location, env: &Envelope<'_>, mut payload: Payload, out: &mut Vec<Found>) {
+    match payload.kind {
+        Kind::TooManyOpenFiles | Kind::NoSpaceLeft | Kind::ConnectionReset
+            if !payload.fields.contains_key("component") =>
+        {
+            payload = payload.with_opt("component", component_of(env));
+        }
+        Kind::HostnameChanged => {
+            let differs = match (env.host, payload.str_field("new")) {
+                (Some(host), Some(new)) => !host.eq_ignore_ascii_case(new),
+                _ => false,
+            };
+            if differs && !payload.fields.contains_key("old") {
+                payload = payload.with_opt("old", env.host);
+            }
+        }
+        Kind::PodEvicted => {
+            for pod in super::kubelet_eviction::split_evicted(payload) {
+                out.push(Block::line(at, env).found(pod));
+            }
+            return;
+        }
+        _ => {}
+    }
+    out.push(Block::line(at, env).found(payload));
+}

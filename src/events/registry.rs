@@ -1,0 +1,509 @@
+//! The grammar table: every line grammar with the literals a matching message must
+//! contain (the scanner's prefilter), the programs it is routed to, and what the
+//! extractor does with its result (emit, or hand to an assembler).
+
+use super::text::contains;
+use super::{Payload, calico, docker, fs, host, kernel_misc, kernel_oom, kernel_slub};
+use super::{kubelet_eviction, kubelet_misc, net};
+use crate::envelope::{Envelope, LineFormat};
+use kernel_oom::OomPart;
+
+/// Which programs' lines a grammar runs on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// `kernel`, or no/unknown program (raw dmesg, kmsg).
+    Kernel,
+    /// kubelet / hyperkube / kubelite / k3s, or no/unknown program.
+    Kubelet,
+    /// calico-node, felix, bird, confd, calicoctl, or calico line formats, or no/unknown program.
+    Calico,
+    /// Like [`Route::Calico`], but an unknown program only when the message itself
+    /// names calico (`Mesh_`, `bird`, `felix`, `calico`): `connection reset by peer` is
+    /// everywhere (sshd, xinetd...).
+    CalicoStrict,
+    /// dockerd / docker, or no/unknown program.
+    Docker,
+    /// systemd / systemd-hostnamed, or no/unknown program.
+    Host,
+    /// Any program.
+    Any,
+}
+
+fn app_starts(app: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|p| {
+        app.get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
+}
+
+fn calico_app(app: &str) -> bool {
+    let lower = app.to_ascii_lowercase();
+    ["calico", "bird", "felix", "confd"]
+        .iter()
+        .any(|n| lower.contains(n))
+}
+
+fn calico_format(format: LineFormat) -> bool {
+    matches!(
+        format,
+        LineFormat::Felix
+            | LineFormat::Bird
+            | LineFormat::CalicoctlStatus
+            | LineFormat::BirdProtocols
+            | LineFormat::Svlogd
+    )
+}
+
+impl Route {
+    /// Whether a grammar with this route may run on `env` (with grammar-visible `msg`).
+    pub(crate) fn admits(self, env: &Envelope<'_>, msg: &[u8]) -> bool {
+        let app = env
+            .app
+            .filter(|a| !a.is_empty() && !a.eq_ignore_ascii_case("unknown"));
+        let Some(app) = app else {
+            return match self {
+                Route::CalicoStrict => {
+                    calico_format(env.format)
+                        || [
+                            &b"Mesh_"[..],
+                            b"Node_",
+                            b"Global_",
+                            b"bird",
+                            b"felix",
+                            b"calico",
+                        ]
+                        .iter()
+                        .any(|m| contains(msg, m))
+                }
+                _ => true,
+            };
+        };
+        match self {
+            Route::Kernel => app.eq_ignore_ascii_case("kernel"),
+            Route::Kubelet => app_starts(app, &["kubelet", "hyperkube", "kubelite", "k3s"]),
+            Route::Calico | Route::CalicoStrict => calico_app(app) || calico_format(env.format),
+            Route::Docker => app_starts(app, &["docker"]),
+            Route::Host => app_starts(app, &["systemd", "hostnamed"]),
+            Route::Any => true,
+        }
+    }
+}
+
+/// What the extractor does with a grammar's payload.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// A complete one-line event.
+    Event,
+    /// A part of a SLUB block.
+    Slub,
+    /// A part of one OOM kill.
+    Oom(OomPart),
+    /// The `calicoctl node status` table header: rows follow.
+    CalicoTableHeader,
+    /// A `df` header: rows follow.
+    DfHeader,
+}
+
+/// One line grammar.
+pub(crate) struct Grammar {
+    /// The kind it contributes to (dotted name).
+    pub(crate) kind: &'static str,
+    /// A matching message contains at least one of these (case-sensitive).
+    pub(crate) needles: &'static [&'static str],
+    /// Programs it runs on.
+    pub(crate) route: Route,
+    /// What to do with its payload.
+    pub(crate) role: Role,
+    /// The grammar.
+    pub(crate) parse: fn(&[u8]) -> Option<Payload>,
+}
+
+macro_rules! g {
+    ($kind:literal, [$($n:expr),+ $(,)?], $route:ident, $role:expr, $parse:path) => {
+        Grammar { kind: $kind, needles: &[$($n),+], route: Route::$route, role: $role, parse: $parse }
+    };
+}
+
+const SLUB: &str = "kernel.slub_alloc_failure";
+const OOM: &str = "kernel.oom_kill";
+
+/// Every grammar, in the order they are tried on a line.
+pub(crate) static GRAMMARS: &[Grammar] = &[
+    // kernel
+    Grammar {
+        kind: SLUB,
+        needles: &[
+            "SLUB: Unable to allocate memory",
+            "SLAB: Unable to allocate memory",
+        ],
+        route: Route::Kernel,
+        role: Role::Slub,
+        parse: kernel_slub::header,
+    },
+    Grammar {
+        kind: SLUB,
+        needles: &[", object size: "],
+        route: Route::Kernel,
+        role: Role::Slub,
+        parse: kernel_slub::cache_line,
+    },
+    Grammar {
+        kind: SLUB,
+        needles: &[": slabs: "],
+        route: Route::Kernel,
+        role: Role::Slub,
+        parse: kernel_slub::node_line,
+    },
+    Grammar {
+        kind: SLUB,
+        needles: &["debugging increased min order"],
+        route: Route::Kernel,
+        role: Role::Slub,
+        parse: kernel_slub::debug_order_line,
+    },
+    g!(
+        "kernel.page_alloc_failure",
+        ["page allocation failure: order:"],
+        Kernel,
+        Role::Event,
+        kernel_misc::page_alloc_failure
+    ),
+    Grammar {
+        kind: OOM,
+        needles: &[" invoked oom-killer: "],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Invoked),
+        parse: kernel_oom::invoked,
+    },
+    Grammar {
+        kind: OOM,
+        needles: &[
+            "killed as a result of limit of",
+            "Memory limit reached of cgroup",
+        ],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::TaskIn),
+        parse: kernel_oom::task_in,
+    },
+    Grammar {
+        kind: OOM,
+        needles: &["oom-kill:constraint="],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Summary),
+        parse: kernel_oom::summary,
+    },
+    Grammar {
+        kind: OOM,
+        needles: &["Kill process "],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Select),
+        parse: kernel_oom::kill_process,
+    },
+    Grammar {
+        kind: OOM,
+        needles: &["Killed process "],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Killed),
+        parse: kernel_oom::killed_process,
+    },
+    g!(
+        "kernel.conntrack_full",
+        ["table full, dropping packet"],
+        Kernel,
+        Role::Event,
+        kernel_misc::conntrack_full
+    ),
+    g!(
+        "kernel.hung_task",
+        ["blocked for more than "],
+        Kernel,
+        Role::Event,
+        kernel_misc::hung_task
+    ),
+    g!(
+        "kernel.soft_lockup",
+        ["soft lockup - CPU#", "hard LOCKUP on cpu"],
+        Kernel,
+        Role::Event,
+        kernel_misc::lockup
+    ),
+    g!(
+        "kernel.version",
+        ["Linux version "],
+        Kernel,
+        Role::Event,
+        kernel_misc::version
+    ),
+    // kubelet
+    g!(
+        "kubelet.eviction_threshold",
+        [
+            "attempting to reclaim",
+            "Attempting to reclaim",
+            "threshold [signal=",
+            "threshold observed resource",
+            "eviction criteria not yet met",
+        ],
+        Kubelet,
+        Role::Event,
+        kubelet_eviction::threshold
+    ),
+    g!(
+        "kubelet.eviction_must_evict",
+        ["must evict pod(s) to reclaim"],
+        Kubelet,
+        Role::Event,
+        kubelet_eviction::must_evict
+    ),
+    g!(
+        "kubelet.eviction_ranked",
+        ["ranked for eviction"],
+        Kubelet,
+        Role::Event,
+        kubelet_eviction::ranked
+    ),
+    g!(
+        "kubelet.pod_evicted",
+        [
+            "evicted, waiting for pod to be cleaned up",
+            "is evicted successfully"
+        ],
+        Kubelet,
+        Role::Event,
+        kubelet_eviction::evicted
+    ),
+    g!(
+        "kubelet.pleg_unhealthy",
+        ["PLEG is not healthy"],
+        Kubelet,
+        Role::Event,
+        kubelet_misc::pleg
+    ),
+    g!(
+        "kubelet.image_gc_failed",
+        [
+            "Image garbage collection failed",
+            "garbage collect required amount of images"
+        ],
+        Kubelet,
+        Role::Event,
+        kubelet_misc::image_gc_failed
+    ),
+    Grammar {
+        kind: "kubelet.node_condition",
+        needles: kubelet_misc::CONDITION_NEEDLES,
+        route: Route::Kubelet,
+        role: Role::Event,
+        parse: kubelet_misc::node_condition,
+    },
+    g!(
+        "kubelet.flag",
+        ["FLAG: --"],
+        Kubelet,
+        Role::Event,
+        kubelet_misc::flag
+    ),
+    g!(
+        "kubelet.container_killed",
+        ["Killing container "],
+        Kubelet,
+        Role::Event,
+        kubelet_misc::container_killed
+    ),
+    // calico
+    g!(
+        "calico.bgp_peer_state",
+        ["Mesh_", "Node_", "Global_"],
+        Calico,
+        Role::Event,
+        calico::bird_protocol_row
+    ),
+    g!(
+        "calico.bgp_peer_state",
+        [": State changed to "],
+        Calico,
+        Role::Event,
+        calico::bird_state_change
+    ),
+    g!(
+        "calico.connection_reset",
+        ["Connection reset by peer", "connection reset by peer"],
+        CalicoStrict,
+        Role::Event,
+        calico::connection_reset
+    ),
+    g!(
+        "calico.node_name",
+        [
+            "Determined node name: ",
+            "Using node name: ",
+            "for node name",
+            "Using stored node name",
+            "Using auto-detected node name",
+        ],
+        Calico,
+        Role::Event,
+        calico::node_name
+    ),
+    g!(
+        "calico.node_conflict",
+        [
+            "is already using the IPv",
+            "address has changed. This could happen"
+        ],
+        Calico,
+        Role::Event,
+        calico::node_conflict
+    ),
+    g!(
+        "calico.bgp_peer_state",
+        ["PEER ADDRESS"],
+        Calico,
+        Role::CalicoTableHeader,
+        calico::table_header
+    ),
+    // any program
+    g!(
+        "net.too_many_open_files",
+        ["too many open files", "Too many open files"],
+        Any,
+        Role::Event,
+        net::too_many_open_files
+    ),
+    g!(
+        "host.hostname_changed",
+        [
+            "Changed host name to '",
+            "Changed static host name to '",
+            "Hostname set to <",
+            "Set hostname to <"
+        ],
+        Host,
+        Role::Event,
+        host::hostname_changed
+    ),
+    // docker and file systems
+    g!(
+        "docker.storage_driver",
+        [
+            "[graphdriver] using prior storage driver",
+            "graphdriver=",
+            "graphdriver(s)=",
+            "storage-driver="
+        ],
+        Docker,
+        Role::Event,
+        docker::storage_driver
+    ),
+    g!(
+        "docker.devmapper_low_space",
+        ["Thin Pool has "],
+        Any,
+        Role::Event,
+        docker::devmapper_low_space
+    ),
+    g!(
+        "docker.loopback_warning",
+        ["Usage of loopback devices is strongly discouraged"],
+        Docker,
+        Role::Event,
+        docker::loopback_warning
+    ),
+    g!(
+        "fs.no_space_left",
+        ["no space left on device", "No space left on device"],
+        Any,
+        Role::Event,
+        fs::no_space_left
+    ),
+    g!(
+        "fs.usage",
+        ["Disk usage", "disk usage", "Disk space", "disk space"],
+        Any,
+        Role::Event,
+        fs::usage_alert
+    ),
+    g!(
+        "fs.usage",
+        ["Mounted on"],
+        Any,
+        Role::DfHeader,
+        fs::df_header
+    ),
+];
+
+/// Every needle of every grammar, deduplicated and sorted: the scanner builds its
+/// prefilter automaton from these. A line without any of them can neither produce
+/// nor start an event (continuation lines are requested through `Extractor::feed`).
+pub fn needles() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = GRAMMARS
+        .iter()
+        .flat_map(|g| g.needles.iter().copied())
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// For a message that contains a needle but produced no event: the kind it looked
+/// relevant to (the first grammar whose needle it contains), so the scanner can count
+/// format drift per kind. `None` when some grammar does recognise the message (it
+/// was routed elsewhere or consumed by an assembler) or when it has no needle.
+pub fn drift_kind(message: &[u8]) -> Option<&'static str> {
+    let mut first = None;
+    for g in GRAMMARS {
+        if g.needles.iter().any(|n| contains(message, n.as_bytes())) {
+            if (g.parse)(message).is_some() {
+                return None;
+            }
+            first = first.or(Some(g.kind));
+        }
+    }
+    first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needles_sorted_unique_and_nonempty() {
+        let n = needles();
+        assert!(n.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            n.iter().all(|s| s.len() >= 5),
+            "needles must be specific: {n:?}"
+        );
+    }
+
+    #[test]
+    fn grammar_kinds_exist() {
+        for g in GRAMMARS {
+            assert!(
+                super::super::Kind::from_name(g.kind).is_some(),
+                "{}",
+                g.kind
+            );
+        }
+    }
+
+    #[test]
+    fn drift_names_the_kind() {
+        assert_eq!(
+            drift_kind(b"eviction manager: pods ranked for eviction: "),
+            Some("kubelet.eviction_ranked")
+        );
+        assert_eq!(
+            drift_kind(b"eviction manager: must evict pod(s) to reclaim imagefs"),
+            None
+        );
+        assert_eq!(
+            drift_kind(b"Jul 27 14:41:57 combo sshd[1]: session opened"),
+            None
+        );
+        assert_eq!(
+            drift_kind(b"SLUB: Unable to allocate memory on node x"),
+            Some("kernel.slub_alloc_failure")
+        );
+    }
+}
