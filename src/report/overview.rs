@@ -218,7 +218,7 @@ pub(crate) fn gaps(timeline: &Timeline, zone: Option<DisplayZone>) -> Vec<Gap> {
         push(
             "Time uncertainty",
             format!(
-                "{untimed} cited events have no wall time (unanchored dmesg uptime or no timestamp); their order relative to other logs is unknown"
+                "{untimed} cited event(s) have no wall time (unanchored dmesg uptime or no timestamp); their order relative to other logs is unknown"
             ),
         );
     }

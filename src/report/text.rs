@@ -20,6 +20,8 @@ const LABEL: usize = 13;
 const MAX_EVIDENCE: usize = 8;
 /// Lines shown per multi-line evidence text before "… N more lines".
 const MAX_TEXT_LINES: usize = 4;
+/// Rows one long log line may take before it is cut.
+const MAX_WRAP_ROWS: usize = 3;
 
 /// Colour decisions in one place, so `color: false` output never contains ESC.
 struct Style {
@@ -64,6 +66,39 @@ fn truncate(text: &str, max: usize) -> String {
     let mut out: String = text.chars().take(keep).collect();
     out.push('…');
     out
+}
+
+/// Cut `text` to at most `max` characters from the left, starting with `…` when cut.
+fn truncate_left(text: &str, max: usize) -> String {
+    let len = text.chars().count();
+    if len <= max {
+        return text.to_string();
+    }
+    let skip = len - max.saturating_sub(1);
+    let mut out = String::from("…");
+    out.extend(text.chars().skip(skip));
+    out
+}
+
+/// Split a log line into rows of `width` characters (log text has no word structure
+/// worth keeping), at most `max_rows`, the last one cut with `…`.
+fn hard_wrap(text: &str, width: usize, max_rows: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut rows: Vec<String> = chars
+        .chunks(width.max(2))
+        .map(|chunk| chunk.iter().collect())
+        .collect();
+    if rows.len() > max_rows {
+        rows.truncate(max_rows);
+        if let Some(last) = rows.last_mut() {
+            let keep: String = last.chars().take(width.max(2) - 1).collect();
+            *last = format!("{keep}…");
+        }
+    }
+    if rows.is_empty() {
+        rows.push(String::new());
+    }
+    rows
 }
 
 /// Greedy word wrap of `text` to lines of at most `width` characters; a word longer
@@ -124,6 +159,10 @@ impl Writer<'_> {
 
     /// `indent` + `label` padded to the label column, then `value` wrapped under it.
     fn field(&mut self, indent: usize, label: &str, value: &str) -> std::io::Result<()> {
+        if value.is_empty() {
+            let label = format!("{:indent$}{label}", "");
+            return writeln!(self.out, "{}", self.style.dim(&label));
+        }
         let value = escape::terminal(value);
         let column = indent + LABEL;
         let lines = wrap(&value, self.width.saturating_sub(column).max(10));
@@ -157,33 +196,56 @@ impl Writer<'_> {
         writeln!(self.out, "{rule}")
     }
 
-    /// One evidence row: `source:line  time  ×N, last at T`, then its text lines.
+    /// One evidence row: `time  source:line  ×N, last at T`, then its text lines.
+    ///
+    /// The citation is never cut at its end (the line number matters most): a long
+    /// path loses its beginning instead, and repeats move to their own line.
     fn evidence(&mut self, e: &Evidence, show_node: bool) -> std::io::Result<()> {
+        let avail = self.width.saturating_sub(4);
+        let time = times::stamped(e.time, e.time_quality, self.zone);
         let place = if e.end_line > e.line {
             format!("{}:{}-{}", e.source, e.line, e.end_line)
         } else {
             format!("{}:{}", e.source, e.line)
         };
-        let mut head = escape::terminal(&place);
+        let mut place = escape::terminal(&place);
         if show_node {
-            head = format!("[{}] {head}", escape::terminal(&e.node));
+            place = format!("[{}] {place}", escape::terminal(&e.node));
         }
-        head.push_str("  ");
-        head.push_str(&times::stamped(e.time, e.time_quality, self.zone));
-        if e.count > 1 {
-            let last = match e.last {
-                Some(t) => format!(", last at {}", times::instant(t, self.zone)),
-                None => String::new(),
-            };
-            head.push_str(&format!("  ×{}{last}", e.count));
-        }
-        let head = truncate(&head, self.width.saturating_sub(4));
+        let repeats = (e.count > 1).then(|| {
+            let last = e
+                .last
+                .map(|t| format!(", last at {}", times::instant(t, self.zone)))
+                .unwrap_or_default();
+            format!("×{}{last}", e.count)
+        });
+        let fixed = time.chars().count() + 2;
+        let place_len = place.chars().count();
+        let (head_repeats, own_line) = match &repeats {
+            Some(r) if fixed + place_len + 2 + r.chars().count() <= avail => {
+                (format!("  {r}"), None)
+            }
+            Some(r) => (String::new(), Some(r.clone())),
+            None => (String::new(), None),
+        };
+        let place = truncate_left(&place, avail.saturating_sub(fixed).max(8));
+        let head = truncate(&format!("{time}  {place}{head_repeats}"), avail);
         writeln!(self.out, "    {head}")?;
+        if let Some(r) = own_line {
+            let r = truncate(&r, self.width.saturating_sub(6));
+            writeln!(self.out, "      {}", self.style.dim(&r))?;
+        }
+        let text_width = self.width.saturating_sub(8).max(10);
         let lines: Vec<&str> = e.text.split('\n').collect();
         for text in lines.iter().take(MAX_TEXT_LINES) {
             let text = escape::terminal(text.trim_end_matches('\r'));
-            let text = truncate(&text, self.width.saturating_sub(6));
-            writeln!(self.out, "      {}", text)?;
+            // Continuation rows of one long line sit two columns further in, so they
+            // cannot be mistaken for the next line of a multi-line event.
+            let rows = hard_wrap(&text, text_width, MAX_WRAP_ROWS);
+            for (n, row) in rows.iter().enumerate() {
+                let indent = if n == 0 { 6 } else { 8 };
+                writeln!(self.out, "{:indent$}{}", "", row.trim_end())?;
+            }
         }
         if lines.len() > MAX_TEXT_LINES {
             let more = lines.len() - MAX_TEXT_LINES;
@@ -249,7 +311,12 @@ fn summary(w: &mut Writer<'_>, timeline: &Timeline, ov: &Overview) -> std::io::R
     for chain in &ov.chains {
         w.field(0, "chain", &chain.join(" → "))?;
     }
-    w.field(0, "unclassified", &format!("{} groups", ov.unclassified))?;
+    let groups = if ov.unclassified == 1 {
+        "group"
+    } else {
+        "groups"
+    };
+    w.field(0, "unclassified", &format!("{} {groups}", ov.unclassified))?;
     w.field(
         0,
         "events",
@@ -497,6 +564,17 @@ mod tests {
     fn truncate_marks_the_cut() {
         assert_eq!(truncate("SLUB: Unable to allocate", 10), "SLUB: Una…");
         assert_eq!(truncate("short", 10), "short");
+        assert_eq!(
+            truncate_left("k8s-worker-01/var/log/kern.log:41207", 16),
+            "…/kern.log:41207"
+        );
+    }
+
+    #[test]
+    fn hard_wrap_limits_rows() {
+        assert_eq!(hard_wrap("abcdefgh", 3, 5), vec!["abc", "def", "gh"]);
+        assert_eq!(hard_wrap("abcdefghij", 3, 2), vec!["abc", "de…"]);
+        assert_eq!(hard_wrap("", 3, 2), vec![""]);
     }
 
     #[test]
