@@ -303,9 +303,14 @@ fn summary(s: &mut String, timeline: &Timeline, ov: &Overview, zone: Option<Disp
             .collect();
         let _ = writeln!(s, "<dt>Causal chain</dt><dd>{}</dd>", links.join(" → "));
     }
+    let groups = if ov.unclassified == 1 {
+        "group"
+    } else {
+        "groups"
+    };
     let _ = writeln!(
         s,
-        "<dt>Unclassified</dt><dd>{} groups</dd>",
+        "<dt>Unclassified</dt><dd>{} {groups}</dd>",
         ov.unclassified
     );
     let _ = writeln!(

@@ -291,27 +291,67 @@ fn axis(
         );
     }
     if let Some(scale) = scale {
-        let crosses_year =
-            scale.at(0.0).format("%Y").to_string() != scale.at(1.0).format("%Y").to_string();
-        for n in 0..AXIS_TICKS {
-            let fraction = n as f64 / (AXIS_TICKS - 1) as f64;
-            let t = scale.at(fraction);
+        for (t, days_only) in axis_ticks(scale, zone) {
             let x = scale.x(t);
-            let anchor = match n {
-                0 => "start",
-                n if n + 1 == AXIS_TICKS => "end",
-                _ => "middle",
-            };
             let _ = writeln!(
                 s,
                 "<line class=\"grid\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{height:.1}\"/>\
-                 <text class=\"axis-label\" x=\"{x:.1}\" y=\"20\" text-anchor=\"{anchor}\">{}</text>",
+                 <text class=\"axis-label\" x=\"{x:.1}\" y=\"20\" text-anchor=\"middle\">{}</text>",
                 AXIS_H - 6.0,
-                escape::html(&times::axis_label(t, crosses_year, zone))
+                escape::html(&times::axis_label(t, days_only, zone))
             );
         }
     }
     s.push_str("</g>\n");
+}
+
+/// Round axis instants (whole minutes, hours or days in the display zone), at most
+/// [`AXIS_TICKS`] + 1 of them, each with whether the label can be the date alone.
+fn axis_ticks(scale: &Scale, zone: Option<DisplayZone>) -> Vec<(DateTime<Utc>, bool)> {
+    const MINUTE: i64 = 60;
+    const HOUR: i64 = 3600;
+    const DAY: i64 = 86_400;
+    const STEPS: [i64; 14] = [
+        MINUTE,
+        2 * MINUTE,
+        5 * MINUTE,
+        10 * MINUTE,
+        15 * MINUTE,
+        30 * MINUTE,
+        HOUR,
+        2 * HOUR,
+        3 * HOUR,
+        6 * HOUR,
+        12 * HOUR,
+        DAY,
+        2 * DAY,
+        7 * DAY,
+    ];
+    let start = scale.at(0.0);
+    let end = scale.at(1.0);
+    let span = (end - start).num_seconds().max(1);
+    let step = STEPS
+        .iter()
+        .copied()
+        .find(|step| span / step <= AXIS_TICKS as i64)
+        .unwrap_or_else(|| (span / AXIS_TICKS as i64 / DAY + 1) * DAY);
+    let offset = times::offset_seconds(start, zone);
+    let local_start = start.timestamp() + offset;
+    let first = local_start.div_euclid(step) * step
+        + if local_start.rem_euclid(step) == 0 {
+            0
+        } else {
+            step
+        };
+    let mut ticks = Vec::new();
+    let mut local = first;
+    while local - offset <= end.timestamp() && ticks.len() <= AXIS_TICKS {
+        if let Some(t) = DateTime::<Utc>::from_timestamp(local - offset, 0) {
+            ticks.push((t, step >= DAY));
+        }
+        local += step;
+    }
+    ticks
 }
 
 /// Ticks for the cited events of one node (incident evidence and unclassified groups),
@@ -380,11 +420,110 @@ fn span(s: &mut String, incident: &Incident, p: &Placement, y: f64, zone: Option
         escape::html(&tip)
     );
     if p.primary {
+        // Right of the span, or left of it when it would run off the plot.
+        let (x, anchor) = if p.x2 + LABEL_ROOM > WIDTH {
+            (p.x1 - 4.0, "end")
+        } else {
+            (p.x2 + 4.0, "start")
+        };
         let _ = writeln!(
             s,
-            "<text class=\"span-label\" x=\"{:.1}\" y=\"{:.1}\">{id}</text>",
-            p.x2 + 4.0,
+            "<text class=\"span-label\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{id}</text>",
             y + SPAN_H - 4.0
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::correlate::Confidence;
+    use crate::signatures::Severity;
+    use crate::timeline::NodeSummary;
+    use chrono::TimeZone;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn incident(id: &str, nodes: &[&str], start: Option<DateTime<Utc>>) -> Incident {
+        Incident {
+            id: id.into(),
+            signature: "test.sig".into(),
+            title: "t".into(),
+            severity: Severity::Low,
+            nodes: nodes.iter().map(|n| n.to_string()).collect(),
+            start,
+            end: start,
+            summary: String::new(),
+            root_cause: String::new(),
+            remediation: vec![],
+            references: vec![],
+            confidence: Confidence {
+                level: "low".into(),
+                reasons: vec![],
+            },
+            caused_by: None,
+            evidence: vec![],
+        }
+    }
+
+    fn timeline(incidents: Vec<Incident>) -> Timeline {
+        let node = |name: &str| NodeSummary {
+            name: name.into(),
+            aliases: vec![],
+            spans: vec![],
+            sources: 1,
+        };
+        Timeline {
+            nodes: vec![node("a"), node("b")],
+            incidents,
+            unclassified: vec![],
+            sources: vec![],
+            problems: vec![],
+            event_count: 0,
+        }
+    }
+
+    #[test]
+    fn axis_ticks_fall_on_round_instants() {
+        let t = timeline(vec![
+            incident("INC-001", &["a"], Some(utc(2018, 6, 8, 2, 41))),
+            incident("INC-002", &["b"], Some(utc(2018, 6, 12, 14, 31))),
+        ]);
+        let scale = Scale::of(&t, 0.0, 1000.0);
+        let ticks = scale.map(|s| axis_ticks(&s, None)).unwrap_or_default();
+        // 3% padding of a 4.5-day span starts the scale at 23:25 on June 7.
+        assert_eq!(ticks.first().copied(), Some((utc(2018, 6, 8, 0, 0), true)));
+        assert_eq!(ticks.last().copied(), Some((utc(2018, 6, 12, 0, 0), true)));
+        assert!(
+            ticks
+                .iter()
+                .all(|(t, days)| *days && t.timestamp() % 86_400 == 0)
+        );
+        assert!(ticks.len() <= AXIS_TICKS + 1);
+    }
+
+    #[test]
+    fn untimed_incidents_get_their_own_column_and_lanes_match_nodes() {
+        let t = timeline(vec![
+            incident("INC-001", &["a"], None),
+            incident("INC-002", &["a", "b"], Some(utc(2018, 6, 8, 3, 0))),
+        ]);
+        let svg = swimlanes(&t, None);
+        assert_eq!(svg.matches("<g class=\"lane\"").count(), 2);
+        assert!(svg.contains(">untimed</text>"));
+        let untimed_x = format!("x=\"{:.1}\"", LABEL_W + 8.0);
+        assert!(
+            svg.contains(&format!(
+                "data-incident=\"INC-001\" tabindex=\"0\" {untimed_x}"
+            )),
+            "{svg}"
+        );
+        assert_eq!(svg.matches("class=\"incident-span").count(), 2);
+        assert_eq!(svg.matches("class=\"incident-part").count(), 1);
+        assert!(svg.contains("class=\"incident-join\" data-incident=\"INC-002\""));
     }
 }

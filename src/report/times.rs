@@ -37,6 +37,19 @@ pub(crate) fn axis_label(t: DateTime<Utc>, with_year: bool, zone: Option<Display
     }
 }
 
+/// Seconds the display zone is ahead of UTC at `t` (0 for UTC), to align axis ticks
+/// on local midnights and hours.
+pub(crate) fn offset_seconds(t: DateTime<Utc>, zone: Option<DisplayZone>) -> i64 {
+    use chrono::Offset;
+    match zone {
+        None => 0,
+        Some(DisplayZone::Named(tz)) => {
+            i64::from(t.with_timezone(&tz).offset().fix().local_minus_utc())
+        }
+        Some(DisplayZone::Fixed(offset)) => i64::from(offset.local_minus_utc()),
+    }
+}
+
 /// Name of the display zone for captions: `UTC`, `Europe/Berlin`, `+02:00`.
 pub(crate) fn zone_name(zone: Option<DisplayZone>) -> String {
     match zone {
