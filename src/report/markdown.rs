@@ -162,7 +162,7 @@ fn incident(s: &mut String, i: &Incident, all: &[Incident], zone: Option<Display
     }
     let _ = writeln!(s, "- **Confidence:** {confidence}");
     for chain in overview::causal_chains(all) {
-        if chain.iter().any(|id| *id == i.id) {
+        if chain.contains(&i.id) {
             let links: Vec<String> = chain
                 .iter()
                 .map(|id| {

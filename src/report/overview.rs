@@ -66,7 +66,7 @@ impl Overview {
             timeline.incidents.iter().filter_map(|i| i.start).min(),
             timeline.incidents.iter().filter_map(|i| i.end).max(),
         );
-        let inferred_times = timeline.incidents.iter().any(|i| incident_time_inferred(i))
+        let inferred_times = timeline.incidents.iter().any(incident_time_inferred)
             || timeline.unclassified.iter().any(|u| {
                 u.evidence
                     .iter()

@@ -177,10 +177,10 @@ pub(crate) fn swimlanes(timeline: &Timeline, zone: Option<DisplayZone>) -> Strin
     };
 
     let mut s = String::new();
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<svg id=\"swimlanes\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" \
-         width=\"100%\" role=\"img\" aria-label=\"Incident timeline, one lane per node\">\n"
+         width=\"100%\" role=\"img\" aria-label=\"Incident timeline, one lane per node\">"
     );
     s.push_str(
         "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" \
