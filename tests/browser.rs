@@ -41,7 +41,15 @@ fn browser_or_skip() -> Option<PathBuf> {
 
 /// Run headless chromium with the hermetic flags plus `extra`, on `page`.
 fn run_chromium(browser: &Path, profile: &Path, extra: &[String], page: &Path) -> Output {
-    let url = format!("file://{}", page.display());
+    run_chromium_url(
+        browser,
+        profile,
+        extra,
+        &format!("file://{}", page.display()),
+    )
+}
+
+fn run_chromium_url(browser: &Path, profile: &Path, extra: &[String], url: &str) -> Output {
     let output = Command::new(browser)
         .args([
             "--headless",
@@ -142,6 +150,35 @@ fn html_report_runs_cleanly_in_chromium() {
     }
     // The filter script ran: it wrote the count.
     assert!(dom.contains("4 of 4 incidents"), "filter count missing");
+}
+
+#[test]
+fn linking_to_an_incident_shows_its_details() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = write_page(dir.path());
+    let profile = dir.path().join("profile");
+    let url = format!("file://{}#INC-003", page.display());
+    let output = run_chromium_url(
+        &browser,
+        &profile,
+        &[
+            "--virtual-time-budget=2000".to_string(),
+            "--dump-dom".to_string(),
+        ],
+        &url,
+    );
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(body_attribute(&dom, "data-errors"), None);
+    let panel_start = dom.find("<aside id=\"details\"").expect("details panel");
+    let panel_end = panel_start + dom[panel_start..].find("</aside>").expect("panel end");
+    let panel = &dom[panel_start..panel_end];
+    assert!(!panel.contains(" hidden"), "panel still hidden: {panel}");
+    assert!(panel.contains("INC-003 — Eviction manager evicts the static kube-proxy pod"));
+    assert!(panel.contains("Caused by INC-002 → INC-003"));
+    assert!(dom.contains("class=\"incident-span sev-high selected\" data-incident=\"INC-003\""));
 }
 
 #[test]

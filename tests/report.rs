@@ -89,7 +89,7 @@ fn text_colour_only_wraps_severities_and_ids() {
 
 #[test]
 fn text_fits_the_width() {
-    for width in [60, 80, 120] {
+    for width in [40, 60, 80, 120] {
         let options = ReportOptions { width, ..plain() };
         let text = render(&timeline_fixture::timeline(), ReportFormat::Text, &options);
         for line in text.lines() {

@@ -182,6 +182,14 @@ const SCRIPT: &str = r##"(function () {
   filter.addEventListener("input", applyFilter);
   applyFilter();
 
+  // A link to `#INC-003` (from the summary, a chain, or another document) selects it.
+  function selectFromHash() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    if (byId[id]) { select(id); }
+  }
+  window.addEventListener("hashchange", selectFromHash);
+  selectFromHash();
+
   var closedForPrint = [];
   window.addEventListener("beforeprint", function () {
     closedForPrint = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) { return !d.open; });
