@@ -1,0 +1,529 @@
+//! The HTML report's swimlane timeline as inline SVG: one lane per node, one span per
+//! incident (drawn in its first node's lane; other nodes of a cluster incident get
+//! joined "part" spans), ticks for cited events, arrows for causal links.
+//!
+//! Layout is computed first (time scale, rows so overlapping spans do not hide each
+//! other, lane heights), then written. Incidents without a wall time go to an
+//! "untimed" column on the left instead of disappearing.
+
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::{DisplayZone, escape, times};
+use crate::correlate::Incident;
+use crate::timeline::Timeline;
+
+const WIDTH: f64 = 1200.0;
+const LABEL_W: f64 = 150.0;
+const UNTIMED_W: f64 = 80.0;
+const RIGHT_PAD: f64 = 24.0;
+const AXIS_H: f64 = 34.0;
+const ROW_H: f64 = 22.0;
+const SPAN_H: f64 = 16.0;
+const LANE_PAD: f64 = 8.0;
+const TICK_BAND: f64 = 12.0;
+const MIN_SPAN_W: f64 = 6.0;
+const LABEL_ROOM: f64 = 62.0;
+const AXIS_TICKS: usize = 6;
+
+/// Linear map from instants to x coordinates.
+struct Scale {
+    start: DateTime<Utc>,
+    millis: f64,
+    x0: f64,
+    x1: f64,
+}
+
+impl Scale {
+    /// Scale over every time the timeline cites; `None` when there is none.
+    fn of(timeline: &Timeline, x0: f64, x1: f64) -> Option<Scale> {
+        let mut all: Vec<DateTime<Utc>> = Vec::new();
+        for i in &timeline.incidents {
+            all.extend(i.start);
+            all.extend(i.end);
+            all.extend(i.evidence.iter().filter_map(|e| e.time));
+        }
+        for u in &timeline.unclassified {
+            all.extend(u.start);
+            all.extend(u.end);
+        }
+        let (min, max) = (all.iter().min()?, all.iter().max()?);
+        let mut span = (*max - *min).num_milliseconds() as f64;
+        let mut start = *min;
+        if span <= 0.0 {
+            // One instant: show a two-minute window around it.
+            span = 120_000.0;
+            start = *min - chrono::Duration::minutes(1);
+        }
+        // 3% padding on both sides keeps end spans off the edges.
+        let pad = span * 0.03;
+        let start = start - chrono::Duration::milliseconds(pad as i64);
+        Some(Scale {
+            start,
+            millis: span + 2.0 * pad,
+            x0,
+            x1,
+        })
+    }
+
+    fn x(&self, t: DateTime<Utc>) -> f64 {
+        let offset = (t - self.start).num_milliseconds() as f64;
+        self.x0 + (offset / self.millis).clamp(0.0, 1.0) * (self.x1 - self.x0)
+    }
+
+    fn at(&self, fraction: f64) -> DateTime<Utc> {
+        self.start + chrono::Duration::milliseconds((self.millis * fraction) as i64)
+    }
+}
+
+/// Where one incident is drawn in one lane.
+struct Placement {
+    lane: usize,
+    row: usize,
+    x1: f64,
+    x2: f64,
+    primary: bool,
+}
+
+fn severity_class(incident: &Incident) -> &'static str {
+    match incident.severity {
+        crate::signatures::Severity::Critical => "sev-critical",
+        crate::signatures::Severity::High => "sev-high",
+        crate::signatures::Severity::Medium => "sev-medium",
+        crate::signatures::Severity::Low => "sev-low",
+    }
+}
+
+/// Lane names: the timeline's nodes in order, then any node only incidents mention.
+fn lane_names(timeline: &Timeline) -> Vec<&str> {
+    let mut names: Vec<&str> = timeline.nodes.iter().map(|n| n.name.as_str()).collect();
+    let mut extra: Vec<&str> = timeline
+        .incidents
+        .iter()
+        .flat_map(|i| i.nodes.iter().map(String::as_str))
+        .chain(timeline.unclassified.iter().map(|u| u.node.as_str()))
+        .filter(|n| !names.contains(n))
+        .collect();
+    extra.sort_unstable();
+    extra.dedup();
+    names.extend(extra);
+    names
+}
+
+/// Render the swimlane SVG.
+pub(crate) fn swimlanes(timeline: &Timeline, zone: Option<DisplayZone>) -> String {
+    let lanes = lane_names(timeline);
+    let lane_index: BTreeMap<&str, usize> =
+        lanes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let has_untimed = timeline.incidents.iter().any(|i| i.start.is_none());
+    let plot_x0 = LABEL_W + if has_untimed { UNTIMED_W } else { 0.0 };
+    let plot_x1 = WIDTH - RIGHT_PAD;
+    let scale = Scale::of(timeline, plot_x0, plot_x1);
+
+    // Placements with greedy row assignment per lane.
+    let mut row_ends: Vec<Vec<f64>> = vec![Vec::new(); lanes.len()];
+    let mut placements: Vec<Vec<Placement>> = Vec::new();
+    for incident in &timeline.incidents {
+        let (x1, x2) = match (&scale, incident.start) {
+            (Some(scale), Some(start)) => {
+                let x1 = scale.x(start);
+                let x2 = scale.x(incident.end.unwrap_or(start)).max(x1 + MIN_SPAN_W);
+                (x1, x2)
+            }
+            _ => (LABEL_W + 8.0, LABEL_W + UNTIMED_W - 8.0),
+        };
+        let mut parts = Vec::new();
+        for (n, node) in incident.nodes.iter().enumerate() {
+            let Some(&lane) = lane_index.get(node.as_str()) else {
+                continue;
+            };
+            let Some(ends) = row_ends.get_mut(lane) else {
+                continue;
+            };
+            let row = match ends.iter().position(|end| *end + 4.0 <= x1) {
+                Some(row) => row,
+                None => {
+                    ends.push(f64::MIN);
+                    ends.len() - 1
+                }
+            };
+            if let Some(end) = ends.get_mut(row) {
+                // Room for the id label drawn right of the span.
+                *end = x2 + LABEL_ROOM;
+            }
+            parts.push(Placement {
+                lane,
+                row,
+                x1,
+                x2,
+                primary: n == 0,
+            });
+        }
+        placements.push(parts);
+    }
+
+    // Lane geometry.
+    let mut lane_top = Vec::with_capacity(lanes.len());
+    let mut y = AXIS_H;
+    for ends in &row_ends {
+        lane_top.push(y);
+        let rows = ends.len().max(1) as f64;
+        y += LANE_PAD * 2.0 + rows * ROW_H + TICK_BAND;
+    }
+    let height = y + 8.0;
+    let span_y = |p: &Placement| -> f64 {
+        lane_top.get(p.lane).copied().unwrap_or(AXIS_H) + LANE_PAD + p.row as f64 * ROW_H
+    };
+
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<svg id=\"swimlanes\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" \
+         width=\"100%\" role=\"img\" aria-label=\"Incident timeline, one lane per node\">"
+    );
+    s.push_str(
+        "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" \
+         markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" class=\"arrow-head\"/></marker></defs>\n",
+    );
+    axis(&mut s, scale.as_ref(), has_untimed, height, zone);
+
+    for (lane, name) in lanes.iter().enumerate() {
+        let top = lane_top.get(lane).copied().unwrap_or(AXIS_H);
+        let rows = row_ends.get(lane).map_or(1, |r| r.len().max(1)) as f64;
+        let h = LANE_PAD * 2.0 + rows * ROW_H + TICK_BAND;
+        let node = escape::html(name);
+        let _ = writeln!(s, "<g class=\"lane\" data-node=\"{node}\">");
+        let _ = writeln!(
+            s,
+            "<rect class=\"lane-bg\" x=\"0\" y=\"{top:.1}\" width=\"{WIDTH}\" height=\"{h:.1}\"/>"
+        );
+        let label: String = name.chars().take(20).collect();
+        let _ = writeln!(
+            s,
+            "<text class=\"lane-label\" x=\"8\" y=\"{:.1}\">{}</text>",
+            top + h / 2.0 + 4.0,
+            escape::html(&label)
+        );
+        if let Some(scale) = &scale {
+            ticks(&mut s, timeline, name, scale, top + h - TICK_BAND, zone);
+        }
+        for (incident, parts) in timeline.incidents.iter().zip(&placements) {
+            for p in parts.iter().filter(|p| p.lane == lane) {
+                span(&mut s, incident, p, span_y(p), zone);
+            }
+        }
+        s.push_str("</g>\n");
+    }
+
+    // Joins between the parts of a cluster incident, then causal arrows, on top.
+    s.push_str("<g class=\"links\">\n");
+    for (incident, parts) in timeline.incidents.iter().zip(&placements) {
+        let ys: Vec<f64> = parts.iter().map(|p| span_y(p) + SPAN_H / 2.0).collect();
+        if let (Some(first), Some(lo), Some(hi)) = (
+            parts.first(),
+            ys.iter().copied().reduce(f64::min),
+            ys.iter().copied().reduce(f64::max),
+        ) && parts.len() > 1
+        {
+            let x = (first.x1 + 3.0).min(first.x2);
+            let _ = writeln!(
+                s,
+                "<line class=\"incident-join\" data-incident=\"{}\" x1=\"{x:.1}\" y1=\"{lo:.1}\" x2=\"{x:.1}\" y2=\"{hi:.1}\"/>",
+                escape::html(&incident.id)
+            );
+        }
+    }
+    for (incident, parts) in timeline.incidents.iter().zip(&placements) {
+        let Some(cause_id) = &incident.caused_by else {
+            continue;
+        };
+        let Some(cause_parts) = timeline
+            .incidents
+            .iter()
+            .position(|i| &i.id == cause_id)
+            .and_then(|n| placements.get(n))
+        else {
+            continue;
+        };
+        let (Some(from), Some(to)) = (
+            cause_parts.iter().find(|p| p.primary),
+            parts.iter().find(|p| p.primary),
+        ) else {
+            continue;
+        };
+        let (fx, fy) = (from.x2, span_y(from) + SPAN_H / 2.0);
+        let (tx, ty) = (to.x1, span_y(to) + SPAN_H / 2.0);
+        let bend = ((tx - fx).abs() / 2.0).max(30.0);
+        let _ = writeln!(
+            s,
+            "<path class=\"causal-link\" data-from=\"{}\" data-to=\"{}\" d=\"M{fx:.1},{fy:.1} C{:.1},{fy:.1} {:.1},{ty:.1} {tx:.1},{ty:.1}\" marker-end=\"url(#arrow)\"><title>{} → {}</title></path>",
+            escape::html(cause_id),
+            escape::html(&incident.id),
+            fx + bend,
+            tx - bend,
+            escape::html(cause_id),
+            escape::html(&incident.id)
+        );
+    }
+    s.push_str("</g>\n</svg>\n");
+    s
+}
+
+fn axis(
+    s: &mut String,
+    scale: Option<&Scale>,
+    has_untimed: bool,
+    height: f64,
+    zone: Option<DisplayZone>,
+) {
+    s.push_str("<g class=\"axis\">\n");
+    let _ = writeln!(
+        s,
+        "<text class=\"axis-zone\" x=\"8\" y=\"20\">{}</text>",
+        escape::html(&times::zone_name(zone))
+    );
+    if has_untimed {
+        let _ = writeln!(
+            s,
+            "<text class=\"axis-label\" x=\"{:.1}\" y=\"20\" text-anchor=\"middle\">untimed</text>",
+            LABEL_W + UNTIMED_W / 2.0
+        );
+    }
+    if let Some(scale) = scale {
+        for (t, days_only) in axis_ticks(scale, zone) {
+            let x = scale.x(t);
+            let _ = writeln!(
+                s,
+                "<line class=\"grid\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{height:.1}\"/>\
+                 <text class=\"axis-label\" x=\"{x:.1}\" y=\"20\" text-anchor=\"middle\">{}</text>",
+                AXIS_H - 6.0,
+                escape::html(&times::axis_label(t, days_only, zone))
+            );
+        }
+    }
+    s.push_str("</g>\n");
+}
+
+/// Round axis instants (whole minutes, hours or days in the display zone), at most
+/// [`AXIS_TICKS`] + 1 of them, each with whether the label can be the date alone.
+fn axis_ticks(scale: &Scale, zone: Option<DisplayZone>) -> Vec<(DateTime<Utc>, bool)> {
+    const MINUTE: i64 = 60;
+    const HOUR: i64 = 3600;
+    const DAY: i64 = 86_400;
+    const STEPS: [i64; 14] = [
+        MINUTE,
+        2 * MINUTE,
+        5 * MINUTE,
+        10 * MINUTE,
+        15 * MINUTE,
+        30 * MINUTE,
+        HOUR,
+        2 * HOUR,
+        3 * HOUR,
+        6 * HOUR,
+        12 * HOUR,
+        DAY,
+        2 * DAY,
+        7 * DAY,
+    ];
+    let start = scale.at(0.0);
+    let end = scale.at(1.0);
+    let span = (end - start).num_seconds().max(1);
+    let step = STEPS
+        .iter()
+        .copied()
+        .find(|step| span / step <= AXIS_TICKS as i64)
+        .unwrap_or_else(|| (span / AXIS_TICKS as i64 / DAY + 1) * DAY);
+    let offset = times::offset_seconds(start, zone);
+    let local_start = start.timestamp() + offset;
+    let first = local_start.div_euclid(step) * step
+        + if local_start.rem_euclid(step) == 0 {
+            0
+        } else {
+            step
+        };
+    let mut ticks = Vec::new();
+    let mut local = first;
+    while local - offset <= end.timestamp() && ticks.len() <= AXIS_TICKS {
+        if let Some(t) = DateTime::<Utc>::from_timestamp(local - offset, 0) {
+            ticks.push((t, step >= DAY));
+        }
+        local += step;
+    }
+    ticks
+}
+
+/// Ticks for the cited events of one node (incident evidence and unclassified groups),
+/// one per distinct pixel column.
+fn ticks(
+    s: &mut String,
+    timeline: &Timeline,
+    node: &str,
+    scale: &Scale,
+    y: f64,
+    zone: Option<DisplayZone>,
+) {
+    let mut seen: BTreeMap<i64, ()> = BTreeMap::new();
+    let incident_ticks = timeline
+        .incidents
+        .iter()
+        .flat_map(|i| i.evidence.iter().map(move |e| (e, "tick", Some(i))));
+    let other_ticks = timeline.unclassified.iter().flat_map(|u| {
+        u.evidence
+            .iter()
+            .map(|e| (e, "tick tick-unclassified", None))
+    });
+    for (e, class, incident) in incident_ticks.chain(other_ticks) {
+        let Some(t) = e.time else { continue };
+        if e.node != node {
+            continue;
+        }
+        let x = scale.x(t);
+        if seen.insert(x.round() as i64, ()).is_some() {
+            continue;
+        }
+        let owner = incident
+            .map(|i| format!(" data-incident=\"{}\"", escape::html(&i.id)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "<line class=\"{class}\"{owner} x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"><title>{} {}:{}</title></line>",
+            y + TICK_BAND - 3.0,
+            escape::html(&times::stamped(e.time, e.time_quality, zone)),
+            escape::html(&e.source),
+            e.line
+        );
+    }
+}
+
+fn span(s: &mut String, incident: &Incident, p: &Placement, y: f64, zone: Option<DisplayZone>) {
+    let class = if p.primary {
+        "incident-span"
+    } else {
+        "incident-part"
+    };
+    let id = escape::html(&incident.id);
+    let tip = format!(
+        "{} {} — {} ({})",
+        incident.id,
+        incident.severity.name(),
+        incident.title,
+        times::range(incident.start, incident.end, false, zone)
+    );
+    let _ = writeln!(
+        s,
+        "<rect class=\"{class} {}\" data-incident=\"{id}\" tabindex=\"0\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{SPAN_H}\" rx=\"3\"><title>{}</title></rect>",
+        severity_class(incident),
+        p.x1,
+        (p.x2 - p.x1).max(MIN_SPAN_W),
+        escape::html(&tip)
+    );
+    if p.primary {
+        // Right of the span, or left of it when it would run off the plot.
+        let (x, anchor) = if p.x2 + LABEL_ROOM > WIDTH {
+            (p.x1 - 4.0, "end")
+        } else {
+            (p.x2 + 4.0, "start")
+        };
+        let _ = writeln!(
+            s,
+            "<text class=\"span-label\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{id}</text>",
+            y + SPAN_H - 4.0
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::correlate::Confidence;
+    use crate::signatures::Severity;
+    use crate::timeline::NodeSummary;
+    use chrono::TimeZone;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn incident(id: &str, nodes: &[&str], start: Option<DateTime<Utc>>) -> Incident {
+        Incident {
+            id: id.into(),
+            signature: "test.sig".into(),
+            title: "t".into(),
+            severity: Severity::Low,
+            nodes: nodes.iter().map(|n| n.to_string()).collect(),
+            start,
+            end: start,
+            summary: String::new(),
+            root_cause: String::new(),
+            remediation: vec![],
+            references: vec![],
+            confidence: Confidence {
+                level: "low".into(),
+                reasons: vec![],
+            },
+            caused_by: None,
+            evidence: vec![],
+        }
+    }
+
+    fn timeline(incidents: Vec<Incident>) -> Timeline {
+        let node = |name: &str| NodeSummary {
+            name: name.into(),
+            aliases: vec![],
+            spans: vec![],
+            sources: 1,
+        };
+        Timeline {
+            nodes: vec![node("a"), node("b")],
+            incidents,
+            unclassified: vec![],
+            sources: vec![],
+            problems: vec![],
+            event_count: 0,
+        }
+    }
+
+    #[test]
+    fn axis_ticks_fall_on_round_instants() {
+        let t = timeline(vec![
+            incident("INC-001", &["a"], Some(utc(2018, 6, 8, 2, 41))),
+            incident("INC-002", &["b"], Some(utc(2018, 6, 12, 14, 31))),
+        ]);
+        let scale = Scale::of(&t, 0.0, 1000.0);
+        let ticks = scale.map(|s| axis_ticks(&s, None)).unwrap_or_default();
+        // 3% padding of a 4.5-day span starts the scale at 23:25 on June 7.
+        assert_eq!(ticks.first().copied(), Some((utc(2018, 6, 8, 0, 0), true)));
+        assert_eq!(ticks.last().copied(), Some((utc(2018, 6, 12, 0, 0), true)));
+        assert!(
+            ticks
+                .iter()
+                .all(|(t, days)| *days && t.timestamp() % 86_400 == 0)
+        );
+        assert!(ticks.len() <= AXIS_TICKS + 1);
+    }
+
+    #[test]
+    fn untimed_incidents_get_their_own_column_and_lanes_match_nodes() {
+        let t = timeline(vec![
+            incident("INC-001", &["a"], None),
+            incident("INC-002", &["a", "b"], Some(utc(2018, 6, 8, 3, 0))),
+        ]);
+        let svg = swimlanes(&t, None);
+        assert_eq!(svg.matches("<g class=\"lane\"").count(), 2);
+        assert!(svg.contains(">untimed</text>"));
+        let untimed_x = format!("x=\"{:.1}\"", LABEL_W + 8.0);
+        assert!(
+            svg.contains(&format!(
+                "data-incident=\"INC-001\" tabindex=\"0\" {untimed_x}"
+            )),
+            "{svg}"
+        );
+        assert_eq!(svg.matches("class=\"incident-span").count(), 2);
+        assert_eq!(svg.matches("class=\"incident-part").count(), 1);
+        assert!(svg.contains("class=\"incident-join\" data-incident=\"INC-002\""));
+    }
+}
