@@ -71,7 +71,9 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>
         let Ok(rd) = fs::read_dir(&d) else { continue };
         for e in rd.flatten() {
             let p = e.path();
-            let Ok(m) = fs::symlink_metadata(&p) else { continue };
+            let Ok(m) = fs::symlink_metadata(&p) else {
+                continue;
+            };
             if m.is_dir() {
                 stack.push(p.clone());
             }
@@ -101,7 +103,9 @@ fn build() -> Bundle {
     fs::write(log.join("nul-and-bad-utf8.log"), nul).expect("write");
     fs::write(log.join("empty.log"), b"").expect("write");
     let mut huge = vec![b'x'; 20 << 20];
-    huge.extend_from_slice(b"\nJun  8 03:10:00 node-1 kernel: nf_conntrack: table full, dropping packet\n");
+    huge.extend_from_slice(
+        b"\nJun  8 03:10:00 node-1 kernel: nf_conntrack: table full, dropping packet\n",
+    );
     fs::write(log.join("huge-line.log"), huge).expect("write");
     fs::write(
         log.join("bad-times.log"),
@@ -117,7 +121,10 @@ fn build() -> Bundle {
     let zst = zstd::encode_all(SLUB.repeat(50).as_bytes(), 3).expect("zstd");
     fs::write(log.join("syslog.3.zst"), &zst[..zst.len() / 2]).expect("write");
     fs::write(log.join("bomb.gz"), gzip(&vec![0u8; 64 << 20])).expect("write");
-    let tar = tar_with(&[("var/log/a.log", SLUB.as_bytes()), ("var/log/b.log", &vec![b'y'; 4096])]);
+    let tar = tar_with(&[
+        ("var/log/a.log", SLUB.as_bytes()),
+        ("var/log/b.log", &vec![b'y'; 4096]),
+    ]);
     fs::write(root.join("cut.tar"), &tar[..1536]).expect("write");
     // Binary files.
     let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
@@ -154,7 +161,15 @@ fn issue_6_adversarial_bundle_is_read_safely() {
     let b = build();
     let before = snapshot(&b.root);
     let root = b.root.to_str().expect("utf-8 temp path");
-    let out = podmortem(&["events", "--format", "jsonl", "--quiet", "--max-decompressed", "16MiB", root]);
+    let out = podmortem(&[
+        "events",
+        "--format",
+        "jsonl",
+        "--quiet",
+        "--max-decompressed",
+        "16MiB",
+        root,
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}");
@@ -174,8 +189,16 @@ fn issue_6_adversarial_bundle_is_read_safely() {
     ];
     for (name, word) in expect {
         let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(name)).collect();
-        assert_eq!(lines.len(), 1, "{name}: expected one message, got {lines:?}\n{stderr}");
-        assert!(lines[0].to_lowercase().contains(&word.to_lowercase()), "{name}: {}", lines[0]);
+        assert_eq!(
+            lines.len(),
+            1,
+            "{name}: expected one message, got {lines:?}\n{stderr}"
+        );
+        assert!(
+            lines[0].to_lowercase().contains(&word.to_lowercase()),
+            "{name}: {}",
+            lines[0]
+        );
     }
 
     // The good parts were still read: the SLUB block from every readable encoding
@@ -192,16 +215,30 @@ fn issue_6_adversarial_bundle_is_read_safely() {
         .collect();
     assert!(!slub_sources.is_empty(), "no SLUB event found:\n{stdout}");
     assert!(
-        events.iter().any(|e| e["kind"] == "kernel.conntrack_full" && e["source"].as_str().is_some_and(|s| s.ends_with("huge-line.log"))),
+        events.iter().any(|e| e["kind"] == "kernel.conntrack_full"
+            && e["source"]
+                .as_str()
+                .is_some_and(|s| s.ends_with("huge-line.log"))),
         "line after the huge line lost"
     );
     // Impossible timestamps do not invent times; far-future ones stay as written.
     let bad: Vec<&serde_json::Value> = events
         .iter()
-        .filter(|e| e["source"].as_str().is_some_and(|s| s.ends_with("bad-times.log")))
+        .filter(|e| {
+            e["source"]
+                .as_str()
+                .is_some_and(|s| s.ends_with("bad-times.log"))
+        })
         .collect();
-    assert_eq!(bad.len(), 4, "every line of bad-times.log is still an event: {bad:?}");
-    assert!(bad.iter().any(|e| e["time"].is_null()), "Feb 30 must not get a made-up time");
+    assert_eq!(
+        bad.len(),
+        4,
+        "every line of bad-times.log is still an event: {bad:?}"
+    );
+    assert!(
+        bad.iter().any(|e| e["time"].is_null()),
+        "Feb 30 must not get a made-up time"
+    );
 
     // Hostile archive members are displayed inside the archive, never resolved on disk.
     assert!(!b.root.parent().expect("parent").join("escape.log").exists());
@@ -214,7 +251,11 @@ fn issue_6_adversarial_bundle_is_read_safely() {
     assert!(!stdout.contains("/etc/shadow"));
 
     // Nothing was written inside the inputs.
-    assert_eq!(before, snapshot(&b.root), "the bundle changed during the scan");
+    assert_eq!(
+        before,
+        snapshot(&b.root),
+        "the bundle changed during the scan"
+    );
 }
 
 #[test]
@@ -239,11 +280,21 @@ fn issue_6_hostile_log_text_is_inert_in_every_format() {
     fs::write(dir.join("syslog"), &text).expect("write");
     let root = tmp.path().to_str().expect("utf-8");
     for format in ["text", "json", "md", "html"] {
-        let out = podmortem(&["scan", "--quiet", "--year", "2018", "--color", "always", "--format", format, root]);
-        assert_eq!(out.status.code(), Some(0), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = podmortem(&[
+            "scan", "--quiet", "--year", "2018", "--color", "always", "--format", format, root,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let body = out.stdout;
         let s = String::from_utf8_lossy(&body);
-        assert!(s.contains("alert(1)"), "{format}: the hostile line should still be cited");
+        assert!(
+            s.contains("alert(1)"),
+            "{format}: the hostile line should still be cited"
+        );
         // No raw OSC/ESC from the log reaches the output (colour codes we emit are CSI `[` only in text).
         assert!(!s.contains("\x1b]0;"), "{format}: raw OSC sequence leaked");
         assert!(!s.contains("\x07"), "{format}: raw BEL leaked");

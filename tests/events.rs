@@ -51,6 +51,7 @@ fn envelope(line: &Line) -> Envelope<'_> {
         level: None,
         message: Cow::Borrowed(&line.message),
         raw: &line.raw,
+        partial: false,
     }
 }
 

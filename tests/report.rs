@@ -396,6 +396,7 @@ fn empty_timeline_renders_in_every_format() {
         sources: vec![],
         problems: vec![],
         event_count: 0,
+        last_event: None,
     };
     for format in ReportFormat::ALL {
         let out = render(&empty, *format, &plain());

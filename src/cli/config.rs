@@ -13,7 +13,9 @@ use podmortem::signatures::Severity;
 /// Parse a size like `4GiB`, `512MiB`, `100MB`, `1048576`.
 pub fn parse_size(s: &str) -> Result<u64, Error> {
     let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: f64 = num
         .parse()
@@ -58,7 +60,9 @@ pub fn time(args: &TimeArgs) -> Result<TimeConfig, Error> {
             .map(|s| {
                 DateTime::parse_from_rfc3339(s)
                     .map(|t| t.with_timezone(&Utc))
-                    .map_err(|e| Error::Config(format!("bad --boot-time {s:?}: {e} (use RFC 3339)")))
+                    .map_err(|e| {
+                        Error::Config(format!("bad --boot-time {s:?}: {e} (use RFC 3339)"))
+                    })
             })
             .transpose()?,
     })
@@ -70,9 +74,12 @@ pub fn when(s: &str, last: Option<DateTime<Utc>>) -> Result<DateTime<Utc>, Error
         return Ok(t.with_timezone(&Utc));
     }
     let d = duration(s).ok_or_else(|| {
-        Error::Config(format!("bad time {s:?}: use RFC 3339 (2018-06-17T03:00:00Z) or a duration (2h)"))
+        Error::Config(format!(
+            "bad time {s:?}: use RFC 3339 (2018-06-17T03:00:00Z) or a duration (2h)"
+        ))
     })?;
-    let last = last.ok_or_else(|| Error::Config(format!("{s:?} is relative, but no event has a time")))?;
+    let last =
+        last.ok_or_else(|| Error::Config(format!("{s:?} is relative, but no event has a time")))?;
     Ok(last - d)
 }
 
@@ -112,7 +119,12 @@ mod tests {
         assert!(parse_size("lots").is_err());
         assert_eq!(duration("2h"), Duration::try_hours(2));
         assert_eq!(duration("x"), None);
-        let last = DateTime::parse_from_rfc3339("2018-06-17T03:00:00Z").ok().map(|t| t.with_timezone(&Utc));
-        assert_eq!(when("2h", last).ok().map(|t| t.to_rfc3339()), Some("2018-06-17T01:00:00+00:00".to_string()));
+        let last = DateTime::parse_from_rfc3339("2018-06-17T03:00:00Z")
+            .ok()
+            .map(|t| t.with_timezone(&Utc));
+        assert_eq!(
+            when("2h", last).ok().map(|t| t.to_rfc3339()),
+            Some("2018-06-17T01:00:00+00:00".to_string())
+        );
     }
 }

@@ -11,13 +11,16 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use args::{Cli, ColorChoice, Command, EventFormat, InputArgs, ListFormat, OutputArgs, PatternArgs, ScanFormat, SignaturesCommand};
+use args::{
+    Cli, ColorChoice, Command, EventFormat, InputArgs, ListFormat, OutputArgs, PatternArgs,
+    ScanFormat, SignaturesCommand,
+};
 use podmortem::correlate;
 use podmortem::events::Event;
 use podmortem::report::{self, ReportFormat, ReportOptions};
 use podmortem::scan::{self, ScanConfig, ScanOutput};
 use podmortem::signatures::{self, Severity, SignatureSet};
-use podmortem::timeline::{self, Filter, Timeline};
+use podmortem::timeline::{Filter, Timeline};
 use podmortem::{Error, input};
 
 /// Exit status: 0 ran and nothing at or above `--fail-on`; 1 findings at or above it;
@@ -60,7 +63,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 .filter(|e| kind_matches(&a.kinds, e.kind.name()))
                 .collect();
             let color = use_color(a.output.color, a.output.output.is_some());
-            with_output(&a.output, &a.input.paths, |w| write_events(&events, a.format, color, w))?;
+            with_output(&a.output, &a.input.paths, |w| {
+                write_events(&events, a.format, color, w)
+            })?;
             Ok(0)
         }
         Command::Correlate(a) => {
@@ -122,7 +127,11 @@ fn custom_rules(set: &SignatureSet) -> Result<scan::CustomRules, Error> {
                 regex,
                 app: r.app,
                 level: r.level,
-                literals: if r.needs_full_pass { Vec::new() } else { r.literals },
+                literals: if r.needs_full_pass {
+                    Vec::new()
+                } else {
+                    r.literals
+                },
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
@@ -138,7 +147,11 @@ fn load_signatures(p: &PatternArgs) -> Result<SignatureSet, Error> {
 }
 
 /// Collect and scan, printing soft problems to stderr as `place: message`.
-fn scan_inputs(input_args: &InputArgs, time: &args::TimeArgs, set: &SignatureSet) -> Result<ScanOutput, Error> {
+fn scan_inputs(
+    input_args: &InputArgs,
+    time: &args::TimeArgs,
+    set: &SignatureSet,
+) -> Result<ScanOutput, Error> {
     let input_cfg = config::input(input_args)?;
     let time_cfg = config::time(time)?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -179,8 +192,16 @@ fn report_problems(problems: &[podmortem::Problem]) {
 fn filter(args: &args::FilterArgs, min: Option<Severity>, tl: &Timeline) -> Result<Filter, Error> {
     let last = tl.last_time();
     Ok(Filter {
-        since: args.since.as_deref().map(|s| config::when(s, last)).transpose()?,
-        until: args.until.as_deref().map(|s| config::when(s, last)).transpose()?,
+        since: args
+            .since
+            .as_deref()
+            .map(|s| config::when(s, last))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| config::when(s, last))
+            .transpose()?,
         nodes: args.nodes.clone(),
         min_severity: min,
     })
@@ -198,7 +219,9 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            !to_file && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+            !to_file
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && io::stdout().is_terminal()
         }
     }
 }
@@ -207,7 +230,17 @@ fn report_options(o: &OutputArgs) -> Result<ReportOptions, Error> {
     Ok(ReportOptions {
         color: use_color(o.color, o.output.is_some()),
         width: terminal_width(),
-        zone: o.display_tz.as_deref().map(config::zone).transpose()?,
+        zone: o
+            .display_tz
+            .as_deref()
+            .map(|z| {
+                report::DisplayZone::parse(z).ok_or_else(|| {
+                    Error::Config(format!(
+                        "bad --display-tz {z:?}: use an IANA name or an offset"
+                    ))
+                })
+            })
+            .transpose()?,
         ..ReportOptions::default()
     })
 }
@@ -220,7 +253,12 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
-fn write_report(tl: &Timeline, format: ScanFormat, o: &OutputArgs, inputs: &[PathBuf]) -> Result<(), Error> {
+fn write_report(
+    tl: &Timeline,
+    format: ScanFormat,
+    o: &OutputArgs,
+    inputs: &[PathBuf],
+) -> Result<(), Error> {
     let format = match format {
         ScanFormat::Text => ReportFormat::Text,
         ScanFormat::Json => ReportFormat::Json,
@@ -285,14 +323,25 @@ fn absolute(p: &Path) -> PathBuf {
     // The output file may not exist yet: canonicalize its directory.
     match (p.parent(), p.file_name()) {
         (Some(dir), Some(name)) => {
-            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-            dir.canonicalize().map(|d| d.join(name)).unwrap_or_else(|_| p.to_path_buf())
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            dir.canonicalize()
+                .map(|d| d.join(name))
+                .unwrap_or_else(|_| p.to_path_buf())
         }
         _ => p.to_path_buf(),
     }
 }
 
-fn write_events(events: &[&Event], format: EventFormat, color: bool, w: &mut dyn Write) -> io::Result<()> {
+fn write_events(
+    events: &[&Event],
+    format: EventFormat,
+    color: bool,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     for e in events {
         match format {
             EventFormat::Jsonl => {
@@ -301,11 +350,19 @@ fn write_events(events: &[&Event], format: EventFormat, color: bool, w: &mut dyn
             }
             EventFormat::Text => {
                 let time = e.time.map_or_else(
-                    || e.uptime_us.map_or("-".to_string(), |u| format!("[{}.{:06}]", u / 1_000_000, u % 1_000_000)),
+                    || {
+                        e.uptime_us.map_or("-".to_string(), |u| {
+                            format!("[{}.{:06}]", u / 1_000_000, u % 1_000_000)
+                        })
+                    },
                     |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 );
                 let fields = serde_json::to_string(&e.fields).unwrap_or_default();
-                let kind = if color { format!("\x1b[1m{}\x1b[0m", e.kind) } else { e.kind.to_string() };
+                let kind = if color {
+                    format!("\x1b[1m{}\x1b[0m", e.kind)
+                } else {
+                    e.kind.to_string()
+                };
                 writeln!(
                     w,
                     "{time} {node} {kind} {fields} {src}:{line}",
@@ -325,9 +382,11 @@ fn read_events(files: &[PathBuf]) -> Result<Vec<Event>, Error> {
         let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
             Box::new(BufReader::new(io::stdin()))
         } else {
-            Box::new(BufReader::new(File::open(path).map_err(|e| Error::Input {
-                path: path.clone(),
-                message: format!("cannot open: {e}"),
+            Box::new(BufReader::new(File::open(path).map_err(|e| {
+                Error::Input {
+                    path: path.clone(),
+                    message: format!("cannot open: {e}"),
+                }
             })?))
         };
         for (i, line) in reader.lines().enumerate() {
@@ -340,7 +399,10 @@ fn read_events(files: &[PathBuf]) -> Result<Vec<Event>, Error> {
             }
             let ev: Event = serde_json::from_str(&line).map_err(|e| Error::Input {
                 path: path.clone(),
-                message: format!("line {}: not an event from `podmortem events --format jsonl`: {e}", i + 1),
+                message: format!(
+                    "line {}: not an event from `podmortem events --format jsonl`: {e}",
+                    i + 1
+                ),
             })?;
             events.push(ev);
         }
@@ -365,7 +427,9 @@ fn signatures_command(cmd: SignaturesCommand) -> Result<u8, Error> {
                     out.write_all(text.as_bytes())?;
                     Ok(0)
                 }
-                None => Err(Error::Config(format!("no signature with id {id:?} (see `podmortem signatures list`)"))),
+                None => Err(Error::Config(format!(
+                    "no signature with id {id:?} (see `podmortem signatures list`)"
+                ))),
             }
         }
         SignaturesCommand::Validate { dir } => {

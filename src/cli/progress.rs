@@ -27,7 +27,11 @@ impl Bar {
             let (c, d) = (counter.clone(), done.clone());
             Some(std::thread::spawn(move || poll(total, &c, &d)))
         };
-        Bar { counter, done, thread }
+        Bar {
+            counter,
+            done,
+            thread,
+        }
     }
 
     /// The counter the scanner adds bytes to.

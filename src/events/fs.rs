@@ -270,6 +270,7 @@ mod tests {
             level: None,
             message: std::borrow::Cow::Borrowed(&raw[..]),
             raw,
+            partial: false,
         };
         let at = Location {
             source: crate::input::SourceId(0),

@@ -484,6 +484,7 @@ mod tests {
             sources: vec![],
             problems: vec![],
             event_count: 0,
+            last_event: None,
         }
     }
 

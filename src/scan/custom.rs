@@ -38,7 +38,9 @@ impl CustomRules {
 
     /// Every rule's literals.
     pub fn literals(&self) -> impl Iterator<Item = &str> {
-        self.rules.iter().flat_map(|r| r.literals.iter().map(String::as_str))
+        self.rules
+            .iter()
+            .flat_map(|r| r.literals.iter().map(String::as_str))
     }
 
     /// Emit an event for every rule matching this line.

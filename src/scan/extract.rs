@@ -94,7 +94,8 @@ impl Scanner<'_> {
         let (start, end) = range;
         let slice = data.get(start..end).unwrap_or(&[]);
         let mut h = Harvest {
-            lines: lines::count(slice, term) + u64::from(!slice.is_empty() && !slice.ends_with(&[term])),
+            lines: lines::count(slice, term)
+                + u64::from(!slice.is_empty() && !slice.ends_with(&[term])),
             ..Harvest::default()
         };
         let mut ex = Extractor::new();
@@ -108,7 +109,10 @@ impl Scanner<'_> {
         while pos < end || (want_more && pos < data.len()) {
             if mode == Mode::Prefiltered && !want_more {
                 // Jump to the next line holding a needle.
-                let Some(hit) = self.prefilter.find_from(data.get(..end).unwrap_or(data), pos) else {
+                let Some(hit) = self
+                    .prefilter
+                    .find_from(data.get(..end).unwrap_or(data), pos)
+                else {
                     break;
                 };
                 let ls = lines::line_start(data, hit, term).max(pos);
@@ -176,7 +180,14 @@ impl Scanner<'_> {
     /// In prefiltered mode only needle lines are parsed; the first and last timed
     /// lines and the hostname at both ends still come from the chunk's edges, and a
     /// chunk whose ends disagree on the hostname is walked to find the change.
-    fn sample_edges(&self, data: &[u8], range: (usize, usize), term: u8, hint: LineFormat, h: &mut Harvest) {
+    fn sample_edges(
+        &self,
+        data: &[u8],
+        range: (usize, usize),
+        term: u8,
+        hint: LineFormat,
+        h: &mut Harvest,
+    ) {
         let (start, end) = range;
         let mut pos = start;
         let mut line_no = 1u64;
@@ -209,7 +220,14 @@ impl Scanner<'_> {
         }
     }
 
-    fn walk_hosts(&self, data: &[u8], range: (usize, usize), term: u8, hint: LineFormat, h: &mut Harvest) {
+    fn walk_hosts(
+        &self,
+        data: &[u8],
+        range: (usize, usize),
+        term: u8,
+        hint: LineFormat,
+        h: &mut Harvest,
+    ) {
         let (mut pos, end) = range;
         let mut line_no = 1u64;
         while pos < end {
@@ -225,7 +243,8 @@ impl Scanner<'_> {
 
     fn scan_export(&self, id: SourceId, data: &[u8]) -> Harvest {
         let mut h = Harvest {
-            lines: lines::count(data, b'\n') + u64::from(!data.is_empty() && !data.ends_with(b"\n")),
+            lines: lines::count(data, b'\n')
+                + u64::from(!data.is_empty() && !data.ends_with(b"\n")),
             ..Harvest::default()
         };
         let mut ex = Extractor::new();
@@ -299,4 +318,3 @@ impl Joined {
         }
     }
 }
-

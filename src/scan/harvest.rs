@@ -95,7 +95,11 @@ impl Harvest {
 
     /// Record the hostname at `line` (collapsing repeats).
     pub fn note_host(&mut self, line: u64, host: &str, time: RawTime) {
-        if self.hosts.last().is_none_or(|(l, h, _)| h != host || *l > line) {
+        if self
+            .hosts
+            .last()
+            .is_none_or(|(l, h, _)| h != host || *l > line)
+        {
             self.hosts.push((line, host.to_string(), time));
         }
     }
@@ -109,9 +113,13 @@ impl Harvest {
             f.first.line += base;
             f.end_line += base;
         }
-        for t in [&mut self.first_time, &mut self.last_time, &mut self.latest_yearless]
-            .into_iter()
-            .flatten()
+        for t in [
+            &mut self.first_time,
+            &mut self.last_time,
+            &mut self.latest_yearless,
+        ]
+        .into_iter()
+        .flatten()
         {
             t.0 += base;
         }

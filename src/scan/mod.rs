@@ -103,7 +103,12 @@ pub fn scan(bundle: &Bundle, config: &ScanConfig) -> ScanOutput {
 }
 
 /// Turn per-source harvests into the scan output: nodes, clocks, events, inventory.
-fn assemble(sources: &[Source], harvests: Vec<Harvest>, problems: &[Problem], config: &ScanConfig) -> ScanOutput {
+fn assemble(
+    sources: &[Source],
+    harvests: Vec<Harvest>,
+    problems: &[Problem],
+    config: &ScanConfig,
+) -> ScanOutput {
     let metas: Vec<_> = sources.iter().map(|s| &s.meta).collect();
     let hs: Vec<&Harvest> = harvests.iter().collect();
     let names = resolve::Names::build(&metas, &hs);
@@ -127,12 +132,16 @@ fn assemble(sources: &[Source], harvests: Vec<Harvest>, problems: &[Problem], co
         }
         let key = (node.as_str(), meta.stream.as_str());
         if let Some((_, t)) = h.latest_yearless
-            && stream_yearless.get(&key).is_none_or(|(rot, _)| meta.rotation < *rot)
+            && stream_yearless
+                .get(&key)
+                .is_none_or(|(rot, _)| meta.rotation < *rot)
         {
             stream_yearless.insert(key, (meta.rotation, t));
         }
         if let Some(m) = meta.mtime
-            && stream_mtime.get(&key).is_none_or(|(rot, _)| meta.rotation < *rot)
+            && stream_mtime
+                .get(&key)
+                .is_none_or(|(rot, _)| meta.rotation < *rot)
         {
             stream_mtime.insert(key, (meta.rotation, m));
         }
@@ -169,12 +178,18 @@ fn assemble(sources: &[Source], harvests: Vec<Harvest>, problems: &[Problem], co
     let mut events = Vec::new();
     let mut rows = Vec::new();
     let mut problems = problems.to_vec();
-    for (((meta, mut h), (node, node_from)), sc) in metas.iter().zip(harvests).zip(&nodes).zip(clocks) {
+    for (((meta, mut h), (node, node_from)), sc) in
+        metas.iter().zip(harvests).zip(&nodes).zip(clocks)
+    {
         let mut assumptions = sc.assumptions.clone();
         let segments = if h.uptimes.is_empty() {
             Vec::new()
         } else {
-            let segs = resolve::anchor_segments(&h, anchors.get(node.as_str()).unwrap_or(&empty), config.time.boot_time);
+            let segs = resolve::anchor_segments(
+                &h,
+                anchors.get(node.as_str()).unwrap_or(&empty),
+                config.time.boot_time,
+            );
             for (i, (first, last, boot)) in segs.iter().enumerate() {
                 assumptions.push(match boot {
                     Some(b) => format!("boot {} (lines {first}-{last}) anchored: booted at {}", i + 1, b.to_rfc3339()),
@@ -197,8 +212,12 @@ fn assemble(sources: &[Source], harvests: Vec<Harvest>, problems: &[Problem], co
                 h.examined, h.lines
             ));
         }
-        let first = h.first_time.and_then(|(l, t)| time::resolve(t, None, &clock_for(l)).utc);
-        let last = h.last_time.and_then(|(l, t)| time::resolve(t, None, &clock_for(l)).utc);
+        let first = h
+            .first_time
+            .and_then(|(l, t)| time::resolve(t, None, &clock_for(l)).utc);
+        let last = h
+            .last_time
+            .and_then(|(l, t)| time::resolve(t, None, &clock_for(l)).utc);
 
         // Hostname changes seen in the host field of one stream.
         for pair in h.hosts.windows(2) {
@@ -209,7 +228,17 @@ fn assemble(sources: &[Source], harvests: Vec<Harvest>, problems: &[Problem], co
             fields.insert("old".into(), old.clone().into());
             fields.insert("new".into(), new.clone().into());
             fields.insert("from".into(), "hostname field".into());
-            events.push(make_event(Kind::HostnameChanged, r, node, meta, *line, *line, None, fields, format!("hostname field changed from {old} to {new}")));
+            events.push(make_event(
+                Kind::HostnameChanged,
+                r,
+                node,
+                meta,
+                *line,
+                *line,
+                None,
+                fields,
+                format!("hostname field changed from {old} to {new}"),
+            ));
         }
         for f in std::mem::take(&mut h.found) {
             let c = clock_for(f.first.line);
@@ -353,20 +382,29 @@ fn node_summaries(rows: &[SourceReport], names: &resolve::Names) -> Vec<NodeSumm
     by_node
         .into_iter()
         .map(|(node, rs)| {
-            let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> =
-                rs.iter().filter_map(|r| Some((r.first?, r.last?))).filter(|(a, b)| a <= b).collect();
+            let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = rs
+                .iter()
+                .filter_map(|r| Some((r.first?, r.last?)))
+                .filter(|(a, b)| a <= b)
+                .collect();
             spans.sort();
             let mut merged: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
             for (a, b) in spans {
                 match merged.last_mut() {
                     // Gaps under an hour are not worth reporting as holes in coverage.
-                    Some(last) if a <= last.1 + chrono::Duration::hours(1) => last.1 = last.1.max(b),
+                    Some(last) if a <= last.1 + chrono::Duration::hours(1) => {
+                        last.1 = last.1.max(b)
+                    }
                     _ => merged.push((a, b)),
                 }
             }
             NodeSummary {
                 name: node.to_string(),
-                aliases: if node == "unknown" { Vec::new() } else { names.aliases(node) },
+                aliases: if node == "unknown" {
+                    Vec::new()
+                } else {
+                    names.aliases(node)
+                },
                 spans: merged,
                 sources: rs.len(),
             }
@@ -393,7 +431,11 @@ pub fn extract_texts(files: &[(String, String)]) -> Vec<Event> {
                 meta: crate::input::SourceMeta {
                     id: crate::input::SourceId(i as u32),
                     display: path.clone(),
-                    node_from: if node.is_some() { NodeFrom::Directory } else { NodeFrom::Unknown },
+                    node_from: if node.is_some() {
+                        NodeFrom::Directory
+                    } else {
+                        NodeFrom::Unknown
+                    },
                     node,
                     mtime: None,
                     stream: path.clone(),

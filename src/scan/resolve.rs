@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::harvest::Harvest;
-use crate::envelope::{LineFormat, RawTime};
 use crate::envelope::time::{self, Clock, Zone};
+use crate::envelope::{LineFormat, RawTime};
 use crate::input::{NodeFrom, SourceMeta};
 
 /// Time options from the user.
@@ -52,7 +52,9 @@ impl Names {
     }
 
     fn add(&mut self, name: &str) {
-        self.parent.entry(name.to_string()).or_insert_with(|| name.to_string());
+        self.parent
+            .entry(name.to_string())
+            .or_insert_with(|| name.to_string());
     }
 
     /// Build from every source's layout node and hostname samples.
@@ -154,9 +156,11 @@ pub fn stream_clock(
         let why = match (&config.zone, &meta.bundle_zone) {
             (Some(_), _) => "in the zone given by --tz".to_string(),
             (None, Some(name)) if time::parse_zone(name).is_ok() => {
-            format!("in {name}, from the bundle's etc/timezone")
-        }
-        (None, Some(name)) => format!("as UTC: the bundle's etc/timezone {name:?} is not a known zone"),
+                format!("in {name}, from the bundle's etc/timezone")
+            }
+            (None, Some(name)) => {
+                format!("as UTC: the bundle's etc/timezone {name:?} is not a known zone")
+            }
             (None, None) => "as UTC (no --tz given, no etc/timezone collected)".to_string(),
         };
         assumptions.push(format!("local times read as {why}"));
@@ -169,24 +173,35 @@ pub fn stream_clock(
             }
             _ => None,
         });
-        let r = r.or_else(|| NaiveDate::from_ymd_opt(year, 12, 31).and_then(|d| d.and_hms_opt(23, 59, 59)));
+        let r = r.or_else(|| {
+            NaiveDate::from_ymd_opt(year, 12, 31).and_then(|d| d.and_hms_opt(23, 59, 59))
+        });
         if needs_year {
             assumptions.push(format!("year from --year {year}"));
         }
         r
     } else if let Some(t) = node_latest_dated {
         if needs_year {
-            assumptions.push(format!("year inferred from the node's dated logs (latest {})", t.format("%Y-%m-%d")));
+            assumptions.push(format!(
+                "year inferred from the node's dated logs (latest {})",
+                t.format("%Y-%m-%d")
+            ));
         }
         Some(t + Duration::days(181))
     } else if let Some(m) = stream_mtime {
         if needs_year {
-            assumptions.push(format!("year inferred from file mtime ({})", m.format("%Y-%m-%d")));
+            assumptions.push(format!(
+                "year inferred from file mtime ({})",
+                m.format("%Y-%m-%d")
+            ));
         }
         Some(m.naive_utc())
     } else if let Some(t) = bundle_latest_dated {
         if needs_year {
-            assumptions.push(format!("year inferred from other nodes' dated logs (latest {})", t.format("%Y-%m-%d")));
+            assumptions.push(format!(
+                "year inferred from other nodes' dated logs (latest {})",
+                t.format("%Y-%m-%d")
+            ));
         }
         Some(t + Duration::days(181))
     } else {

@@ -22,7 +22,9 @@ pub mod template;
 
 pub use condition::{Condition, FieldPath, Filter, Scalar, Test};
 pub use examples::{ExampleResult, run_examples};
-pub use load::{builtin, load_dir, overlay, parse_str, source_text, validate_builtin, validate_dir};
+pub use load::{
+    builtin, load_dir, overlay, parse_str, source_text, validate_builtin, validate_dir,
+};
 pub use rawrule::{RawRule, raw_rules};
 
 /// Incident severity, ordered from least to most severe.

@@ -91,7 +91,8 @@ impl Filter {
     fn keeps_span(&self, start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> bool {
         let end = end.or(start);
         let start = start.or(end);
-        self.since.is_none_or(|s| end.is_none_or(|e| e >= s)) && self.until.is_none_or(|u| start.is_none_or(|t| t <= u))
+        self.since.is_none_or(|s| end.is_none_or(|e| e >= s))
+            && self.until.is_none_or(|u| start.is_none_or(|t| t <= u))
     }
 
     fn keeps_nodes<'a>(&self, mut nodes: impl Iterator<Item = &'a String>) -> bool {

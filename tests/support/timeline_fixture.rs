@@ -484,6 +484,7 @@ pub fn timeline() -> Timeline {
                 .into(),
         }],
         event_count: 1287,
+        last_event: None,
     }
 }
 
