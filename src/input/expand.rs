@@ -203,7 +203,17 @@ fn plain(item: Item, out: &mut Outcome) {
         .map(|p| p.name.as_str())
         .unwrap_or(item.display.as_str());
     if let Some(reason) = binary_reason(file_name, &item.data) {
-        out.problem(&item.display, reason);
+        // One message per source: a cut stream that also turns out binary (a bomb of
+        // zeros) amends the cut message instead of adding a second one.
+        let earlier = out
+            .problems
+            .iter_mut()
+            .rev()
+            .find(|p| item.cut_reported && p.source == item.display);
+        match earlier {
+            Some(p) => p.message.push_str(&format!("; what was read is {reason}")),
+            None => out.problem(&item.display, reason),
+        }
         return;
     }
     out.sources.push(Pending {
