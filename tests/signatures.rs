@@ -982,3 +982,31 @@ text = '''
     assert!(!results[1].passed);
     assert_eq!((results[1].got_incidents, results[1].events), (0, 1));
 }
+
+/// Every shipped signature's own examples, through the real scanner (issue #4:
+/// `cargo test` runs `podmortem signatures test`).
+#[test]
+fn shipped_signature_examples_pass_through_the_real_scanner() {
+    let set = podmortem::signatures::builtin().expect("shipped signatures load");
+    let cfg = podmortem::scan::ScanConfig {
+        custom: podmortem::signatures::custom_rules(&set),
+        ..podmortem::scan::ScanConfig::default()
+    };
+    let results = podmortem::signatures::run_examples(&set, &|files| {
+        podmortem::scan::extract_texts(files, &cfg)
+    });
+    assert!(
+        results.len() >= 2 * set.len(),
+        "every signature has a positive and a negative example"
+    );
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| r.to_string())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "failing examples:\n{}",
+        failed.join("\n")
+    );
+}

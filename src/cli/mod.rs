@@ -87,7 +87,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Needles(p) => {
             let set = load_signatures(&p)?;
             let cfg = ScanConfig {
-                custom: custom_rules(&set)?,
+                custom: signatures::custom_rules(&set),
                 ..ScanConfig::default()
             };
             let mut out = io::stdout().lock();
@@ -113,29 +113,6 @@ fn kind_matches(kinds: &[String], name: &str) -> bool {
             Some(prefix) => name.starts_with(prefix),
             None => k == name,
         })
-}
-
-/// The signature set's raw-line rules, as the scanner's custom rules.
-fn custom_rules(set: &SignatureSet) -> Result<scan::CustomRules, Error> {
-    let rules = signatures::raw_rules(set)
-        .into_iter()
-        .map(|r| {
-            let regex = regex::bytes::Regex::new(r.regex.as_str())
-                .map_err(|e| Error::Config(format!("signature {}: {e}", r.signature)))?;
-            Ok(scan::CustomRule {
-                kind: r.kind,
-                regex,
-                app: r.app,
-                level: r.level,
-                literals: if r.needs_full_pass {
-                    Vec::new()
-                } else {
-                    r.literals
-                },
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    Ok(scan::CustomRules { rules })
 }
 
 fn load_signatures(p: &PatternArgs) -> Result<SignatureSet, Error> {
@@ -171,7 +148,7 @@ fn scan_inputs(
         let bar = progress::Bar::start(total, input_args.quiet);
         let cfg = ScanConfig {
             time: time_cfg,
-            custom: custom_rules(&set)?,
+            custom: signatures::custom_rules(set),
             progress: Some(bar.counter()),
             ..ScanConfig::default()
         };
@@ -449,10 +426,14 @@ fn signatures_command(cmd: SignaturesCommand) -> Result<u8, Error> {
         }
         SignaturesCommand::Test(p) => {
             let set = load_signatures(&p)?;
-            let results = signatures::run_examples(&set, &scan::extract_texts);
+            let cfg = ScanConfig {
+                custom: signatures::custom_rules(&set),
+                ..ScanConfig::default()
+            };
+            let results = signatures::run_examples(&set, &|files| scan::extract_texts(files, &cfg));
             let failed = results.iter().filter(|r| !r.passed).count();
             for r in &results {
-                writeln!(out, "{} {}", if r.passed { "ok  " } else { "FAIL" }, r)?;
+                writeln!(out, "{r}")?;
             }
             writeln!(out, "{} passed, {} failed", results.len() - failed, failed)?;
             Ok(if failed == 0 { 0 } else { 1 })

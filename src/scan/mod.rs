@@ -279,6 +279,7 @@ fn assemble(
             drift: h.drift.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         });
     }
+    let events = drop_first_boots(events, &rows);
     let before = events.len();
     let events = dedup(events);
     let duplicates = (before - events.len()) as u64;
@@ -334,6 +335,33 @@ fn found_to_event(f: Found, r: Resolved, node: String, meta: &crate::input::Sour
         f.payload.fields,
         f.text,
     )
+}
+
+/// `node.reboot` means a boot that follows earlier data of the same node: the boot
+/// a node's logs begin with is not a reboot anyone needs to explain.
+fn drop_first_boots(events: Vec<Event>, rows: &[SourceReport]) -> Vec<Event> {
+    let mut earliest: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    for r in rows {
+        if let Some(first) = r.first {
+            let e = earliest.entry(r.node.as_str()).or_insert(first);
+            *e = (*e).min(first);
+        }
+    }
+    let earliest: HashMap<String, DateTime<Utc>> = earliest
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    events
+        .into_iter()
+        .filter(|e| {
+            e.kind != Kind::NodeReboot
+                || match (e.time, earliest.get(&e.node)) {
+                    (Some(t), Some(first)) => *first < t - chrono::Duration::seconds(1),
+                    // Without times, earlier lines of the same source are the earlier data.
+                    _ => e.line > 1,
+                }
+        })
+        .collect()
 }
 
 /// The same line seen in two sources (kern.log and syslog, journal export and
@@ -419,7 +447,7 @@ pub fn is_inferred(q: TimeQuality) -> bool {
 
 /// Scan in-memory files `(path, text)` — signature examples and tests. A path with
 /// a directory (`node-1/var/log/syslog`) names its node by its first component.
-pub fn extract_texts(files: &[(String, String)]) -> Vec<Event> {
+pub fn extract_texts(files: &[(String, String)], config: &ScanConfig) -> Vec<Event> {
     let sources = files
         .iter()
         .enumerate()
@@ -450,5 +478,5 @@ pub fn extract_texts(files: &[(String, String)]) -> Vec<Event> {
         sources,
         ..Bundle::default()
     };
-    scan(&bundle, &ScanConfig::default()).events
+    scan(&bundle, config).events
 }

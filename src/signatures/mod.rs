@@ -25,7 +25,7 @@ pub use examples::{ExampleResult, run_examples};
 pub use load::{
     builtin, load_dir, overlay, parse_str, source_text, validate_builtin, validate_dir,
 };
-pub use rawrule::{RawRule, raw_rules};
+pub use rawrule::{RawRule, custom_rules, raw_rules};
 
 /// Incident severity, ordered from least to most severe.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

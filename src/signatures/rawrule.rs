@@ -183,3 +183,27 @@ mod tests {
         assert!(rule.extract("unrelated").is_none());
     }
 }
+
+/// The set's raw-line rules in the form the scanner applies them (byte regexes,
+/// with their prefilter literals; a rule without literals forces a full pass).
+pub fn custom_rules(set: &SignatureSet) -> crate::scan::CustomRules {
+    let rules = raw_rules(set)
+        .into_iter()
+        .filter_map(|r| {
+            // The pattern already compiled as a `str` regex, so it compiles for bytes.
+            let regex = regex::bytes::Regex::new(r.regex.as_str()).ok()?;
+            Some(crate::scan::CustomRule {
+                kind: r.kind,
+                regex,
+                app: r.app,
+                level: r.level,
+                literals: if r.needs_full_pass {
+                    Vec::new()
+                } else {
+                    r.literals
+                },
+            })
+        })
+        .collect();
+    crate::scan::CustomRules { rules }
+}
