@@ -426,11 +426,7 @@ fn signatures_command(cmd: SignaturesCommand) -> Result<u8, Error> {
         }
         SignaturesCommand::Test(p) => {
             let set = load_signatures(&p)?;
-            let cfg = ScanConfig {
-                custom: signatures::custom_rules(&set),
-                ..ScanConfig::default()
-            };
-            let results = signatures::run_examples(&set, &|files| scan::extract_texts(files, &cfg));
+            let results = signatures::run_examples_scanned(&set);
             let failed = results.iter().filter(|r| !r.passed).count();
             for r in &results {
                 writeln!(out, "{r}")?;

@@ -10,8 +10,8 @@ use super::custom::CustomRules;
 use super::harvest::Harvest;
 use super::lines;
 use super::prefilter::Prefilter;
-use crate::envelope::{self, Envelope, LineFormat};
-use crate::events::{self, Extractor};
+use crate::envelope::{self, Envelope, LineFormat, RawTime};
+use crate::events::{self, Extractor, Kind};
 use crate::input::{Location, SourceId};
 
 /// Longest line prefix handed to the parsers; the rest of a giant line is not
@@ -144,7 +144,15 @@ impl Scanner<'_> {
                     want_more = self.feed(&mut ex, j.at, &whole, &mut h);
                 }
             } else if want_more || self.is_candidate(line, &env) {
+                let before = h.found.len();
                 want_more = self.feed(&mut ex, at, &env, &mut h);
+                if h.found
+                    .get(before..)
+                    .is_some_and(|f| f.iter().any(|f| f.payload.kind == Kind::KernelVersion))
+                    && let Some(prev) = time_before(data, pos, term, hint, env.time)
+                {
+                    h.boot_gaps.push((line_no, prev));
+                }
             } else {
                 want_more = false;
             }
@@ -202,7 +210,7 @@ impl Scanner<'_> {
             first_host = env.host.map(str::to_string);
             pos = next;
             line_no += 1;
-            if !matches!(env.time, crate::envelope::RawTime::None) {
+            if !matches!(env.time, RawTime::None) {
                 break;
             }
         }
@@ -270,6 +278,32 @@ impl Scanner<'_> {
 enum Mode {
     Full,
     Prefiltered,
+}
+
+/// The time of the last line before a boot banner at `pos` that is not part of the
+/// boot itself (boot output shares the banner's timestamp), looking back at most
+/// 2,000 lines.
+fn time_before(
+    data: &[u8],
+    pos: usize,
+    term: u8,
+    hint: LineFormat,
+    banner: RawTime,
+) -> Option<RawTime> {
+    let mut end = pos;
+    for _ in 0..2000 {
+        if end == 0 {
+            return None;
+        }
+        let start = lines::line_start(data, end - 1, term);
+        let (line, _) = lines::line_at(data, start, term);
+        let env = envelope::parse_line(line.get(..4096).unwrap_or(line), Some(hint));
+        if !matches!(env.time, RawTime::None | RawTime::Uptime(_)) && env.time != banner {
+            return Some(env.time);
+        }
+        end = start;
+    }
+    None
 }
 
 /// Detect a source's format from up to 64 non-empty lines at its start.

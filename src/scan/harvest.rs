@@ -38,6 +38,9 @@ pub struct Harvest {
     pub latest_dated: Option<NaiveDateTime>,
     /// Latest year-less (month, day, time) seen, for `--year`.
     pub latest_yearless: Option<(u64, RawTime)>,
+    /// (banner line, time of the last line before the boot) for boot banners in
+    /// the middle of a source: how long the node was silent before it booted.
+    pub boot_gaps: Vec<(u64, RawTime)>,
 }
 
 impl Harvest {
@@ -129,6 +132,9 @@ impl Harvest {
         for u in &mut self.uptimes {
             u.0 += base;
         }
+        for g in &mut self.boot_gaps {
+            g.0 += base;
+        }
     }
 
     /// Append a later chunk's harvest (already shifted).
@@ -151,6 +157,7 @@ impl Harvest {
         }
         self.anchors.extend(later.anchors);
         self.uptimes.extend(later.uptimes);
+        self.boot_gaps.extend(later.boot_gaps);
         for (k, v) in later.drift {
             *self.drift.entry(k).or_insert(0) += v;
         }

@@ -248,6 +248,7 @@ fn assemble(
                 _ => node.clone(),
             };
             let is_banner = f.payload.kind == Kind::KernelVersion;
+            let line = f.first.line;
             let ev = found_to_event(f, r, ev_node, meta);
             if is_banner {
                 let mut reboot = ev.clone();
@@ -255,6 +256,18 @@ fn assemble(
                 reboot.fields = Fields::new();
                 if let Some(rel) = ev.fields.get("release") {
                     reboot.fields.insert("release".into(), rel.clone());
+                }
+                // How long the node had been silent before this boot, when the same
+                // source shows its last line before the boot.
+                let before = h
+                    .boot_gaps
+                    .iter()
+                    .find(|(l, _)| *l == line)
+                    .and_then(|(l, raw)| time::resolve(*raw, None, &clock_for(*l)).utc);
+                if let (Some(prev), Some(t)) = (before, ev.time) {
+                    reboot
+                        .fields
+                        .insert("silence_s".into(), (t - prev).num_seconds().max(0).into());
                 }
                 events.push(reboot);
             }

@@ -79,3 +79,20 @@ pub fn run_examples(set: &SignatureSet, extract: Extract<'_>) -> Vec<ExampleResu
     }
     results
 }
+
+/// The year given to year-less example lines (as with `--year`), so examples in
+/// RFC 3164 or klog format have real times without depending on file mtimes.
+pub const EXAMPLE_YEAR: i32 = 2018;
+
+/// Run every example of `set` through the real scanner, with the set's raw-line rules.
+pub fn run_examples_scanned(set: &SignatureSet) -> Vec<ExampleResult> {
+    let config = crate::scan::ScanConfig {
+        custom: crate::signatures::custom_rules(set),
+        time: crate::scan::TimeConfig {
+            year: Some(EXAMPLE_YEAR),
+            ..crate::scan::TimeConfig::default()
+        },
+        ..crate::scan::ScanConfig::default()
+    };
+    run_examples(set, &|files| crate::scan::extract_texts(files, &config))
+}
