@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Throughput and memory of `podmortem scan` against ripgrep and grep on generated syslog dumps.
+#
+#   benches/compare.sh                      # 1 GiB sparse, 256 MiB dense, .gz of the sparse one
+#   SIZE=64MiB DENSE_SIZE=32MiB ROUNDS=1 benches/compare.sh    # quick run
+#
+# Environment: SIZE (sparse dump, default 1GiB), DENSE_SIZE (default 256MiB), ROUNDS (default 3),
+# JOBS (default "1 2"), CARGO_TARGET_DIR (default target). Data is cached in target/bench-data/.
+# ripgrep is optional: `apt-get install -y ripgrep` (this script never installs anything).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SIZE="${SIZE:-1GiB}"
+DENSE_SIZE="${DENSE_SIZE:-256MiB}"
+ROUNDS="${ROUNDS:-3}"
+JOBS="${JOBS:-1 2}"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+DATA="$ROOT/target/bench-data"
+mkdir -p "$DATA"
+
+say() { printf '%s\n' "$*" >&2; }
+
+# (a) build
+say "== building release podmortem and gen-syslog"
+cargo build --release --quiet --bin podmortem --example gen-syslog
+PM="$TARGET/release/podmortem"
+GEN="$TARGET/release/examples/gen-syslog"
+
+# (b) data, generated once
+SPARSE="$DATA/sparse-$SIZE-d1e-4-s7.log"
+DENSE="$DATA/dense-$DENSE_SIZE-d1e-2-s7.log"
+[[ -s "$SPARSE" ]] || "$GEN" --size "$SIZE" --density 1e-4 --seed 7 --out "$SPARSE" --truth "${SPARSE%.log}.truth.json"
+[[ -s "$DENSE" ]] || "$GEN" --size "$DENSE_SIZE" --density 1e-2 --seed 7 --out "$DENSE" --truth "${DENSE%.log}.truth.json"
+[[ -s "$SPARSE.gz" ]] || { say "== gzip $SPARSE"; gzip -c -6 "$SPARSE" > "$SPARSE.gz.tmp" && mv "$SPARSE.gz.tmp" "$SPARSE.gz"; }
+
+NEEDLES="$DATA/needles.txt"
+if "$PM" needles > "$NEEDLES.tmp" 2>/dev/null && [[ -s "$NEEDLES.tmp" ]]; then
+    mv "$NEEDLES.tmp" "$NEEDLES"
+    say "== needles: $(wc -l < "$NEEDLES") literals from \`podmortem needles\`"
+else
+    rm -f "$NEEDLES.tmp"
+    printf '%s\n' 'SLUB: Unable to allocate memory' 'Out of memory' 'Killed process' 'too many open files' \
+        'connection reset by peer' 'eviction manager' 'Thin Pool has' 'Changed host name' > "$NEEDLES"
+    say "== needles: \`podmortem needles\` unavailable, using the fixed list of 8 literals"
+fi
+
+HAVE_RG=1
+command -v rg > /dev/null || { HAVE_RG=0; say "== ripgrep not installed (apt-get install -y ripgrep): skipping rg"; }
+HAVE_TIME=1
+[[ -x /usr/bin/time ]] || { HAVE_TIME=0; say "== /usr/bin/time missing: no peak RSS"; }
+
+# measure LABEL CMD...: prints "seconds maxrss_kb rssanon_kb" (best effort for the last two).
+# Peak RSS comes from GNU time ("Maximum resident set size"; it counts file-backed mmap pages);
+# RssAnon is sampled from /proc/PID/status every 20 ms (anonymous memory only).
+measure() {
+    local tfile start end pid child anon peak=0 status=0
+    tfile="$(mktemp)"
+    start=$(date +%s%N)
+    if (( HAVE_TIME )); then
+        /usr/bin/time -v -o "$tfile" "$@" > /dev/null 2>&1 &
+    else
+        "$@" > /dev/null 2>&1 &
+    fi
+    pid=$!
+    while kill -0 "$pid" 2> /dev/null; do
+        child=$(pgrep -P "$pid" | head -n1 || true)
+        [[ -n "$child" ]] || child=$pid
+        anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$child/status" 2> /dev/null || true)
+        [[ -n "$anon" ]] && (( anon > peak )) && peak=$anon
+        sleep 0.02
+    done
+    wait "$pid" || status=$?
+    end=$(date +%s%N)
+    local maxrss="-"
+    (( HAVE_TIME )) && maxrss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tfile")
+    rm -f "$tfile"
+    # podmortem exits non-zero when it finds incidents; 2 is a fatal error
+    if [[ "$1" == "$PM" && $status -eq 2 ]] || [[ "$1" != "$PM" && "$1" != rg && "$1" != grep && $status -ne 0 ]]; then
+        say "!! $* exited with $status"
+    fi
+    echo "$(( (end - start) / 1000000 )) ${maxrss:--} $peak"
+}
+
+declare -A BEST RSS ANON
+record() { # key ms rss anon
+    local key=$1 ms=$2
+    if [[ -z "${BEST[$key]:-}" ]] || (( ms < BEST[$key] )); then
+        BEST[$key]=$ms; RSS[$key]=$3; ANON[$key]=$4
+    fi
+}
+
+# (c) warm the page cache
+for f in "$SPARSE" "$DENSE" "$SPARSE.gz"; do cat "$f" > /dev/null; done
+
+# (d) alternate the tools, several rounds
+for ((r = 1; r <= ROUNDS; r++)); do
+    say "== round $r/$ROUNDS"
+    for f in "$SPARSE" "$DENSE"; do
+        for j in $JOBS; do
+            record "pm|$f|$j" $(measure "$PM" scan --format json --quiet --jobs "$j" "$f")
+            (( HAVE_RG )) && record "rg|$f|$j" $(measure rg -j "$j" -c -F -f "$NEEDLES" "$f")
+        done
+        record "grep|$f|1" $(measure grep -F -c -f "$NEEDLES" "$f")
+    done
+    for j in $JOBS; do
+        record "pm|$SPARSE.gz|$j" $(measure "$PM" scan --format json --quiet --jobs "$j" "$SPARSE.gz")
+    done
+    record "zcat|$SPARSE.gz|1" $(measure zcat "$SPARSE.gz")
+done
+
+gbps() { awk -v b="$1" -v ms="$2" 'BEGIN { if (ms > 0) printf "%.2f", b / 1e9 / (ms / 1e3); else print "-" }'; }
+# "-" when unknown (no GNU time, or the process ended before the first RssAnon sample)
+mb() { [[ "$1" == "-" || "$1" == 0 ]] && echo "-" || awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+
+printf '\n%-28s %4s %-9s %9s %7s %9s %11s %10s\n' "input" "jobs" "tool" "best ms" "GB/s" "maxRSS MB" "RssAnon MB" "pm/rg time"
+for f in "$SPARSE" "$DENSE" "$SPARSE.gz"; do
+    bytes=$(stat -c %s "${f%.gz}")   # throughput of the .gz case is counted on uncompressed bytes
+    for tool in pm rg grep zcat; do
+        for j in $JOBS; do
+            key="$tool|$f|$j"
+            [[ -n "${BEST[$key]:-}" ]] || continue
+            ratio="-"
+            if [[ $tool == pm && -n "${BEST[rg|$f|$j]:-}" ]]; then
+                ratio=$(awk -v a="${BEST[$key]}" -v b="${BEST[rg|$f|$j]}" 'BEGIN { printf "%.2f", a / b }')
+            elif [[ $tool == pm && $f == *.gz && -n "${BEST[zcat|$f|1]:-}" ]]; then
+                ratio="$(awk -v a="${BEST[$key]}" -v b="${BEST[zcat|$f|1]}" 'BEGIN { printf "%.2f", a / b }') (vs zcat)"
+            fi
+            name=$tool; [[ $tool == pm ]] && name=podmortem
+            printf '%-28s %4s %-9s %9s %7s %9s %11s %10s\n' "$(basename "$f")" "$j" "$name" "${BEST[$key]}" \
+                "$(gbps "$bytes" "${BEST[$key]}")" "$(mb "${RSS[$key]}")" "$(mb "${ANON[$key]}")" "$ratio"
+        done
+    done
+done
