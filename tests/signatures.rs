@@ -850,7 +850,7 @@ fn reboot_after_orderly_shutdown_is_not_unexpected() {
         "node-4",
         0,
         10,
-        json!({}),
+        json!({"silence_s": 120}),
         "Linux version 4.9.0-6-amd64",
     );
     assert_eq!(
@@ -988,13 +988,7 @@ text = '''
 #[test]
 fn shipped_signature_examples_pass_through_the_real_scanner() {
     let set = podmortem::signatures::builtin().expect("shipped signatures load");
-    let cfg = podmortem::scan::ScanConfig {
-        custom: podmortem::signatures::custom_rules(&set),
-        ..podmortem::scan::ScanConfig::default()
-    };
-    let results = podmortem::signatures::run_examples(&set, &|files| {
-        podmortem::scan::extract_texts(files, &cfg)
-    });
+    let results = podmortem::signatures::run_examples_scanned(&set);
     assert!(
         results.len() >= 2 * set.len(),
         "every signature has a positive and a negative example"
@@ -1008,5 +1002,45 @@ fn shipped_signature_examples_pass_through_the_real_scanner() {
         failed.is_empty(),
         "failing examples:\n{}",
         failed.join("\n")
+    );
+}
+
+/// The signature checker's table of field names must cover every field the grammars
+/// really emit (on the samples, the loghub corpus and every signature example), or a
+/// valid `where` would be rejected.
+#[test]
+fn field_table_covers_the_fields_grammars_emit() {
+    let set = podmortem::signatures::builtin().expect("shipped signatures load");
+    let mut files: Vec<(String, String)> = Vec::new();
+    for sig in set.signatures() {
+        for ex in &sig.examples {
+            files.extend(ex.inputs.iter().cloned());
+        }
+    }
+    let mut events =
+        podmortem::scan::extract_texts(&files, &podmortem::scan::ScanConfig::default());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bundle = podmortem::input::collect(
+        &[root.join("samples/k8s-incidents/bundle")],
+        &podmortem::input::InputConfig::default(),
+    )
+    .expect("samples readable");
+    events.extend(podmortem::scan::scan(&bundle, &podmortem::scan::ScanConfig::default()).events);
+    assert!(events.len() > 100);
+    let mut missing = Vec::new();
+    for e in &events {
+        if let Some(known) = podmortem::signatures::fields::known_fields(&e.kind) {
+            for name in e.fields.keys() {
+                if !known.contains(&name.as_str()) {
+                    missing.push(format!("{} {name}", e.kind));
+                }
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "fields emitted but unknown to signatures::fields: {missing:?}"
     );
 }

@@ -2,7 +2,7 @@
 """Writes samples/k8s-incidents/: nine nodes in which the five seed incidents happen.
 
 Deterministic (fixed seed, gzip mtime 0): re-running it gives byte-identical files.
-Usage: python3 samples/tools/make_k8s_incidents.py [OUT_DIR]
+Usage: python3 samples/tools/make_k8s_incidents.py [OUT_DIR]  (default: samples/k8s-incidents/bundle)
 """
 import gzip
 import os
@@ -16,7 +16,7 @@ from noise import Pids, cron, dhclient, kubelet_klog, ntpd, sshd, steps
 
 UTC = timezone.utc
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "k8s-incidents")
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "k8s-incidents", "bundle")
 rng = random.Random(20180608)
 
 

@@ -20,11 +20,67 @@ pub(crate) fn assemble(
         .filter(|f| f.kind == FactKind::SosreportHostname)
         .filter_map(|f| Some((node::guess(&f.parts).root?, f.value.clone())))
         .collect();
+    // Node directories of plain copies (`<node>/var/log/...`), by root key, so that
+    // captures beside `var/` (`<node>/dmesg.txt`, `<node>/calicoctl-node-status.txt`)
+    // belong to the same node.
+    let node_roots: HashMap<String, (String, NodeFrom)> = pending
+        .iter()
+        .map(|p| node::guess(&p.parts))
+        .filter(|g| matches!(g.from, NodeFrom::Directory | NodeFrom::ArchiveName))
+        .filter_map(|g| Some((g.root?, (g.node?, g.from))))
+        .collect();
+    // Folders that hold node directories: a sibling folder without `var/log` (only
+    // captures such as a journal export) is a node of the same collection too.
+    let node_parents: std::collections::HashSet<String> = pending
+        .iter()
+        .map(|p| node::guess(&p.parts))
+        .filter(|g| g.from == NodeFrom::Directory)
+        .filter_map(|g| {
+            let root = g.root?;
+            let trimmed = root.strip_suffix('/')?;
+            Some(
+                trimmed
+                    .rfind(['/', '!'])
+                    .map_or(String::new(), |i| trimmed[..=i].to_string()),
+            )
+        })
+        .collect();
     let identify = |parts: &[super::parts::Part]| -> NodeGuess {
         let mut guess = node::guess(parts);
         if guess.from == NodeFrom::Sosreport {
             if let Some(host) = guess.root.as_ref().and_then(|r| sos_hosts.get(r)) {
                 guess.node = Some(host.clone());
+            }
+        }
+        if guess.node.is_none() && guess.from == NodeFrom::Unknown {
+            let dirs = parts
+                .get(..parts.len().saturating_sub(1))
+                .unwrap_or_default();
+            let beside = (1..=dirs.len()).rev().find_map(|n| {
+                let key = super::parts::root_key(dirs.get(..n)?);
+                node_roots.get(&key).map(|found| (key, found.clone()))
+            });
+            if let Some((root, (name, from))) = beside {
+                guess = NodeGuess {
+                    node: Some(name),
+                    from,
+                    root: Some(root),
+                };
+            } else {
+                let sibling = (1..dirs.len()).find_map(|n| {
+                    let parent = super::parts::root_key(dirs.get(..n)?);
+                    let dir = dirs.get(n)?;
+                    let root = super::parts::root_key(dirs.get(..=n)?);
+                    (!dir.archive && node_parents.contains(&parent))
+                        .then(|| (root, dir.name.clone()))
+                });
+                if let Some((root, name)) = sibling {
+                    guess = NodeGuess {
+                        node: Some(name),
+                        from: NodeFrom::Directory,
+                        root: Some(root),
+                    };
+                }
             }
         }
         guess
