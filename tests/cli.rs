@@ -279,8 +279,13 @@ fn issue_4_samples_give_one_incident_per_seed_incident_with_the_chain() {
             );
         }
     }
-    // Apart from the seed incidents, only what the samples really contain: node-2's image GC
-    // failures, caused by the same disk exhaustion.
+    // Apart from the seed incidents, only what the samples really contain: node-1 hung for half
+    // an hour and was reset (caused by the slab leak), and node-2's image GC failures, caused
+    // by the same disk exhaustion.
+    let reboot = find("unexpected-reboot");
+    assert_eq!(nodes(reboot), ["node-1"]);
+    assert_eq!(reboot["caused_by"], slub["id"]);
+    assert_eq!(find("image-gc-failure")["caused_by"], disk["id"]);
     let others: Vec<&str> = incidents
         .iter()
         .filter_map(|i| i["signature"].as_str())
@@ -295,7 +300,7 @@ fn issue_4_samples_give_one_incident_per_seed_incident_with_the_chain() {
             .contains(s)
         })
         .collect();
-    assert_eq!(others, ["image-gc-failure"]);
+    assert_eq!(others, ["unexpected-reboot", "image-gc-failure"]);
 }
 
 #[test]

@@ -298,12 +298,35 @@ fn time_before(
         let start = lines::line_start(data, end - 1, term);
         let (line, _) = lines::line_at(data, start, term);
         let env = envelope::parse_line(line.get(..4096).unwrap_or(line), Some(hint));
-        if !matches!(env.time, RawTime::None | RawTime::Uptime(_)) && env.time != banner {
+        // Lines within a minute of the banner are the boot itself (the syslog daemon
+        // starting, early kernel output stamped with its start time).
+        let boot_output = match (seconds_of(env.time), seconds_of(banner)) {
+            (Some(a), Some(b)) => (b - a).abs() <= 60,
+            _ => true,
+        };
+        if !boot_output {
             return Some(env.time);
         }
         end = start;
     }
     None
+}
+
+/// Seconds on a scale where two times of one stream can be compared (a year-less
+/// time ignores the year; good enough for gaps of minutes).
+fn seconds_of(t: RawTime) -> Option<i64> {
+    match t {
+        RawTime::Utc(t) => Some(t.timestamp()),
+        RawTime::Local(t) => Some(t.and_utc().timestamp()),
+        RawTime::YearLess { month, day, time } => {
+            use chrono::Timelike;
+            Some(
+                (i64::from(month) * 31 + i64::from(day)) * 86_400
+                    + i64::from(time.num_seconds_from_midnight()),
+            )
+        }
+        RawTime::None | RawTime::Uptime(_) => None,
+    }
 }
 
 /// Detect a source's format from up to 64 non-empty lines at its start.

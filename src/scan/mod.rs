@@ -367,12 +367,10 @@ fn drop_first_boots(events: Vec<Event>, rows: &[SourceReport]) -> Vec<Event> {
     events
         .into_iter()
         .filter(|e| {
+            // Earlier lines of the same source, or an earlier time anywhere on the node.
             e.kind != Kind::NodeReboot
-                || match (e.time, earliest.get(&e.node)) {
-                    (Some(t), Some(first)) => *first < t - chrono::Duration::seconds(1),
-                    // Without times, earlier lines of the same source are the earlier data.
-                    _ => e.line > 1,
-                }
+                || e.line > 1
+                || matches!((e.time, earliest.get(&e.node)), (Some(t), Some(first)) if *first < t - chrono::Duration::seconds(1))
         })
         .collect()
 }
