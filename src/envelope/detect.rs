@@ -71,10 +71,10 @@ fn is_export_field(line: &[u8]) -> bool {
 pub fn detect(sample: &[&[u8]]) -> LineFormat {
     let mut votes = vec![0usize; SPECIFICITY.len()];
     let mut vote = |format: LineFormat| {
-        if let Some(i) = SPECIFICITY.iter().position(|f| *f == format) {
-            if let Some(v) = votes.get_mut(i) {
-                *v += 1;
-            }
+        if let Some(i) = SPECIFICITY.iter().position(|f| *f == format)
+            && let Some(v) = votes.get_mut(i)
+        {
+            *v += 1;
         }
     };
     for line in sample {

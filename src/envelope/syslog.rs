@@ -32,10 +32,10 @@ pub fn parse(line: &[u8], strictness: Strictness) -> Result<Envelope<'_>, Envelo
     let (after_pri, priority) = opt(pri)
         .parse(line)
         .map_err(|e| grammar::to_error(line, LineFormat::Rfc3164, e))?;
-    if priority.is_some() {
-        if let Ok((rest, _)) = tag::<_, _, grammar::Fail<'_>>("1 ").parse(after_pri) {
-            return parse_5424(line, rest, priority.unwrap_or(13), strictness);
-        }
+    if priority.is_some()
+        && let Ok((rest, _)) = tag::<_, _, grammar::Fail<'_>>("1 ").parse(after_pri)
+    {
+        return parse_5424(line, rest, priority.unwrap_or(13), strictness);
     }
     let (after_stamp, (stamp, format)) = context("a syslog timestamp", timestamp)
         .parse(after_pri)

@@ -47,10 +47,10 @@ pub(crate) fn assemble(
         .collect();
     let identify = |parts: &[super::parts::Part]| -> NodeGuess {
         let mut guess = node::guess(parts);
-        if guess.from == NodeFrom::Sosreport {
-            if let Some(host) = guess.root.as_ref().and_then(|r| sos_hosts.get(r)) {
-                guess.node = Some(host.clone());
-            }
+        if guess.from == NodeFrom::Sosreport
+            && let Some(host) = guess.root.as_ref().and_then(|r| sos_hosts.get(r))
+        {
+            guess.node = Some(host.clone());
         }
         if guess.node.is_none() && guess.from == NodeFrom::Unknown {
             let dirs = parts

@@ -76,7 +76,7 @@ fn login_db_message(db: &str) -> String {
 /// glibc utmp records are 384 bytes and start with a small `ut_type` (1..=9).
 fn looks_like_utmp(data: &[u8]) -> bool {
     const RECORD: usize = 384;
-    if data.is_empty() || data.len() % RECORD != 0 {
+    if data.is_empty() || !data.len().is_multiple_of(RECORD) {
         return false;
     }
     let first = data

@@ -119,10 +119,10 @@ fn decompressed(item: Item, format: Compression, config: &InputConfig, out: &mut
     }
     let decoded = decompress::decode(&item.data, format, config.decompress_cap);
     drop(item.data);
-    if let Some(cut) = &decoded.cut {
-        if !item.cut_reported {
-            out.problem(&item.display, cut.message(format.name()));
-        }
+    if let Some(cut) = &decoded.cut
+        && !item.cut_reported
+    {
+        out.problem(&item.display, cut.message(format.name()));
     }
     if decoded.bytes.is_empty() && decoded.cut.is_some() {
         return;
@@ -141,10 +141,10 @@ fn decompressed(item: Item, format: Compression, config: &InputConfig, out: &mut
 fn tar_members(item: Item, config: &InputConfig, out: &mut Outcome) {
     let listing = archive::list(&item.data, config.decompress_cap);
     drop(item.data);
-    if let Some(damage) = listing.damage {
-        if !item.cut_reported {
-            out.problem(&item.display, damage);
-        }
+    if let Some(damage) = listing.damage
+        && !item.cut_reported
+    {
+        out.problem(&item.display, damage);
     }
     let mut base = item.parts;
     if let Some(last) = base.last_mut() {
@@ -186,16 +186,16 @@ fn tar_members(item: Item, config: &InputConfig, out: &mut Outcome) {
 }
 
 fn plain(item: Item, out: &mut Outcome) {
-    if let Some(kind) = facts::kind(&item.parts) {
-        if let Some(value) = facts::value(&item.data) {
-            out.facts.push(FoundFact {
-                kind,
-                display: item.display,
-                parts: item.parts,
-                value,
-            });
-            return;
-        }
+    if let Some(kind) = facts::kind(&item.parts)
+        && let Some(value) = facts::value(&item.data)
+    {
+        out.facts.push(FoundFact {
+            kind,
+            display: item.display,
+            parts: item.parts,
+            value,
+        });
+        return;
     }
     let file_name = item
         .parts

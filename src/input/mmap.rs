@@ -16,10 +16,11 @@ use super::SourceData;
 
 /// Read or map an open regular file of (expected) length `len`.
 pub(crate) fn load(file: File, len: u64, threshold: u64) -> io::Result<SourceData> {
-    if len >= threshold && len > 0 {
-        if let Some(map) = map_stable(&file, len) {
-            return Ok(SourceData::Mapped(map));
-        }
+    if len >= threshold
+        && len > 0
+        && let Some(map) = map_stable(&file, len)
+    {
+        return Ok(SourceData::Mapped(map));
     }
     read_all(file, len)
 }

@@ -63,10 +63,11 @@ fn sosreport(dirs: &[Part]) -> Option<NodeGuess> {
         .take_while(|f| !(f.len() >= 4 && f.bytes().all(|b| b.is_ascii_digit())))
         .collect();
     let mut host = fields.join("-");
-    if let Some((head, tail)) = host.rsplit_once('.') {
-        if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) {
-            host = head.to_owned();
-        }
+    if let Some((head, tail)) = host.rsplit_once('.')
+        && !tail.is_empty()
+        && tail.bytes().all(|b| b.is_ascii_digit())
+    {
+        host = head.to_owned();
     }
     Some(NodeGuess {
         node: (!host.is_empty()).then_some(host),
@@ -78,14 +79,14 @@ fn sosreport(dirs: &[Part]) -> Option<NodeGuess> {
 /// must-gather: `nodes/<node>/...` names the node; `host_service_logs/` holds logs of
 /// several nodes at once, so the node stays unnamed (each line's hostname decides).
 fn must_gather(dirs: &[Part]) -> Option<NodeGuess> {
-    if let Some(index) = dirs.iter().rposition(|p| p.name == "nodes" && !p.archive) {
-        if let Some(node) = dirs.get(index + 1) {
-            return Some(NodeGuess {
-                node: Some(node.name.clone()),
-                from: NodeFrom::MustGather,
-                root: Some(root_key(dirs.get(..=index + 1)?)),
-            });
-        }
+    if let Some(index) = dirs.iter().rposition(|p| p.name == "nodes" && !p.archive)
+        && let Some(node) = dirs.get(index + 1)
+    {
+        return Some(NodeGuess {
+            node: Some(node.name.clone()),
+            from: NodeFrom::MustGather,
+            root: Some(root_key(dirs.get(..=index + 1)?)),
+        });
     }
     if let Some(index) = dirs.iter().rposition(|p| p.name == "host_service_logs") {
         return Some(NodeGuess {

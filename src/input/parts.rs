@@ -62,10 +62,10 @@ pub(crate) fn archive_stem(name: &str) -> &str {
         ".zst", ".xz",
     ];
     for suffix in SUFFIXES {
-        if let Some(stem) = name.strip_suffix(suffix) {
-            if !stem.is_empty() {
-                return stem;
-            }
+        if let Some(stem) = name.strip_suffix(suffix)
+            && !stem.is_empty()
+        {
+            return stem;
         }
     }
     name

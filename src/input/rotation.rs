@@ -26,11 +26,11 @@ pub(crate) enum Slot {
 pub(crate) fn parse(file_name: &str) -> RotationName {
     let mut name = file_name;
     for ext in [".gz", ".zst", ".xz", ".bz2"] {
-        if let Some(stem) = name.strip_suffix(ext) {
-            if !stem.is_empty() {
-                name = stem;
-                break;
-            }
+        if let Some(stem) = name.strip_suffix(ext)
+            && !stem.is_empty()
+        {
+            name = stem;
+            break;
         }
     }
     if let Some((stem, n)) = numbered(name) {

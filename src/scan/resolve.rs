@@ -144,7 +144,7 @@ pub fn stream_clock(
 ) -> StreamClock {
     let mut assumptions = Vec::new();
     let (zone, zone_assumed) = match (&config.zone, &meta.bundle_zone) {
-        (Some(z), _) => (z.clone(), true),
+        (Some(z), _) => (*z, true),
         (None, Some(name)) => match time::parse_zone(name) {
             Ok(z) => (z, true),
             Err(_) => (Zone::Utc, true),

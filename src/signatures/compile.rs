@@ -459,10 +459,11 @@ pub fn compile(
             },
         };
         let within = step.within.as_ref().and_then(|w| cx.window(w));
-        if step.optional && step.count.is_some() {
-            if let Some(c) = &step.count {
-                cx.err(c.span(), "`count` has no meaning on an optional step");
-            }
+        if step.optional
+            && step.count.is_some()
+            && let Some(c) = &step.count
+        {
+            cx.err(c.span(), "`count` has no meaning on an optional step");
         }
         let filter = cx.filter(&step.filter, &step.any_of, &kinds);
         let allowed = cx.allowed_fields(&kinds);

@@ -234,31 +234,6 @@ fn load_files(
     (SignatureSet::new(signatures), diags)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn embedded_list_matches_the_patterns_directory() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
-        let mut found = Vec::new();
-        let mut diags = Vec::new();
-        walk(&dir, &mut found, &mut diags);
-        assert!(diags.is_empty(), "{diags:?}");
-        let mut found: Vec<String> = found
-            .iter()
-            .filter_map(|p| p.strip_prefix(env!("CARGO_MANIFEST_DIR")).ok())
-            .map(|p| p.to_string_lossy().trim_start_matches('/').to_string())
-            .collect();
-        found.sort();
-        let listed: Vec<String> = BUILTIN_FILES.iter().map(|(p, _)| p.to_string()).collect();
-        assert_eq!(
-            found, listed,
-            "update BUILTIN_FILES in src/signatures/load.rs"
-        );
-    }
-}
-
 /// Every problem in the shipped signature files (empty when they are sound).
 pub fn validate_builtin() -> Vec<Diagnostic> {
     let files = BUILTIN_FILES
@@ -291,4 +266,29 @@ pub fn source_text(signature: &Signature) -> Option<String> {
         .find(|(path, _)| *path == signature.origin)
         .map(|(_, text)| text.to_string())
         .or_else(|| std::fs::read_to_string(&signature.origin).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_list_matches_the_patterns_directory() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
+        let mut found = Vec::new();
+        let mut diags = Vec::new();
+        walk(&dir, &mut found, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        let mut found: Vec<String> = found
+            .iter()
+            .filter_map(|p| p.strip_prefix(env!("CARGO_MANIFEST_DIR")).ok())
+            .map(|p| p.to_string_lossy().trim_start_matches('/').to_string())
+            .collect();
+        found.sort();
+        let listed: Vec<String> = BUILTIN_FILES.iter().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(
+            found, listed,
+            "update BUILTIN_FILES in src/signatures/load.rs"
+        );
+    }
 }

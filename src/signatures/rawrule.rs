@@ -128,6 +128,30 @@ pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
     })
 }
 
+/// The set's raw-line rules in the form the scanner applies them (byte regexes,
+/// with their prefilter literals; a rule without literals forces a full pass).
+pub fn custom_rules(set: &SignatureSet) -> crate::scan::CustomRules {
+    let rules = raw_rules(set)
+        .into_iter()
+        .filter_map(|r| {
+            // The pattern already compiled as a `str` regex, so it compiles for bytes.
+            let regex = regex::bytes::Regex::new(r.regex.as_str()).ok()?;
+            Some(crate::scan::CustomRule {
+                kind: r.kind,
+                regex,
+                app: r.app,
+                level: r.level,
+                literals: if r.needs_full_pass {
+                    Vec::new()
+                } else {
+                    r.literals
+                },
+            })
+        })
+        .collect();
+    crate::scan::CustomRules { rules }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,28 +206,4 @@ mod tests {
         assert!(!rule.needs_full_pass);
         assert!(rule.extract("unrelated").is_none());
     }
-}
-
-/// The set's raw-line rules in the form the scanner applies them (byte regexes,
-/// with their prefilter literals; a rule without literals forces a full pass).
-pub fn custom_rules(set: &SignatureSet) -> crate::scan::CustomRules {
-    let rules = raw_rules(set)
-        .into_iter()
-        .filter_map(|r| {
-            // The pattern already compiled as a `str` regex, so it compiles for bytes.
-            let regex = regex::bytes::Regex::new(r.regex.as_str()).ok()?;
-            Some(crate::scan::CustomRule {
-                kind: r.kind,
-                regex,
-                app: r.app,
-                level: r.level,
-                literals: if r.needs_full_pass {
-                    Vec::new()
-                } else {
-                    r.literals
-                },
-            })
-        })
-        .collect();
-    crate::scan::CustomRules { rules }
 }
