@@ -588,7 +588,7 @@ pub fn compile(
             RawConfidence::High => ConfidenceLevel::High,
         },
         summary: raw.summary.get_ref().clone(),
-        root_cause: raw.root_cause.trim().to_string(),
+        root_cause: prose(&raw.root_cause),
         remediation: raw.remediation.clone(),
         references: raw.references.clone(),
         suppressed_by,
@@ -635,4 +635,10 @@ mod tests {
         // "bé = " is 6 bytes, 5 characters.
         assert_eq!(line_col(text, 12), (2, 6));
     }
+}
+
+/// Prose written across lines in a TOML multi-line string is one paragraph: line
+/// breaks are the file's layout, not the text's, so they become spaces.
+fn prose(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
