@@ -222,10 +222,12 @@ fn report_options(o: &OutputArgs) -> Result<ReportOptions, Error> {
     })
 }
 
+/// Width to lay text out in: `COLUMNS` when set, else the terminal's, else 100.
 fn terminal_width() -> usize {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
+        .or_else(|| console::Term::stdout().size_checked().map(|(_, cols)| usize::from(cols)))
         .filter(|w: &usize| *w >= 40)
         .unwrap_or(100)
 }
