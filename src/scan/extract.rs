@@ -39,6 +39,12 @@ impl Scanner<'_> {
     pub fn scan(&self, id: SourceId, data: &[u8]) -> Harvest {
         let term = lines::terminator(data);
         let format = detect(data, term);
+        let mut h = self.scan_detected(id, data, term, format);
+        h.detected = format;
+        h
+    }
+
+    fn scan_detected(&self, id: SourceId, data: &[u8], term: u8, format: LineFormat) -> Harvest {
         if format == LineFormat::JournalExport {
             let h = self.scan_export(id, data);
             (self.progress)(data.len() as u64);

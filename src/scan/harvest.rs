@@ -9,7 +9,7 @@ use crate::envelope::{Envelope, LineFormat, RawTime};
 use crate::events::Found;
 
 /// Facts gathered while scanning.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Harvest {
     /// Lines in the range.
     pub lines: u64,
@@ -38,9 +38,33 @@ pub struct Harvest {
     pub latest_dated: Option<NaiveDateTime>,
     /// Latest year-less (month, day, time) seen, for `--year`.
     pub latest_yearless: Option<(u64, RawTime)>,
+    /// Format detected by sampling the start of the source.
+    pub detected: LineFormat,
     /// (banner line, time of the last line before the boot) for boot banners in
     /// the middle of a source: how long the node was silent before it booted.
     pub boot_gaps: Vec<(u64, RawTime)>,
+}
+
+impl Default for Harvest {
+    fn default() -> Harvest {
+        Harvest {
+            lines: 0,
+            examined: 0,
+            unparsed: 0,
+            found: Vec::new(),
+            formats: BTreeMap::new(),
+            first_time: None,
+            last_time: None,
+            hosts: Vec::new(),
+            anchors: Vec::new(),
+            uptimes: Vec::new(),
+            drift: BTreeMap::new(),
+            latest_dated: None,
+            latest_yearless: None,
+            detected: LineFormat::Unknown,
+            boot_gaps: Vec::new(),
+        }
+    }
 }
 
 impl Harvest {
@@ -169,12 +193,13 @@ impl Harvest {
         }
     }
 
-    /// The format most lines had (ties: the earlier variant), `Unknown` when none.
+    /// The format most examined lines had (ties: the earlier variant); when no line
+    /// was examined (a large source without needles), the format detected by sampling.
     pub fn main_format(&self) -> LineFormat {
         self.formats
             .iter()
             .filter(|(f, _)| **f != LineFormat::Unknown)
             .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map_or(LineFormat::Unknown, |(f, _)| *f)
+            .map_or(self.detected, |(f, _)| *f)
     }
 }
