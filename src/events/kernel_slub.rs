@@ -478,4 +478,173 @@ mod tests {
         assert!(cache_line(b"cache: hit ratio 99%").is_none());
         assert!(node_line(b"node 0: DMA32 free:3436kB").is_none());
     }
+
+    #[test]
+    fn slub_header_production_rest_and_value() {
+        let (rest, h) = slub_header(
+            b"[88820.247535] SLUB: Unable to allocate memory on node -1 (gfp=0x8020) x",
+        )
+        .unwrap();
+        assert_eq!(rest, b" x");
+        assert_eq!(
+            h,
+            SlubHeader {
+                allocator: "SLUB",
+                node: -1,
+                gfp: b"0x8020",
+                flags: vec![]
+            }
+        );
+        let (rest, (hex, flags)) =
+            gfp_symbolic(b", gfp=0x14000c0(GFP_KERNEL|__GFP_COMP)\n").unwrap();
+        assert_eq!((rest, hex), (&b"\n"[..], &b"0x14000c0"[..]));
+        assert_eq!(flags, ["GFP_KERNEL", "__GFP_COMP"]);
+        assert_eq!(
+            gfp_flags(b"(__GFP_IO|__GFP_FS) tail"),
+            Ok((
+                &b" tail"[..],
+                vec!["__GFP_IO".to_string(), "__GFP_FS".to_string()]
+            ))
+        );
+        // A line cut inside the flag names keeps the mask.
+        let (_, (hex, flags)) = gfp_symbolic(b", gfp=0x2080020(GFP_AT").unwrap();
+        assert_eq!((hex, flags.len()), (&b"0x2080020"[..], 0));
+    }
+
+    #[test]
+    fn header_variants_by_kernel() {
+        // 3.10 and 4.4: `(gfp=0x%x)`; GFP_ATOMIC is 0x20 before 4.4.
+        let p = header(b"SLUB: Unable to allocate memory on node 0 (gfp=0x20)").unwrap();
+        assert_eq!(p.fields["node"], json!(0));
+        assert_eq!(p.fields["gfp"], json!("0x20"));
+        // 5.x and 6.1: same text as 4.6, other numbers for the same flag.
+        let p =
+            header(b"SLUB: Unable to allocate memory on node -1, gfp=0xa20(GFP_ATOMIC)").unwrap();
+        assert_eq!(p.fields["gfp"], json!("0xa20"));
+        assert_eq!(p.fields["gfp_flags"], json!(["GFP_ATOMIC"]));
+        let p = header(b"SLUB: Unable to allocate memory on node -1, gfp=0x480020(GFP_ATOMIC)")
+            .unwrap();
+        assert_eq!(p.fields["allocator"], json!("SLUB"));
+        assert_eq!(p.fields["gfp"], json!("0x480020"));
+    }
+
+    #[test]
+    fn strict_header_errors_point_at_the_failure() {
+        let err =
+            header_strict(b"SLUB: Unable to allocate memory on node x (gfp=0x20)").unwrap_err();
+        assert_eq!((err.offset, err.expected), (40, "a NUMA node number"));
+        let err =
+            header_strict(b"SLUB: Unable to allocate memory on node -1 gfp=0x20").unwrap_err();
+        assert_eq!(err.offset, 42);
+        assert_eq!(err.expected, "` (gfp=0x..)` or `, gfp=0x..(FLAGS)`");
+        let err = header_strict(b"SLUB: HWalign=64, Order=0-3, MinObjects=0, CPUs=4, Nodes=1")
+            .unwrap_err();
+        assert_eq!(err.offset, 0);
+        assert!(header_strict(SEED_HEADER).is_ok());
+    }
+
+    #[test]
+    fn memcg_suffix_forms() {
+        // 3.x/4.x `%s(%d:%s)` and later 4.x / 5.4 `%s(%llu:%s)` (css serial number).
+        assert_eq!(
+            memcg_suffix(b"(33:b40c)"),
+            Ok((
+                &b""[..],
+                Memcg {
+                    id: Some(33),
+                    name: b"b40c"
+                }
+            ))
+        );
+        let (root, memcg) = cache_name(b"kmalloc-64(18446744073709551615:helper-logs)");
+        assert_eq!(root, b"kmalloc-64");
+        assert_eq!(
+            memcg,
+            Some(Memcg {
+                id: Some(u64::MAX),
+                name: b"helper-logs"
+            })
+        );
+        // A cgroup name holding parentheses stays whole; an unclosed group is a plain name.
+        let (_, memcg) = cache_name(b"dentry(7:pod(1))");
+        assert_eq!(memcg.map(|m| m.name), Some(&b"pod(1)"[..]));
+        assert_eq!(
+            cache_name(b"kmalloc-64(7:x"),
+            (&b"kmalloc-64(7:x"[..], None)
+        );
+        let p = cache_line(b"  cache: kmalloc-512(1234567:helper-logs), object size: 512, buffer size: 512, default order: 1, min order: 0").unwrap();
+        assert_eq!(p.fields["memcg_id"], json!(1234567));
+        assert_eq!(p.fields["memcg"], json!("helper-logs"));
+        assert_eq!(p.fields["default_order"], json!(1));
+    }
+
+    #[test]
+    fn cache_sizes_production() {
+        assert_eq!(
+            cache_sizes(b", object size: 192, buffer size: 200, default order: 0, min order: 0\n"),
+            Ok((
+                &b"\n"[..],
+                CacheSizes {
+                    object_size: Some(192),
+                    buffer_size: Some(200),
+                    default_order: Some(0),
+                    min_order: Some(0),
+                    order: None
+                }
+            ))
+        );
+        let (rest, s) = cache_sizes(b", object size: 64, order: 0").unwrap();
+        assert_eq!(
+            (rest, s.object_size, s.order),
+            (&b""[..], Some(64), Some(0))
+        );
+    }
+
+    #[test]
+    fn slab_allocator_variant() {
+        let p = header(
+            b"SLAB: Unable to allocate memory on node 0, gfp=0x14000c0(GFP_KERNEL|__GFP_COMP)",
+        )
+        .unwrap();
+        assert_eq!(p.fields["allocator"], json!("SLAB"));
+        let c = cache_line(b"  cache: kmalloc-64, object size: 64, order: 0").unwrap();
+        assert_eq!(c.fields["cache"], json!("kmalloc-64"));
+        assert_eq!(c.fields["object_size"], json!(64));
+        assert_eq!(c.fields["order"], json!(0));
+        assert!(!c.fields.contains_key("buffer_size"));
+        let n = node_line(b"  node 0: slabs: 3/4, objs: 60/80, free: 0").unwrap();
+        assert_eq!(
+            n.fields["nodes"],
+            json!([{"node": 0, "slabs": 3, "objs": 60, "free": 0}])
+        );
+        // Later SLAB kernels dropped `free`.
+        let n = node_line(b"  node 1: slabs: 3/4, objs: 60/80").unwrap();
+        assert_eq!(
+            n.fields["nodes"],
+            json!([{"node": 1, "slabs": 3, "objs": 60, "free": null}])
+        );
+    }
+
+    #[test]
+    fn node_slab_line_production_and_errors() {
+        assert_eq!(
+            node_slab_line(b"[88820.247543]   node 0: slabs: 202, objs: 4242, free: 0 "),
+            Ok((
+                &b" "[..],
+                NodeSlabs {
+                    node: 0,
+                    slabs: 202,
+                    objs: Some(4242),
+                    free: Some(0)
+                }
+            ))
+        );
+        // `node ` earlier in the text is skipped, not committed to.
+        let (_, n) = node_slab_line(b"on node -1 then node 2: slabs: 1").unwrap();
+        assert_eq!(n.node, 2);
+        let err = node_line_strict(b"  node 0: slabs: many").unwrap_err();
+        assert_eq!((err.offset, err.expected), (17, "a slab count"));
+        let err = debug_order_line_strict(b"kmalloc-192 debugging").unwrap_err();
+        assert_eq!(err.offset, 0);
+    }
 }

@@ -49,7 +49,7 @@ fn structured_or_printf<'a>(
             Some(v) => Ok((input, v)),
             None => Err(nom::Err::Error(super::text::Fail {
                 input,
-                expected: Some(key),
+                expected: None,
             })),
         },
     }
@@ -371,7 +371,7 @@ fn structured_pods<'a>(
             None => {
                 return Err(nom::Err::Error(super::text::Fail {
                     input,
-                    expected: Some(key),
+                    expected: None,
                 }));
             }
         };
@@ -599,5 +599,128 @@ mod tests {
             evicted(b"eviction manager: pods web-1_default(1) successfully cleaned up").is_none()
         );
         assert!(threshold(b"eviction manager: no resources are starved").is_none());
+    }
+
+    /// The exact seed lines, klog header included (`/work/shared/seed`, incident 3).
+    const SEED_RANKED_FULL: &[u8] = b"I0617 03:05:13.803169    5478 eviction_manager.go:364] eviction manager: pods ranked for eviction: kube-proxy-[node IP]_kube-system(dc6bd3a06883f50ce46d35fd024f66f2), config-88df876c5-pmk67_ec-prod(e134b5a2-6fc1-11e8-      b1d1-0226410ff50c), data-services-6b4df97cdf-qz8sd_ec-prod(da14a6d4-7158-11e8-ba3c-062f143c52c6), rulescript-services-5ffdfd7f7-c5ph8_ec-prod(534a6a09-7079-11e8-ba3c-062f143c52c6), mq-services-69758bfc6d-7cn94_ec-prod(      326cedc8-70e0-11e8-ba3c-062f143c52c6), fbagent-services-67d7b788cb-pmd8d_ec-prod(a07d489a-71bc-11e8-ba3c-062f143c52c6)";
+
+    #[test]
+    fn seed_lines_with_klog_header() {
+        let p = ranked(SEED_RANKED_FULL).unwrap();
+        assert_eq!(p.fields["count"], json!(6));
+        assert_eq!(p.fields["pods"][1]["namespace"], json!("ec-prod"));
+        assert_eq!(
+            p.fields["pods"][4]["uid"],
+            json!("326cedc8-70e0-11e8-ba3c-062f143c52c6")
+        );
+        let m = must_evict(b"I0617 03:05:13.803095    5478 eviction_manager.go:346] eviction manager: must evict pod(s) to reclaim imagefs").unwrap();
+        assert_eq!(m.fields["resource"], json!("imagefs"));
+        let e = evicted(b"I0617 03:05:14.896640    5478 eviction_manager.go:156] eviction manager: pods kube-proxy-[node IP]_kube-system(dc6bd3a06883f50ce46d35fd024f66f2) evicted, waiting for pod to be cleaned up").unwrap();
+        assert_eq!(e.fields["pods"][0]["name"], json!("kube-proxy-[node IP]"));
+    }
+
+    #[test]
+    fn klog_pod_production_rest_and_value() {
+        assert_eq!(
+            klog_pod(
+                b"config-88df876c5-pmk67_ec-prod(e134b5a2-6fc1-11e8-      b1d1-0226410ff50c), next"
+            ),
+            Ok((
+                &b", next"[..],
+                Some(
+                    json!({"name": "config-88df876c5-pmk67", "namespace": "ec-prod", "uid": "e134b5a2-6fc1-11e8-b1d1-0226410ff50c"})
+                )
+            ))
+        );
+        // No `_`: consumed but not a pod.
+        assert_eq!(klog_pod(b"nobody(1) x"), Ok((&b" x"[..], None)));
+        assert!(klog_pod(b"no parentheses").is_err());
+        let (rest, pods) = format_pods(br#""a_ns1(u1), b_ns2()" tail"#).unwrap();
+        assert_eq!(rest, br#"" tail"#);
+        assert_eq!(pods.len(), 2);
+        assert_eq!(pods[1]["uid"], json!(null));
+    }
+
+    #[test]
+    fn kobj_refs_production() {
+        let (rest, pods) = kobj_refs(br#"["ns/a","ns/b"] "#).unwrap();
+        assert_eq!(rest, b"] ");
+        assert_eq!(
+            pods,
+            [
+                json!({"name": "a", "namespace": "ns", "uid": null}),
+                json!({"name": "b", "namespace": "ns", "uid": null})
+            ]
+        );
+        let (_, pods) = kobj_refs(b"[kube-system/kube-proxy-x default/web-1]").unwrap();
+        assert_eq!(pods[0]["namespace"], json!("kube-system"));
+        let (_, pods) = kobj_refs(b"web-1").unwrap();
+        assert_eq!(pods[0]["namespace"], json!(null));
+        assert_eq!(pod_list(b"[]"), Vec::<Value>::new());
+    }
+
+    #[test]
+    fn printf_word_and_structured_fallback() {
+        assert_eq!(
+            printf_word(b" imagefs. more"),
+            Ok((&b" more"[..], &b"imagefs"[..]))
+        );
+        assert!(printf_word(br#"" resourceName="memory""#).is_err());
+        assert!(printf_word(br#" {"ts":1}"#).is_err());
+        assert!(printf_word(b"").is_err());
+        let msg = br#""Eviction manager: attempting to reclaim" resourceName="memory""#;
+        let (_, v) = structured_or_printf(msg, "resourceName")(&msg[40..]).unwrap();
+        assert_eq!(v, "memory");
+    }
+
+    #[test]
+    fn every_structured_pods_rendering() {
+        // 1.21 `format.Pods` quoted, 1.2x `KObjs`, ~1.25 quoted `KObjSlice`, 1.27+ JSON-ish
+        // `KObjSlice`, and `--logging-format=json`.
+        let lines: [&[u8]; 5] = [
+            br#"I0617 16:18:42.212966 1 eviction_manager.go:367] "Eviction manager: pods ranked for eviction" pods="web-1_default(1a2b), db-0_data(3c4d)""#,
+            br#"I0617 16:18:42.212966 1 eviction_manager.go:367] "Eviction manager: pods ranked for eviction" pods=[default/web-1 data/db-0]"#,
+            br#"I0617 16:18:42.212966 1 eviction_manager.go:367] "Eviction manager: pods ranked for eviction" pods="[default/web-1 data/db-0]""#,
+            br#"I0617 16:18:42.212966 1 eviction_manager.go:367] "Eviction manager: pods ranked for eviction" pods=["default/web-1","data/db-0"]"#,
+            br#"Eviction manager: pods ranked for eviction {"ts":1.0,"msg":"Eviction manager: pods ranked for eviction","pods":[{"name":"web-1","namespace":"default"},{"name":"db-0","namespace":"data"}]}"#,
+        ];
+        for line in lines {
+            let p = ranked(line).unwrap();
+            assert_eq!(p.fields["count"], json!(2), "{}", lossy(line));
+            assert_eq!(p.fields["pods"][0]["name"], json!("web-1"));
+            assert_eq!(p.fields["pods"][1]["namespace"], json!("data"));
+        }
+    }
+
+    #[test]
+    fn strict_errors() {
+        let err = ranked_strict(b"eviction manager: pods ranked for eviction: ").unwrap_err();
+        assert_eq!(err.expected, "a non-empty pod list");
+        assert_eq!(err.offset, 42);
+        let msg = br#""Eviction manager: must evict pod(s) to reclaim""#;
+        let err = must_evict_strict(msg).unwrap_err();
+        assert_eq!((err.offset, err.expected), (47, "a resource name"));
+        let err =
+            threshold_strict(b"eviction manager: threshold [signal=memory.available").unwrap_err();
+        assert_eq!(err.expected, "a signal ended by `,` or `]`");
+        assert_eq!(err.offset, 52); // the end: no `,` or `]` came
+        assert!(
+            evicted_strict(b"eviction manager: pods evicted, waiting for pod to be cleaned up")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn printf_1_14_to_1_20_forms() {
+        let p = evicted(b"I0617 03:05:14.896640    5478 eviction_manager.go:581] eviction manager: pod web-1_default(0b3c5a2e-6fc1-11e8-b1d1-0226410ff50c) is evicted successfully").unwrap();
+        assert_eq!(
+            p.fields["pods"][0]["uid"],
+            json!("0b3c5a2e-6fc1-11e8-b1d1-0226410ff50c")
+        );
+        let p = threshold(b"W0617 03:05:13.803095    5478 eviction_manager.go:329] eviction manager: attempting to reclaim nodefs").unwrap();
+        assert_eq!(p.fields["resource"], json!("nodefs"));
+        let p = threshold(b"eviction manager: thresholds - reclaim not satisfied: threshold [signal=imagefs.available] had no observation").unwrap();
+        assert_eq!(p.fields["signal"], json!("imagefs.available"));
+        assert!(!p.fields.contains_key("observed"));
     }
 }
