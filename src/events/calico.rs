@@ -178,21 +178,33 @@ pub(crate) fn bird_state_change(msg: &[u8]) -> Option<Payload> {
 
 /// [`bird_state_change`] with the failure offset.
 pub(crate) fn bird_state_change_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let (name, (peer, peer_type), state) = strict(msg, state_change)?;
+    let change = strict(msg, state_change)?;
     Ok(Payload::new(Kind::BgpPeerState)
-        .with("peer", peer)
-        .with("peer_type", peer_type)
-        .with("protocol", lossy(name))
-        .with("state", lossy(state))
+        .with("peer", change.peer)
+        .with("peer_type", change.peer_type)
+        .with("protocol", lossy(change.name))
+        .with("state", lossy(change.state))
         .with("source", "bird_log"))
+}
+
+/// A BIRD protocol state change.
+struct StateChange<'a> {
+    /// Protocol name (`Mesh_10_0_0_2`).
+    name: &'a [u8],
+    /// Peer address decoded from the name.
+    peer: String,
+    /// Peer type from the name's prefix.
+    peer_type: &'static str,
+    /// New state (`up`, `start`...).
+    state: &'a [u8],
 }
 
 /// `PROTO: State changed to STATE` (`nest/proto.c`, `PD` macro): the protocol is the
 /// last word before the anchor.
-fn state_change(input: &[u8]) -> PResult<'_, (&[u8], (String, &'static str), &[u8])> {
+fn state_change(input: &[u8]) -> PResult<'_, StateChange<'_>> {
     let (rest, head) = take_until(": State changed to ").parse(input)?;
     let name = last_word(head);
-    let Some(peer) = protocol_peer(name) else {
+    let Some((peer, peer_type)) = protocol_peer(name) else {
         return failure(head, "a calico BGP protocol name");
     };
     let (rest, state) = preceded(
@@ -200,7 +212,15 @@ fn state_change(input: &[u8]) -> PResult<'_, (&[u8], (String, &'static str), &[u
         cut(context("a BIRD protocol state", proto_state)),
     )
     .parse(rest)?;
-    Ok((rest, (name, peer, state)))
+    Ok((
+        rest,
+        StateChange {
+            name,
+            peer,
+            peer_type,
+            state,
+        },
+    ))
 }
 
 /// The last blank-separated word of `head`, empty when `head` ends in a blank.
