@@ -617,3 +617,96 @@ proptest! {
         let _ = scan(&[table, line, json, df, bare(&String::from_utf8_lossy(&post))]);
     }
 }
+
+#[test]
+fn slab_allocator_block_and_memcg_serial_number() {
+    let lines = [
+        syslog(
+            "kernel",
+            "SLAB: Unable to allocate memory on node 0, gfp=0x14000c0(GFP_KERNEL|__GFP_COMP)",
+        ),
+        syslog("kernel", "  cache: kmalloc-64, object size: 64, order: 0"),
+        syslog("kernel", "  node 0: slabs: 3/4, objs: 60/80"),
+        syslog(
+            "kernel",
+            "SLUB: Unable to allocate memory on node -1, gfp=0x480020(GFP_ATOMIC)",
+        ),
+        syslog(
+            "kernel",
+            "  cache: kmalloc-192(1234567:helper-logs), object size: 192, buffer size: 192, default order: 0, min order: 0",
+        ),
+        syslog("kernel", "  node 0: slabs: 7, objs: 147, free: 0"),
+    ];
+    let found = scan(&lines);
+    assert_eq!(kinds(&found), ["kernel.slub_alloc_failure"; 2]);
+    let slab = &found[0].payload.fields;
+    assert_eq!(slab["allocator"], json!("SLAB"));
+    assert_eq!(slab["order"], json!(0));
+    assert_eq!(
+        slab["nodes"],
+        json!([{"node": 0, "slabs": 3, "objs": 60, "free": null}])
+    );
+    let slub = &found[1].payload.fields;
+    assert_eq!(slub["memcg_id"], json!(1234567));
+    assert_eq!(slub["memcg"], json!("helper-logs"));
+    assert_eq!((found[1].first.line, found[1].end_line), (4, 6));
+}
+
+#[test]
+fn calico_connection_resets_from_felix_svlogd_and_logrus() {
+    let lines = [
+        syslog(
+            "calico-node",
+            "2021-06-17 03:05:13.803 [WARNING][84] felix/health.go 137: Failed to read from etcd error=read tcp 10.0.0.1:56354->10.96.0.1:443: read: connection reset by peer",
+        ),
+        bare(
+            "2018-06-17_03:05:13.80513 bird: Mesh_10_0_0_3: Socket error: Connection reset by peer",
+        ),
+        syslog(
+            "calicoctl",
+            r#"time="2018-06-17T03:05:13Z" level=error msg="Failed to sync" error="read tcp 10.0.0.1:4001->10.0.0.2:2379: read: connection reset by peer""#,
+        ),
+        // Not calico: an unknown program's reset without any calico marker is ignored.
+        bare("recv: read tcp 10.0.0.1:4001->10.0.0.9:80: read: connection reset by peer"),
+    ];
+    let found = scan(&lines);
+    assert_eq!(kinds(&found), ["calico.connection_reset"; 3]);
+    assert_eq!(found[0].payload.fields["peer"], json!("10.96.0.1"));
+    assert_eq!(found[0].payload.fields["port"], json!(443));
+    assert_eq!(found[1].payload.fields["peer"], json!("10.0.0.3"));
+    assert_eq!(found[1].payload.fields["component"], json!("bird"));
+    assert_eq!(found[2].payload.fields["peer"], json!("10.0.0.2"));
+}
+
+#[test]
+fn structured_kobjs_and_quoted_kobjslice_pods() {
+    let k = |m: &str| syslog("kubelet", m);
+    let lines = [
+        k(
+            r#"I0617 16:18:42.212966    5478 eviction_manager.go:367] "Eviction manager: pods ranked for eviction" pods=[kube-system/kube-proxy-x default/web-1]"#,
+        ),
+        k(
+            r#"I0617 16:18:42.212966    5478 eviction_manager.go:367] "Eviction manager: pods ranked for eviction" pods="[kube-system/kube-proxy-x default/web-1]""#,
+        ),
+        k(
+            r#"I0617 16:18:43.100000    5478 eviction_manager.go:592] "Eviction manager: pod is evicted successfully" pod="kube-system/kube-proxy-x""#,
+        ),
+    ];
+    let found = scan(&lines);
+    assert_eq!(
+        kinds(&found),
+        [
+            "kubelet.eviction_ranked",
+            "kubelet.eviction_ranked",
+            "kubelet.pod_evicted"
+        ]
+    );
+    for ranked in &found[..2] {
+        assert_eq!(ranked.payload.fields["count"], json!(2));
+        assert_eq!(
+            ranked.payload.fields["pods"][0],
+            json!({"name": "kube-proxy-x", "namespace": "kube-system", "uid": null})
+        );
+    }
+    assert_eq!(found[2].payload.fields["pod"], json!("kube-proxy-x"));
+}

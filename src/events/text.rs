@@ -3,8 +3,22 @@
 //! klog structured (`InfoS`), logrus, felix and JSON renderings of the same message.
 //!
 //! Everything works on `&[u8]` and never panics: bad UTF-8 is data.
+//!
+//! The second half holds what the nom grammars share: their error type ([`Fail`],
+//! turned into a [`GrammarError`] with an offset by [`strict`]), the anchor search
+//! that lets a grammar start anywhere in a message ([`anchor`]), numbers, words and
+//! the klog/logrus `key=value` value production ([`kv_value`]).
+
+use std::fmt;
 
 use memchr::memmem;
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take, take_till, take_until, take_while};
+use nom::character::complete::{char, digit1};
+use nom::combinator::{map, map_res, opt, recognize};
+use nom::error::{ContextError, ErrorKind, FromExternalError, ParseError};
+use nom::sequence::preceded;
+use nom::{IResult, Parser};
 use serde_json::Value;
 
 /// Byte offset of the first `needle` in `hay`.
@@ -122,7 +136,7 @@ pub(crate) fn field(hay: &[u8], key: &str) -> Option<FieldValue> {
         let boundary = at == 0 || hay.get(at - 1).is_some_and(|b| b.is_ascii_whitespace());
         if boundary {
             let rest = hay.get(at + eq.len()..).unwrap_or_default();
-            return Some(kv_value(rest));
+            return Some(kv_value_of(rest));
         }
         from = at + eq.len();
     }
@@ -140,15 +154,12 @@ pub(crate) fn field_text(hay: &[u8], key: &str) -> Option<String> {
     field(hay, key).map(FieldValue::into_text)
 }
 
-/// The value after `key=`: quoted, a bracketed group, or a bare word.
-fn kv_value(rest: &[u8]) -> FieldValue {
-    match rest.first() {
-        Some(b'"') => FieldValue::Quoted(go_unquote(rest.get(1..).unwrap_or_default()).0),
-        Some(b'[') | Some(b'{') => {
-            let end = group_end(rest).unwrap_or(rest.len());
-            FieldValue::Bare(lossy(rest.get(..end).unwrap_or(rest)))
-        }
-        _ => FieldValue::Bare(lossy(token(rest).0)),
+/// The value after `key=`, as a total function (every input has a value, possibly empty).
+fn kv_value_of(rest: &[u8]) -> FieldValue {
+    match kv_value(rest) {
+        Ok((_, v)) => v,
+        // `kv_value` ends in a bare word that accepts the empty input; kept total anyway.
+        Err(_) => FieldValue::Bare(String::new()),
     }
 }
 
@@ -218,6 +229,168 @@ pub(crate) fn collapse_spaces(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+// ---------------------------------------------------------------------------
+// nom building blocks shared by the payload grammars.
+// ---------------------------------------------------------------------------
+
+/// The error of every payload grammar: where it failed and what was expected there.
+/// Only the innermost `context(...)` label is kept: it names the real failure.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Fail<'a> {
+    /// The input remaining where the failure happened.
+    pub(crate) input: &'a [u8],
+    /// The innermost `context(...)` label, if any.
+    pub(crate) expected: Option<&'static str>,
+}
+
+impl<'a> ParseError<&'a [u8]> for Fail<'a> {
+    fn from_error_kind(input: &'a [u8], _kind: ErrorKind) -> Self {
+        Fail {
+            input,
+            expected: None,
+        }
+    }
+    fn append(_input: &'a [u8], _kind: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+impl<'a> ContextError<&'a [u8]> for Fail<'a> {
+    fn add_context(_input: &'a [u8], ctx: &'static str, mut other: Self) -> Self {
+        if other.expected.is_none() {
+            other.expected = Some(ctx);
+        }
+        other
+    }
+}
+
+impl<'a, E> FromExternalError<&'a [u8], E> for Fail<'a> {
+    fn from_external_error(input: &'a [u8], _kind: ErrorKind, _e: E) -> Self {
+        Fail {
+            input,
+            expected: None,
+        }
+    }
+}
+
+/// Result of a payload production.
+pub(crate) type PResult<'a, O> = IResult<&'a [u8], O, Fail<'a>>;
+
+/// Why a strict payload parse rejected a message, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GrammarError {
+    /// Byte offset in the message where the grammar failed.
+    pub(crate) offset: usize,
+    /// What the grammar expected there (a `context(...)` label).
+    pub(crate) expected: &'static str,
+}
+
+impl fmt::Display for GrammarError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "byte {}: expected {}", self.offset, self.expected)
+    }
+}
+
+impl std::error::Error for GrammarError {}
+
+/// Run `parser` over the whole message `msg` and turn a failure into a
+/// [`GrammarError`] whose offset is relative to `msg`. The strict entry points are
+/// this; the lenient ones (the registry's `fn(&[u8]) -> Option<Payload>`) are
+/// `strict(..).ok()`, so both always agree on what is recognised.
+pub(crate) fn strict<'a, O>(
+    msg: &'a [u8],
+    mut parser: impl Parser<&'a [u8], Output = O, Error = Fail<'a>>,
+) -> Result<O, GrammarError> {
+    match parser.parse(msg) {
+        Ok((_, value)) => Ok(value),
+        Err(nom::Err::Error(f) | nom::Err::Failure(f)) => Err(GrammarError {
+            offset: msg.len().saturating_sub(f.input.len()),
+            expected: f.expected.unwrap_or("a recognised message"),
+        }),
+        Err(nom::Err::Incomplete(_)) => Err(GrammarError {
+            offset: msg.len(),
+            expected: "more input",
+        }),
+    }
+}
+
+/// A failure at `input` expecting `what`, for hand-written productions.
+pub(crate) fn fail<'a, O>(input: &'a [u8], what: &'static str) -> PResult<'a, O> {
+    Err(nom::Err::Error(Fail {
+        input,
+        expected: Some(what),
+    }))
+}
+
+/// The first occurrence of `needle` anywhere in the input, consumed with everything
+/// before it. Payload grammars start here because the message may still carry a
+/// prefix the envelope left (`[88820.247541] `, a klog header, `bird: `...).
+pub(crate) fn anchor<'a>(
+    needle: &'static str,
+) -> impl Parser<&'a [u8], Output = &'a [u8], Error = Fail<'a>> {
+    preceded(take_until(needle), tag(needle))
+}
+
+/// Whitespace (possibly none) then a run of non-whitespace (possibly empty): one
+/// printf `%s`/`%v` word, e.g. `imagefs` in `must evict pod(s) to reclaim imagefs`.
+pub(crate) fn word(input: &[u8]) -> PResult<'_, &[u8]> {
+    preceded(
+        take_while(|b: u8| b.is_ascii_whitespace()),
+        take_till(|b: u8| b.is_ascii_whitespace()),
+    )
+    .parse(input)
+}
+
+/// An unsigned decimal (`%u`, `%lu`, `%llu`), e.g. `202` in `slabs: 202`.
+pub(crate) fn dec_u64(input: &[u8]) -> PResult<'_, u64> {
+    map_res(digit1, |d: &[u8]| {
+        std::str::from_utf8(d)
+            .map_err(|_| ())
+            .and_then(|s| s.parse::<u64>().map_err(|_| ()))
+    })
+    .parse(input)
+}
+
+/// A signed decimal (`%d`, `%ld`), e.g. `-1` in `on node -1`.
+pub(crate) fn dec_i64(input: &[u8]) -> PResult<'_, i64> {
+    map_res(recognize((opt(char('-')), digit1)), |d: &[u8]| {
+        std::str::from_utf8(d)
+            .map_err(|_| ())
+            .and_then(|s| s.parse::<i64>().map_err(|_| ()))
+    })
+    .parse(input)
+}
+
+/// A Go `%q` string (`"a\"b"`), unescaped. An unterminated string takes the rest
+/// of the line: klog lines are sometimes cut at a size limit.
+pub(crate) fn go_quoted(input: &[u8]) -> PResult<'_, String> {
+    let (body, _) = char('"').parse(input)?;
+    let (text, used) = go_unquote(body);
+    let (rest, _) = take(used).parse(body)?;
+    Ok((rest, text))
+}
+
+/// A `[...]` or `{...}` group as written, brackets included; an unclosed group
+/// takes the rest of the line.
+pub(crate) fn bracket_group(input: &[u8]) -> PResult<'_, &[u8]> {
+    match input.first() {
+        Some(b'[' | b'{') => take(group_end(input).unwrap_or(input.len())).parse(input),
+        _ => fail(input, "`[` or `{`"),
+    }
+}
+
+/// The value after `key=` in klog structured, logrus and felix fields: a Go-quoted
+/// string, a bracketed group (`pods=[ns/a ns/b]`, `threshold={Signal:...}`) or a
+/// bare word ([`word`], so it skips leading blanks as the byte helpers always did).
+pub(crate) fn kv_value(input: &[u8]) -> PResult<'_, FieldValue> {
+    alt((
+        map(go_quoted, FieldValue::Quoted),
+        map(bracket_group, |g| FieldValue::Bare(lossy(g))),
+        map(word, |w| FieldValue::Bare(lossy(w))),
+    ))
+    .parse(input)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +423,42 @@ mod tests {
         let v = field(br#"pods=["ns/a]","ns/b"] next=1"#, "pods");
         assert_eq!(v, Some(FieldValue::Bare(r#"["ns/a]","ns/b"]"#.into())));
         assert_eq!(go_unquote(br#"a\"b" rest"#), ("a\"b".to_string(), 5));
+    }
+
+    #[test]
+    fn nom_blocks_assert_rest_and_value() {
+        assert_eq!(
+            anchor("node ").parse(&b"[1.5]   node 0: slabs"[..]),
+            Ok((&b"0: slabs"[..], &b"node "[..]))
+        );
+        assert_eq!(
+            word(b"  imagefs. next"),
+            Ok((&b" next"[..], &b"imagefs."[..]))
+        );
+        assert_eq!(dec_i64(b"-1 (gfp"), Ok((&b" (gfp"[..], -1)));
+        assert_eq!(dec_u64(b"192, buffer"), Ok((&b", buffer"[..], 192)));
+        assert!(dec_u64(b"99999999999999999999").is_err());
+        assert_eq!(
+            go_quoted(br#""a\"b" rest"#),
+            Ok((&b" rest"[..], "a\"b".to_string()))
+        );
+        assert_eq!(
+            kv_value(br#"[ns/a ns/b] next=1"#),
+            Ok((&b" next=1"[..], FieldValue::Bare("[ns/a ns/b]".into())))
+        );
+        assert_eq!(
+            kv_value(b"web-1 next=1"),
+            Ok((&b" next=1"[..], FieldValue::Bare("web-1".into())))
+        );
+    }
+
+    #[test]
+    fn strict_reports_the_offset() {
+        let err = strict(b"node x", preceded(tag("node "), dec_i64)).unwrap_err();
+        assert_eq!(err.offset, 5);
+        assert_eq!(err.to_string(), "byte 5: expected a recognised message");
+        let err = strict(b"abc", anchor("node ")).unwrap_err();
+        assert_eq!(err.offset, 0);
     }
 
     #[test]
