@@ -376,23 +376,39 @@ fn drop_first_boots(events: Vec<Event>, rows: &[SourceReport]) -> Vec<Event> {
 }
 
 /// The same line seen in two sources (kern.log and syslog, journal export and
-/// syslog, dmesg and kern.log) counts once: the copy from the first source is kept.
+/// syslog, dmesg and kern.log) counts once: the copy from the first source is kept,
+/// and facts only the other copy could know (`silence_s` of a boot seen in syslog
+/// but not in dmesg) are added to it.
 fn dedup(events: Vec<Event>) -> Vec<Event> {
-    let mut first_source: HashMap<(String, String, String, String), String> = HashMap::new();
-    let mut keep = Vec::with_capacity(events.len());
+    /// Fields derived from a source's context rather than from the line itself.
+    const CONTEXTUAL: &[&str] = &["silence_s"];
+    let mut first: HashMap<(String, String, String, String), (String, usize)> = HashMap::new();
+    let mut keep: Vec<Event> = Vec::with_capacity(events.len());
     for ev in events {
         let when = match (ev.uptime_us, ev.time) {
             (Some(u), _) => format!("u{u}"),
             (None, Some(t)) => format!("t{}", t.timestamp()),
             (None, None) => format!("l{}:{}", ev.source, ev.line),
         };
-        let fields = serde_json::to_string(&ev.fields).unwrap_or_default();
+        let own: Fields = ev
+            .fields
+            .iter()
+            .filter(|(k, _)| !CONTEXTUAL.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let fields = serde_json::to_string(&own).unwrap_or_default();
         let key = (ev.node.clone(), ev.kind.name().to_string(), when, fields);
-        match first_source.get(&key) {
-            Some(src) if *src != ev.source => continue,
+        match first.get(&key) {
+            Some((src, index)) if *src != ev.source => {
+                if let Some(kept) = keep.get_mut(*index) {
+                    for (k, v) in ev.fields {
+                        kept.fields.entry(k).or_insert(v);
+                    }
+                }
+            }
             Some(_) => keep.push(ev),
             None => {
-                first_source.insert(key, ev.source.clone());
+                first.insert(key, (ev.source.clone(), keep.len()));
                 keep.push(ev);
             }
         }
