@@ -19,6 +19,7 @@ use crate::input::{Location, SourceId};
 pub const MAX_PARSED_LINE: usize = 256 * 1024;
 
 /// Everything the per-source scanner needs, shared by all threads.
+#[derive(Clone, Copy)]
 pub struct Scanner<'a> {
     /// Needle automaton.
     pub prefilter: &'a Prefilter,
@@ -64,12 +65,19 @@ impl Scanner<'_> {
             (self.progress)(data.len() as u64);
             return h;
         }
+        // Anchors chosen for this source's own bytes: the prefilter's first level
+        // then hits a few times per megabyte instead of on every other line.
+        let tuned = self.prefilter.tuned(&sample(data));
+        let this = Scanner {
+            prefilter: &tuned,
+            ..*self
+        };
         let chunks = lines::chunks(data, self.chunk_size, term);
         let parts: Vec<Harvest> = chunks
             .par_iter()
             .map(|&range| {
-                let h = self.scan_range(id, data, range, term, format, Mode::Prefiltered, hosts);
-                (self.progress)((range.1 - range.0) as u64);
+                let h = this.scan_range(id, data, range, term, format, Mode::Prefiltered, hosts);
+                (this.progress)((range.1 - range.0) as u64);
                 h
             })
             .collect();
@@ -98,19 +106,13 @@ impl Scanner<'_> {
     ) -> Harvest {
         let (start, end) = range;
         let slice = data.get(start..end).unwrap_or(&[]);
-        let mut h = Harvest {
-            lines: lines::count(slice, term)
-                + u64::from(!slice.is_empty() && !slice.ends_with(&[term])),
-            ..Harvest::default()
-        };
+        let unterminated = u64::from(!slice.is_empty() && !slice.ends_with(&[term]));
+        let mut h = Harvest::default();
         let mut ex = Extractor::new();
         let mut partial: Option<Joined> = None;
         let mut pos = start;
         let mut line_no = 1u64;
         let mut want_more = false;
-        if mode == Mode::Prefiltered {
-            self.sample_edges(data, range, term, hint, hosts, &mut h);
-        }
         while pos < end || (want_more && pos < data.len()) {
             if mode == Mode::Prefiltered && !want_more {
                 // Jump to the next line holding a needle.
@@ -168,6 +170,19 @@ impl Scanner<'_> {
             }
         }
         ex.finish(&mut h.found);
+        // Lines are counted once: between needle lines while jumping, the rest here.
+        h.lines = if pos <= end {
+            let rest = data.get(pos..end).unwrap_or(&[]);
+            line_no - 1
+                + lines::count(rest, term)
+                + u64::from(!rest.is_empty() && !rest.ends_with(&[term]))
+        } else {
+            // An event continued into the next chunk: count the range itself.
+            lines::count(slice, term) + unterminated
+        };
+        if mode == Mode::Prefiltered {
+            self.sample_edges(data, range, term, hint, hosts, &mut h);
+        }
         if hosts == HostMode::Interleaved {
             h.hosts.clear();
         }
@@ -414,6 +429,19 @@ impl Returns {
         }
         self.count >= 3
     }
+}
+
+/// Up to 256 KiB of a source, taken from four places, to tune the prefilter on.
+fn sample(data: &[u8]) -> Vec<u8> {
+    const PIECE: usize = 64 << 10;
+    if data.len() <= 4 * PIECE {
+        return data.to_vec();
+    }
+    let step = data.len() / 4;
+    (0..4)
+        .flat_map(|i| data.get(i * step..i * step + PIECE).unwrap_or(&[]))
+        .copied()
+        .collect()
 }
 
 /// Detect a source's format from up to 64 non-empty lines at its start.
