@@ -200,10 +200,11 @@ impl Scanner<'_> {
         let before = h.found.len();
         let want = ex.feed(at, env, &mut h.found);
         self.custom.apply(at, env, &mut h.found);
-        if h.found.len() == before && !want {
-            if let Some(kind) = events::drift_kind(&env.message) {
-                *h.drift.entry(kind).or_insert(0) += 1;
-            }
+        if h.found.len() == before
+            && !want
+            && let Some(kind) = events::drift_kind(&env.message)
+        {
+            *h.drift.entry(kind).or_insert(0) += 1;
         }
         want
     }
@@ -222,9 +223,8 @@ impl Scanner<'_> {
     ) {
         let (start, end) = range;
         let mut pos = start;
-        let mut line_no = 1u64;
         let mut first_host = None;
-        for _ in 0..64 {
+        for line_no in 1..=64u64 {
             if pos >= end {
                 break;
             }
@@ -233,7 +233,6 @@ impl Scanner<'_> {
             h.note_edge(line_no, &env);
             first_host = env.host.map(str::to_string);
             pos = next;
-            line_no += 1;
             if !matches!(env.time, RawTime::None) {
                 break;
             }
