@@ -5,7 +5,8 @@
 #   SIZE=64MiB DENSE_SIZE=32MiB ROUNDS=1 benches/compare.sh    # quick run
 #
 # Environment: SIZE (sparse dump, default 1GiB), DENSE_SIZE (default 256MiB), ROUNDS (default 3),
-# JOBS (default "1 2"), CARGO_TARGET_DIR (default target). Data is cached in target/bench-data/.
+# JOBS (default "1 2"), BIG (also time a 4x larger sparse dump for linearity and memory, default 0),
+# CARGO_TARGET_DIR (default target). Data is cached in $CARGO_TARGET_DIR/bench-data/.
 # ripgrep is optional: `apt-get install -y ripgrep` (this script never installs anything).
 set -euo pipefail
 
@@ -16,7 +17,9 @@ DENSE_SIZE="${DENSE_SIZE:-256MiB}"
 ROUNDS="${ROUNDS:-3}"
 JOBS="${JOBS:-1 2}"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-DATA="$ROOT/target/bench-data"
+export CARGO_TARGET_DIR="$TARGET"
+BIG="${BIG:-0}"
+DATA="$TARGET/bench-data"
 mkdir -p "$DATA"
 
 say() { printf '%s\n' "$*" >&2; }
@@ -32,6 +35,12 @@ SPARSE="$DATA/sparse-$SIZE-d1e-4-s7.log"
 DENSE="$DATA/dense-$DENSE_SIZE-d1e-2-s7.log"
 [[ -s "$SPARSE" ]] || "$GEN" --size "$SIZE" --density 1e-4 --seed 7 --out "$SPARSE" --truth "${SPARSE%.log}.truth.json"
 [[ -s "$DENSE" ]] || "$GEN" --size "$DENSE_SIZE" --density 1e-2 --seed 7 --out "$DENSE" --truth "${DENSE%.log}.truth.json"
+BIGFILE=""
+if (( BIG )); then
+    BIGSIZE="$(numfmt --from=iec-i "${SIZE%B}" | awk '{ print $1 * 4 }')"
+    BIGFILE="$DATA/sparse-x4-$SIZE-d1e-4-s7.log"
+    [[ -s "$BIGFILE" ]] || "$GEN" --size "$BIGSIZE" --density 1e-4 --seed 7 --out "$BIGFILE" --truth "${BIGFILE%.log}.truth.json"
+fi
 [[ -s "$SPARSE.gz" ]] || { say "== gzip $SPARSE"; gzip -c -6 "$SPARSE" > "$SPARSE.gz.tmp" && mv "$SPARSE.gz.tmp" "$SPARSE.gz"; }
 
 NEEDLES="$DATA/needles.txt"
@@ -52,29 +61,44 @@ HAVE_TIME=1
 
 # measure LABEL CMD...: prints "seconds maxrss_kb rssanon_kb" (best effort for the last two).
 # Peak RSS comes from GNU time ("Maximum resident set size"; it counts file-backed mmap pages);
-# RssAnon is sampled from /proc/PID/status every 20 ms (anonymous memory only).
+# RssAnon is sampled from /proc/PID/status every 50 ms (anonymous memory only).
 measure() {
-    local tfile start end pid child anon peak=0 status=0
+    local tfile start end pid child="" key value peak=0 status=0
     tfile="$(mktemp)"
     start=$(date +%s%N)
+    # Output goes to a file, not /dev/null: GNU grep notices /dev/null and stops at the
+    # first match, which would time nothing.
     if (( HAVE_TIME )); then
-        /usr/bin/time -v -o "$tfile" "$@" > /dev/null 2>&1 &
+        /usr/bin/time -v -o "$tfile" "$@" > "$tfile.out" 2>&1 &
     else
-        "$@" > /dev/null 2>&1 &
+        "$@" > "$tfile.out" 2>&1 &
     fi
     pid=$!
+    # Sample with shell builtins only (one `sleep` a tick): forking pgrep/awk every few
+    # milliseconds would steal CPU from the measured run on a small machine.
     while kill -0 "$pid" 2> /dev/null; do
-        child=$(pgrep -P "$pid" | head -n1 || true)
-        [[ -n "$child" ]] || child=$pid
-        anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$child/status" 2> /dev/null || true)
-        [[ -n "$anon" ]] && (( anon > peak )) && peak=$anon
-        sleep 0.02
+        if [[ -z "$child" ]]; then
+            child=$pid
+            if (( HAVE_TIME )) && [[ -r /proc/$pid/task/$pid/children ]]; then
+                read -r child _ < "/proc/$pid/task/$pid/children" || true
+                [[ -n "$child" ]] || child=""
+            fi
+        fi
+        if [[ -n "$child" && -r /proc/$child/status ]]; then
+            while read -r key value _; do
+                if [[ $key == RssAnon: ]]; then
+                    (( value > peak )) && peak=$value
+                    break
+                fi
+            done < "/proc/$child/status"
+        fi
+        sleep 0.05
     done
     wait "$pid" || status=$?
     end=$(date +%s%N)
     local maxrss="-"
     (( HAVE_TIME )) && maxrss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tfile")
-    rm -f "$tfile"
+    rm -f "$tfile" "$tfile.out"
     # podmortem exits non-zero when it finds incidents; 2 is a fatal error
     if [[ "$1" == "$PM" && $status -eq 2 ]] || [[ "$1" != "$PM" && "$1" != rg && "$1" != grep && $status -ne 0 ]]; then
         say "!! $* exited with $status"
@@ -91,22 +115,27 @@ record() { # key ms rss anon
 }
 
 # (c) warm the page cache
-for f in "$SPARSE" "$DENSE" "$SPARSE.gz"; do cat "$f" > /dev/null; done
+for f in "$SPARSE" "$DENSE" "$SPARSE.gz" $BIGFILE; do cat "$f" > /dev/null; done
 
 # (d) alternate the tools, several rounds
 for ((r = 1; r <= ROUNDS; r++)); do
     say "== round $r/$ROUNDS"
     for f in "$SPARSE" "$DENSE"; do
         for j in $JOBS; do
-            record "pm|$f|$j" $(measure "$PM" scan --format json --quiet --jobs "$j" "$f")
+            record "pm|$f|$j" $(measure "$PM" scan --format json --quiet --year 2018 --jobs "$j" "$f")
             (( HAVE_RG )) && record "rg|$f|$j" $(measure rg -j "$j" -c -F -f "$NEEDLES" "$f")
         done
         record "grep|$f|1" $(measure grep -F -c -f "$NEEDLES" "$f")
     done
     for j in $JOBS; do
-        record "pm|$SPARSE.gz|$j" $(measure "$PM" scan --format json --quiet --jobs "$j" "$SPARSE.gz")
+        record "pm|$SPARSE.gz|$j" $(measure "$PM" scan --format json --quiet --year 2018 --jobs "$j" "$SPARSE.gz")
     done
     record "zcat|$SPARSE.gz|1" $(measure zcat "$SPARSE.gz")
+    if [[ -n "$BIGFILE" ]]; then
+        for j in $JOBS; do
+            record "pm|$BIGFILE|$j" $(measure "$PM" scan --format json --quiet --year 2018 --jobs "$j" "$BIGFILE")
+        done
+    fi
 done
 
 gbps() { awk -v b="$1" -v ms="$2" 'BEGIN { if (ms > 0) printf "%.2f", b / 1e9 / (ms / 1e3); else print "-" }'; }
@@ -114,7 +143,7 @@ gbps() { awk -v b="$1" -v ms="$2" 'BEGIN { if (ms > 0) printf "%.2f", b / 1e9 / 
 mb() { [[ "$1" == "-" || "$1" == 0 ]] && echo "-" || awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
 printf '\n%-28s %4s %-9s %9s %7s %9s %11s %10s\n' "input" "jobs" "tool" "best ms" "GB/s" "maxRSS MB" "RssAnon MB" "pm/rg time"
-for f in "$SPARSE" "$DENSE" "$SPARSE.gz"; do
+for f in "$SPARSE" "$DENSE" "$SPARSE.gz" $BIGFILE; do
     bytes=$(stat -c %s "${f%.gz}")   # throughput of the .gz case is counted on uncompressed bytes
     for tool in pm rg grep zcat; do
         for j in $JOBS; do

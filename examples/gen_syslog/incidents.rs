@@ -336,6 +336,20 @@ pub fn plan(rng: &mut Rng, cluster: &[Host], start_us: i64, span_us: i64) -> Pla
                 msg: format!("Determined node name: {new}"),
             },
         );
+        // calico-node finds its own address already registered under the old name.
+        let old = hosts::original_name(h);
+        let ip = format!("10.0.2.{}", h + 1);
+        b.add(
+            tc + 1400,
+            h,
+            hn,
+            Body::Felix {
+                level: "WARNING",
+                file: "startup.go",
+                line: 1200,
+                msg: format!("Calico node '{old}' is already using the IPv4 address {ip}."),
+            },
+        );
         for i in 0..3 {
             let t = b.at(tc, 360.0 + 500.0 * f64::from(i));
             let iface = format!("cali{}", rng.hex_string(11));
@@ -350,7 +364,15 @@ pub fn plan(rng: &mut Rng, cluster: &[Host], start_us: i64, span_us: i64) -> Pla
     for i in 0..12 {
         let t = b.at(t5, 25.0 * f64::from(i));
         let pid = rng.range(3000, 60000);
-        b.add(t, h, oom, Body::Kernel(format!("Memory cgroup out of memory: Kill process {pid} (java) score {} or sacrifice child", rng.range(900, 1000))));
+        b.add(
+            t,
+            h,
+            oom,
+            Body::Kernel(format!(
+                "Out of memory: Kill process {pid} (java) score {} or sacrifice child",
+                rng.range(900, 1000)
+            )),
+        );
         b.add(
             t + 90,
             h,

@@ -1,5 +1,6 @@
-//! Lone interesting lines: things a forensics tool parses (EMFILE, resets, OOM, PLEG...) but
-//! scattered so that no host ever shows a burst of one kind.
+//! Lone interesting lines: things a forensics tool parses (node conditions, resets, BIRD
+//! state changes, allocation failures...) but scattered so that no host ever shows a burst
+//! of one kind, and none of which is an incident by itself.
 
 use std::io::Write;
 
@@ -14,9 +15,16 @@ pub const KINDS: usize = 8;
 /// caller owns the buffer, a second line is appended after the first one's newline.
 pub fn write(rng: &mut Rng, line: &mut Line, host: &Host, t_us: i64, kind: usize) -> u64 {
     match kind {
+        // Kinds 0, 2, 4 and 6 carry a needle and give an event, but no signature
+        // makes an incident of them alone: the dump's only incidents are the injected
+        // ones, so a recall test can also check that nothing else is reported.
         0 => {
-            line.klog(t_us, host, 'I', "logs.go:41");
-            line.push("http: Accept error: accept tcp [::]:10250: accept4: too many open files; retrying in 5ms");
+            line.klog(t_us, host, 'I', "kubelet_node_status.go:278");
+            let _ = write!(
+                line.buf,
+                "Recording NodeHasSufficientMemory event message for node {}",
+                host.name
+            );
         }
         1 => {
             line.felix(t_us, host, "WARNING", "watcher.go", 118);
@@ -28,8 +36,8 @@ pub fn write(rng: &mut Rng, line: &mut Line, host: &Host, t_us: i64, kind: usize
             );
         }
         2 => {
-            line.kernel(t_us, host);
-            line.push("nf_conntrack: table full, dropping packet");
+            line.logrus(t_us, host, "dockerd", host.dockerd, "info");
+            line.push("\"Docker daemon\" commit=e68fc7a graphdriver(s)=overlay2 version=18.09.7");
         }
         3 => {
             line.logrus(t_us, host, "dockerd", host.dockerd, "error");
@@ -38,26 +46,12 @@ pub fn write(rng: &mut Rng, line: &mut Line, host: &Host, t_us: i64, kind: usize
             line.push("-init: no space left on device\"");
         }
         4 => {
-            let pid = rng.range(3000, 60000);
-            line.kernel(t_us, host);
+            line.klog(t_us, host, 'I', "kubelet_node_status.go:278");
             let _ = write!(
                 line.buf,
-                "Memory cgroup out of memory: Kill process {pid} (java) score {} or sacrifice child",
-                rng.range(900, 1000)
+                "Recording NodeHasSufficientPID event message for node {}",
+                host.name
             );
-            line.finish();
-            let first = std::mem::take(&mut line.buf);
-            line.kernel(t_us + 80, host);
-            let _ = write!(
-                line.buf,
-                "Killed process {pid} (java) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB",
-                rng.range(4_000_000, 9_000_000),
-                rng.range(500_000, 2_000_000),
-                rng.range(1000, 30000)
-            );
-            let second = std::mem::replace(&mut line.buf, first);
-            line.buf.extend_from_slice(&second);
-            return 2;
         }
         5 => {
             line.bird(t_us, host);
@@ -68,12 +62,11 @@ pub fn write(rng: &mut Rng, line: &mut Line, host: &Host, t_us: i64, kind: usize
             );
         }
         6 => {
-            line.klog(t_us, host, 'I', "kubelet.go:1778");
+            line.klog(t_us, host, 'I', "kubelet_node_status.go:278");
             let _ = write!(
                 line.buf,
-                "skipping pod synchronization - [PLEG is not healthy: pleg was last seen active 3m{}.{:03}s ago; threshold is 3m0s]",
-                rng.range(0, 30),
-                rng.below(1000)
+                "Recording NodeHasNoDiskPressure event message for node {}",
+                host.name
             );
         }
         _ => {

@@ -19,6 +19,7 @@ use crate::input::{Location, SourceId};
 pub const MAX_PARSED_LINE: usize = 256 * 1024;
 
 /// Everything the per-source scanner needs, shared by all threads.
+#[derive(Clone, Copy)]
 pub struct Scanner<'a> {
     /// Needle automaton.
     pub prefilter: &'a Prefilter,
@@ -45,6 +46,7 @@ impl Scanner<'_> {
     }
 
     fn scan_detected(&self, id: SourceId, data: &[u8], term: u8, format: LineFormat) -> Harvest {
+        let hosts = host_mode(data, term, format);
         if format == LineFormat::JournalExport {
             let h = self.scan_export(id, data);
             (self.progress)(data.len() as u64);
@@ -64,16 +66,24 @@ impl Scanner<'_> {
                     | LineFormat::Kmsg
             );
         if full {
-            let h = self.scan_range(id, data, (0, data.len()), term, format, Mode::Full);
+            let mut h = self.scan_range(id, data, (0, data.len()), term, format, Mode::Full, hosts);
+            settle_interleaved(&mut h);
             (self.progress)(data.len() as u64);
             return h;
         }
+        // Anchors chosen for this source's own bytes: the prefilter's first level
+        // then hits a few times per megabyte instead of on every other line.
+        let tuned = self.prefilter.tuned(&sample(data));
+        let this = Scanner {
+            prefilter: &tuned,
+            ..*self
+        };
         let chunks = lines::chunks(data, self.chunk_size, term);
         let parts: Vec<Harvest> = chunks
             .par_iter()
             .map(|&range| {
-                let h = self.scan_range(id, data, range, term, format, Mode::Prefiltered);
-                (self.progress)((range.1 - range.0) as u64);
+                let h = this.scan_range(id, data, range, term, format, Mode::Prefiltered, hosts);
+                (this.progress)((range.1 - range.0) as u64);
                 h
             })
             .collect();
@@ -85,9 +95,11 @@ impl Scanner<'_> {
             base += lines;
             total.absorb(part);
         }
+        settle_interleaved(&mut total);
         total
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn scan_range(
         &self,
         id: SourceId,
@@ -96,22 +108,17 @@ impl Scanner<'_> {
         term: u8,
         hint: LineFormat,
         mode: Mode,
+        hosts: HostMode,
     ) -> Harvest {
         let (start, end) = range;
         let slice = data.get(start..end).unwrap_or(&[]);
-        let mut h = Harvest {
-            lines: lines::count(slice, term)
-                + u64::from(!slice.is_empty() && !slice.ends_with(&[term])),
-            ..Harvest::default()
-        };
+        let unterminated = u64::from(!slice.is_empty() && !slice.ends_with(&[term]));
+        let mut h = Harvest::default();
         let mut ex = Extractor::new();
         let mut partial: Option<Joined> = None;
         let mut pos = start;
         let mut line_no = 1u64;
         let mut want_more = false;
-        if mode == Mode::Prefiltered {
-            self.sample_edges(data, range, term, hint, &mut h);
-        }
         while pos < end || (want_more && pos < data.len()) {
             if mode == Mode::Prefiltered && !want_more {
                 // Jump to the next line holding a needle.
@@ -155,7 +162,7 @@ impl Scanner<'_> {
                 if h.found
                     .get(before..)
                     .is_some_and(|f| f.iter().any(|f| f.payload.kind == Kind::KernelVersion))
-                    && let Some(prev) = time_before(data, pos, term, hint, env.time)
+                    && let Some(prev) = time_before(data, pos, term, hint, &env)
                 {
                     h.boot_gaps.push((line_no, prev));
                 }
@@ -169,6 +176,22 @@ impl Scanner<'_> {
             }
         }
         ex.finish(&mut h.found);
+        // Lines are counted once: between needle lines while jumping, the rest here.
+        h.lines = if pos <= end {
+            let rest = data.get(pos..end).unwrap_or(&[]);
+            line_no - 1
+                + lines::count(rest, term)
+                + u64::from(!rest.is_empty() && !rest.ends_with(&[term]))
+        } else {
+            // An event continued into the next chunk: count the range itself.
+            lines::count(slice, term) + unterminated
+        };
+        if mode == Mode::Prefiltered {
+            self.sample_edges(data, range, term, hint, hosts, &mut h);
+        }
+        if hosts == HostMode::Interleaved {
+            h.hosts.clear();
+        }
         h.settle_hosts();
         h
     }
@@ -183,10 +206,11 @@ impl Scanner<'_> {
         let before = h.found.len();
         let want = ex.feed(at, env, &mut h.found);
         self.custom.apply(at, env, &mut h.found);
-        if h.found.len() == before && !want {
-            if let Some(kind) = events::drift_kind(&env.message) {
-                *h.drift.entry(kind).or_insert(0) += 1;
-            }
+        if h.found.len() == before
+            && !want
+            && let Some(kind) = events::drift_kind(&env.message)
+        {
+            *h.drift.entry(kind).or_insert(0) += 1;
         }
         want
     }
@@ -200,13 +224,13 @@ impl Scanner<'_> {
         range: (usize, usize),
         term: u8,
         hint: LineFormat,
+        hosts: HostMode,
         h: &mut Harvest,
     ) {
         let (start, end) = range;
         let mut pos = start;
-        let mut line_no = 1u64;
         let mut first_host = None;
-        for _ in 0..64 {
+        for line_no in 1..=64u64 {
             if pos >= end {
                 break;
             }
@@ -215,7 +239,6 @@ impl Scanner<'_> {
             h.note_edge(line_no, &env);
             first_host = env.host.map(str::to_string);
             pos = next;
-            line_no += 1;
             if !matches!(env.time, RawTime::None) {
                 break;
             }
@@ -227,7 +250,11 @@ impl Scanner<'_> {
             let env = envelope::parse_line(line.get(..MAX_PARSED_LINE).unwrap_or(line), Some(hint));
             let last_no = h.lines.max(1);
             let last_host = env.host.map(str::to_string);
-            if first_host.is_some() && last_host.is_some() && first_host != last_host {
+            if hosts == HostMode::Single
+                && first_host.is_some()
+                && last_host.is_some()
+                && first_host != last_host
+            {
                 self.walk_hosts(data, range, term, hint, h);
             }
             h.note_edge(last_no, &env);
@@ -244,11 +271,18 @@ impl Scanner<'_> {
     ) {
         let (mut pos, end) = range;
         let mut line_no = 1u64;
+        let mut returns = Returns::default();
         while pos < end {
             let (line, next) = lines::line_at(data, pos, term);
             let env = envelope::parse_line(line.get(..MAX_PARSED_LINE).unwrap_or(line), Some(hint));
             if let Some(host) = env.host {
                 h.note_host(line_no, host, env.time);
+                // Hosts taking turns (a stream that became multi-host after its first
+                // lines): the walk would parse every line for nothing, and the source
+                // is settled as interleaved afterwards anyway.
+                if returns.see(host) {
+                    return;
+                }
             }
             pos = next;
             line_no += 1;
@@ -287,35 +321,138 @@ enum Mode {
 }
 
 /// The time of the last line before a boot banner at `pos` that is not part of the
-/// boot itself (boot output shares the banner's timestamp), looking back at most
-/// 2,000 lines.
+/// boot itself (boot output shares the banner's timestamp). When the banner names its
+/// host, only lines of that host count: in a syslog aggregated from many nodes the
+/// line just before the banner belongs to another node, and the rebooting node's
+/// silence is what matters. Looks back at most 2,000 lines of the host, and at most
+/// [`LOOK_BACK_LINES`] lines in all.
 fn time_before(
     data: &[u8],
     pos: usize,
     term: u8,
     hint: LineFormat,
-    banner: RawTime,
+    banner: &Envelope<'_>,
 ) -> Option<RawTime> {
+    let host = banner.host.filter(|h| !h.is_empty());
+    let finder = host.map(|h| memchr::memmem::Finder::new(h.as_bytes()));
     let mut end = pos;
-    for _ in 0..2000 {
-        if end == 0 {
+    let mut examined = 0;
+    for _ in 0..LOOK_BACK_LINES {
+        if end == 0 || examined >= 2000 {
             return None;
         }
         let start = lines::line_start(data, end - 1, term);
+        end = start;
         let (line, _) = lines::line_at(data, start, term);
-        let env = envelope::parse_line(line.get(..4096).unwrap_or(line), Some(hint));
+        let line = line.get(..4096).unwrap_or(line);
+        if finder.as_ref().is_some_and(|f| f.find(line).is_none()) {
+            continue;
+        }
+        let env = envelope::parse_line(line, Some(hint));
+        if host.is_some() && env.host != host {
+            continue;
+        }
+        examined += 1;
         // Lines within a minute of the banner are the boot itself (the syslog daemon
         // starting, early kernel output stamped with its start time).
-        let boot_output = match (seconds_of(env.time), seconds_of(banner)) {
+        let boot_output = match (seconds_of(env.time), seconds_of(banner.time)) {
             (Some(a), Some(b)) => (b - a).abs() <= 60,
             _ => true,
         };
         if !boot_output {
             return Some(env.time);
         }
-        end = start;
     }
     None
+}
+
+/// Lines [`time_before`] walks back over at most, whatever their host (about 150 MB of
+/// typical syslog; a cheap substring test skips other hosts' lines).
+const LOOK_BACK_LINES: usize = 1_000_000;
+
+/// Whether a source's host field names one node (possibly renamed once in a while)
+/// or several nodes taking turns, as in a syslog aggregated from a fleet.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+enum HostMode {
+    /// One node: a change of the host field is a rename.
+    Single,
+    /// Several nodes interleaved: each line's host names its node, and host changes
+    /// are not renames (they are neither recorded nor walked for).
+    Interleaved,
+}
+
+/// Decide the [`HostMode`] from the host fields of up to 1,024 lines at the start.
+fn host_mode(data: &[u8], term: u8, hint: LineFormat) -> HostMode {
+    let mut returns = Returns::default();
+    let mut pos = 0;
+    for _ in 0..1024 {
+        if pos >= data.len() {
+            break;
+        }
+        let (line, next) = lines::line_at(data, pos, term);
+        let env = envelope::parse_line(line.get(..4096).unwrap_or(line), Some(hint));
+        if let Some(host) = env.host
+            && returns.see(host)
+        {
+            return HostMode::Interleaved;
+        }
+        pos = next;
+    }
+    HostMode::Single
+}
+
+/// A harvest whose host samples show hosts taking turns (found past the first lines,
+/// or across chunks) loses them: they are not renames of one node.
+fn settle_interleaved(h: &mut Harvest) {
+    let mut returns = Returns::default();
+    if h.hosts.iter().any(|(_, host, _)| returns.see(host)) {
+        h.hosts.clear();
+    }
+}
+
+/// Counts host names that come back after another host was seen. A rename gives
+/// none (`a a b b`), a node renamed back gives one (`a b a`); three or more mean the
+/// hosts take turns.
+#[derive(Default)]
+struct Returns {
+    seen: Vec<String>,
+    last: Option<usize>,
+    count: u32,
+}
+
+impl Returns {
+    /// Note the next host; `true` once hosts are known to take turns.
+    fn see(&mut self, host: &str) -> bool {
+        match self.seen.iter().position(|s| s == host) {
+            Some(i) if self.last == Some(i) => {}
+            Some(i) => {
+                self.count += 1;
+                self.last = Some(i);
+            }
+            None => {
+                // Bounded: a stream with this many names is interleaved anyway.
+                if self.seen.len() >= 64 {
+                    self.count = self.count.max(3);
+                }
+                self.seen.push(host.to_string());
+                self.last = Some(self.seen.len() - 1);
+            }
+        }
+        self.count >= 3
+    }
+}
+
+/// Up to 256 KiB of a source, taken from four places, to tune the prefilter on.
+fn sample(data: &[u8]) -> Vec<u8> {
+    const PIECE: usize = 64 << 10;
+    if data.len() <= 4 * PIECE {
+        return data.to_vec();
+    }
+    let step = data.len() / 4;
+    (0..4)
+        .flat_map(|i| data.get(i * step..i * step + PIECE).unwrap_or(&[]))
+        .copied()
+        .collect()
 }
 
 /// Seconds on a scale where two times of one stream can be compared (a year-less

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::harvest::Harvest;
 use crate::envelope::time::{self, Clock, Zone};
 use crate::envelope::{LineFormat, RawTime};
+use crate::events::Kind;
 use crate::input::{NodeFrom, SourceMeta};
 
 /// Time options from the user.
@@ -74,6 +75,7 @@ impl Names {
                 prev = Some(host);
             }
         }
+        let renames = names.union_renames(harvests);
         for (meta, h) in metas.iter().zip(harvests) {
             if let Some(node) = &meta.node {
                 let root = names.find(node);
@@ -86,7 +88,47 @@ impl Names {
                 names.latest.insert(root, last.clone());
             }
         }
+        for new in renames {
+            let root = names.find(&new);
+            names.latest.entry(root).or_insert(new);
+        }
         names
+    }
+
+    /// Union the old and new names of every `host.hostname_changed` event whose new
+    /// name (or its short form, which rsyslog writes after a rename to an FQDN) shows up
+    /// as a host. A syslog aggregated from many nodes interleaves hosts, so its host
+    /// field cannot tell renames apart (the scanner drops those samples); the
+    /// hostnamed message can. Returns the new names, newest last.
+    fn union_renames(&mut self, harvests: &[&Harvest]) -> Vec<String> {
+        let mut renamed = Vec::new();
+        for h in harvests {
+            for host in h.found.iter().filter_map(|f| f.host.as_deref()) {
+                self.add(host);
+            }
+        }
+        for h in harvests {
+            for f in &h.found {
+                if f.payload.kind != Kind::HostnameChanged {
+                    continue;
+                }
+                let text = |k: &str| f.payload.fields.get(k).and_then(|v| v.as_str());
+                let (Some(old), Some(new)) = (text("old"), text("new")) else {
+                    continue;
+                };
+                let short = new.split('.').next().unwrap_or(new);
+                let Some(known) = [new, short]
+                    .into_iter()
+                    .find(|n| *n != old && self.parent.contains_key(*n))
+                else {
+                    continue;
+                };
+                self.add(old);
+                self.union(old, known);
+                renamed.push(known.to_string());
+            }
+        }
+        renamed
     }
 
     /// The canonical node name for a host or layout name: the layout name when the

@@ -1,0 +1,60 @@
+//! Every text file of `samples/k8s-incidents/bundle`, embedded, as `(path, text)` with
+//! the path relative to the bundle (its first component names the node).
+
+/// The bundle's text files.
+pub fn files() -> Vec<(String, String)> {
+    [
+        ("node-1/dmesg.txt", include_str!("../../samples/k8s-incidents/bundle/node-1/dmesg.txt")),
+        ("node-1/etc/timezone", include_str!("../../samples/k8s-incidents/bundle/node-1/etc/timezone")),
+        ("node-1/var/log/containers/data-services-6b4df97cdf-qz8sd_ec-prod_data-services-b40c3884668600191e02b3c32efaf12bdd1e6d0a4d3869662045e4193af6c26c.log", include_str!("../../samples/k8s-incidents/bundle/node-1/var/log/containers/data-services-6b4df97cdf-qz8sd_ec-prod_data-services-b40c3884668600191e02b3c32efaf12bdd1e6d0a4d3869662045e4193af6c26c.log")),
+        ("node-1/var/log/containers/kube-proxy-10.0.1.11_kube-system_kube-proxy-a89f67fdaf5b6cc8776850e987638c0d52c057f9dd305a59d0b9887a47b9a10a.log", include_str!("../../samples/k8s-incidents/bundle/node-1/var/log/containers/kube-proxy-10.0.1.11_kube-system_kube-proxy-a89f67fdaf5b6cc8776850e987638c0d52c057f9dd305a59d0b9887a47b9a10a.log")),
+        ("node-1/var/log/kern.log", include_str!("../../samples/k8s-incidents/bundle/node-1/var/log/kern.log")),
+        ("node-1/var/log/kubelet.log", include_str!("../../samples/k8s-incidents/bundle/node-1/var/log/kubelet.log")),
+        ("node-1/var/log/syslog", include_str!("../../samples/k8s-incidents/bundle/node-1/var/log/syslog")),
+        ("node-1/var/log/syslog.1", include_str!("../../samples/k8s-incidents/bundle/node-1/var/log/syslog.1")),
+        ("node-1/var/log/upstart/docker.log", include_str!("../../samples/k8s-incidents/bundle/node-1/var/log/upstart/docker.log")),
+        ("node-2/df-h.txt", include_str!("../../samples/k8s-incidents/bundle/node-2/df-h.txt")),
+        ("node-2/etc/timezone", include_str!("../../samples/k8s-incidents/bundle/node-2/etc/timezone")),
+        ("node-2/var/log/kubelet.log", include_str!("../../samples/k8s-incidents/bundle/node-2/var/log/kubelet.log")),
+        ("node-2/var/log/syslog", include_str!("../../samples/k8s-incidents/bundle/node-2/var/log/syslog")),
+        ("node-2/var/log/syslog.1", include_str!("../../samples/k8s-incidents/bundle/node-2/var/log/syslog.1")),
+        ("node-2/var/log/upstart/docker.log", include_str!("../../samples/k8s-incidents/bundle/node-2/var/log/upstart/docker.log")),
+        ("node-3/calicoctl-node-status.txt", include_str!("../../samples/k8s-incidents/bundle/node-3/calicoctl-node-status.txt")),
+        ("node-3/ss-s.txt", include_str!("../../samples/k8s-incidents/bundle/node-3/ss-s.txt")),
+        ("node-3/ulimit-n.txt", include_str!("../../samples/k8s-incidents/bundle/node-3/ulimit-n.txt")),
+        ("node-3/var/log/calico/bird/current", include_str!("../../samples/k8s-incidents/bundle/node-3/var/log/calico/bird/current")),
+        ("node-3/var/log/calico/felix/current", include_str!("../../samples/k8s-incidents/bundle/node-3/var/log/calico/felix/current")),
+        ("node-3/var/log/kubelet.log", include_str!("../../samples/k8s-incidents/bundle/node-3/var/log/kubelet.log")),
+        ("node-3/var/log/syslog", include_str!("../../samples/k8s-incidents/bundle/node-3/var/log/syslog")),
+        ("node-4/calicoctl-node-status.txt", include_str!("../../samples/k8s-incidents/bundle/node-4/calicoctl-node-status.txt")),
+        ("node-4/ulimit-n.txt", include_str!("../../samples/k8s-incidents/bundle/node-4/ulimit-n.txt")),
+        ("node-4/var/log/calico/bird/current", include_str!("../../samples/k8s-incidents/bundle/node-4/var/log/calico/bird/current")),
+        ("node-4/var/log/calico/felix/current", include_str!("../../samples/k8s-incidents/bundle/node-4/var/log/calico/felix/current")),
+        ("node-4/var/log/kubelet.log", include_str!("../../samples/k8s-incidents/bundle/node-4/var/log/kubelet.log")),
+        ("node-4/var/log/syslog", include_str!("../../samples/k8s-incidents/bundle/node-4/var/log/syslog")),
+        ("node-5/calicoctl-node-status.txt", include_str!("../../samples/k8s-incidents/bundle/node-5/calicoctl-node-status.txt")),
+        ("node-5/ulimit-n.txt", include_str!("../../samples/k8s-incidents/bundle/node-5/ulimit-n.txt")),
+        ("node-5/var/log/calico/bird/current", include_str!("../../samples/k8s-incidents/bundle/node-5/var/log/calico/bird/current")),
+        ("node-5/var/log/calico/felix/current", include_str!("../../samples/k8s-incidents/bundle/node-5/var/log/calico/felix/current")),
+        ("node-5/var/log/kubelet.log", include_str!("../../samples/k8s-incidents/bundle/node-5/var/log/kubelet.log")),
+        ("node-5/var/log/syslog", include_str!("../../samples/k8s-incidents/bundle/node-5/var/log/syslog")),
+        ("node-6/calicoctl-get-nodes.txt", include_str!("../../samples/k8s-incidents/bundle/node-6/calicoctl-get-nodes.txt")),
+        ("node-6/calicoctl-node-status.txt", include_str!("../../samples/k8s-incidents/bundle/node-6/calicoctl-node-status.txt")),
+        ("node-6/var/log/calico/bird/current", include_str!("../../samples/k8s-incidents/bundle/node-6/var/log/calico/bird/current")),
+        ("node-6/var/log/calico/felix/current", include_str!("../../samples/k8s-incidents/bundle/node-6/var/log/calico/felix/current")),
+        ("node-6/var/log/containers/calico-node-14983_kube-system_calico-node-9431f9a0d22ee03b29d9ebc411d8d9600df13f1ee85686a275535e83a5bd891b.log", include_str!("../../samples/k8s-incidents/bundle/node-6/var/log/containers/calico-node-14983_kube-system_calico-node-9431f9a0d22ee03b29d9ebc411d8d9600df13f1ee85686a275535e83a5bd891b.log")),
+        ("node-6/var/log/syslog", include_str!("../../samples/k8s-incidents/bundle/node-6/var/log/syslog")),
+        ("node-7/calicoctl-node-status.txt", include_str!("../../samples/k8s-incidents/bundle/node-7/calicoctl-node-status.txt")),
+        ("node-7/journalctl-export.txt", include_str!("../../samples/k8s-incidents/bundle/node-7/journalctl-export.txt")),
+        ("node-8/calicoctl-node-status.txt", include_str!("../../samples/k8s-incidents/bundle/node-8/calicoctl-node-status.txt")),
+        ("node-8/journalctl-short-iso.txt", include_str!("../../samples/k8s-incidents/bundle/node-8/journalctl-short-iso.txt")),
+        ("node-8/var/log/pods/d964ad5c-d834-07cd-f060-eaf4dc0ca75e/calico-node_0.log", include_str!("../../samples/k8s-incidents/bundle/node-8/var/log/pods/d964ad5c-d834-07cd-f060-eaf4dc0ca75e/calico-node_0.log")),
+        ("node-8/var/log/pods/d964ad5c-d834-07cd-f060-eaf4dc0ca75e/calico-node_1.log", include_str!("../../samples/k8s-incidents/bundle/node-8/var/log/pods/d964ad5c-d834-07cd-f060-eaf4dc0ca75e/calico-node_1.log")),
+        ("node-9/calicoctl-node-status.txt", include_str!("../../samples/k8s-incidents/bundle/node-9/calicoctl-node-status.txt")),
+        ("node-9/var/log/containers/calico-node-659b5_kube-system_calico-node-c04c186c2ceeae73b12ea5c48cae378393c97a842ea851cb67ce5faa5f221786.log", include_str!("../../samples/k8s-incidents/bundle/node-9/var/log/containers/calico-node-659b5_kube-system_calico-node-c04c186c2ceeae73b12ea5c48cae378393c97a842ea851cb67ce5faa5f221786.log")),
+        ("node-9/var/log/syslog", include_str!("../../samples/k8s-incidents/bundle/node-9/var/log/syslog")),
+    ]
+    .into_iter()
+    .map(|(p, t)| (p.to_string(), t.to_string()))
+    .collect()
+}
