@@ -1,12 +1,41 @@
 //! The whole extraction path on one arbitrary file: line splitting, envelopes,
 //! every grammar and multi-line assembler, time resolution, dedup, correlation.
+//! The first byte picks the path: a full line-by-line pass, or the prefiltered
+//! chunked scan with tiny chunks (so chunk edges and assemblers spanning them are hit).
 #![no_main]
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
+use podmortem::scan::ScanConfig;
+use podmortem::signatures::SignatureSet;
+
+/// Built once: parsing the built-in TOML on every input would dominate the run.
+fn builtin() -> Option<&'static SignatureSet> {
+    static SET: OnceLock<Option<SignatureSet>> = OnceLock::new();
+    SET.get_or_init(|| podmortem::signatures::builtin().ok()).as_ref()
+}
 
 fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data).into_owned();
-    let events = podmortem::scan::extract_texts(&[("node-1/var/log/syslog".to_string(), text)]);
-    if let Ok(set) = podmortem::signatures::builtin() {
-        let _ = podmortem::correlate::correlate(&events, &set);
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let set = builtin();
+    let mut config = ScanConfig::default();
+    if let Some(set) = set {
+        config.custom = podmortem::signatures::custom_rules(set);
+    }
+    if mode & 1 == 1 {
+        config.full_pass_below = 0;
+        config.chunk_size = usize::from(mode >> 1).max(1);
+    }
+    let path = if mode & 0x80 == 0 {
+        "node-1/var/log/syslog"
+    } else {
+        "kubelet.log"
+    };
+    let text = String::from_utf8_lossy(rest).into_owned();
+    let events = podmortem::scan::extract_texts(&[(path.to_string(), text)], &config);
+    if let Some(set) = set {
+        let _ = podmortem::correlate::correlate(&events, set);
     }
 });
