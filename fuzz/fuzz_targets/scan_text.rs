@@ -9,21 +9,27 @@ use libfuzzer_sys::fuzz_target;
 use podmortem::scan::ScanConfig;
 use podmortem::signatures::SignatureSet;
 
-/// Built once: parsing the built-in TOML on every input would dominate the run.
-fn builtin() -> Option<&'static SignatureSet> {
-    static SET: OnceLock<Option<SignatureSet>> = OnceLock::new();
-    SET.get_or_init(|| podmortem::signatures::builtin().ok()).as_ref()
+/// The built-in signatures and the scan configuration the CLI would derive from
+/// them (raw-line rules). Built once: parsing the TOML and compiling the rule
+/// regexes on every input would dominate the run.
+fn setup() -> &'static (Option<SignatureSet>, ScanConfig) {
+    static SETUP: OnceLock<(Option<SignatureSet>, ScanConfig)> = OnceLock::new();
+    SETUP.get_or_init(|| {
+        let set = podmortem::signatures::builtin().ok();
+        let mut config = ScanConfig::default();
+        if let Some(set) = &set {
+            config.custom = podmortem::signatures::custom_rules(set);
+        }
+        (set, config)
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let set = builtin();
-    let mut config = ScanConfig::default();
-    if let Some(set) = set {
-        config.custom = podmortem::signatures::custom_rules(set);
-    }
+    let (set, base) = setup();
+    let mut config = base.clone();
     if mode & 1 == 1 {
         config.full_pass_below = 0;
         config.chunk_size = usize::from(mode >> 1).max(1);
