@@ -6,7 +6,10 @@ use podmortem::scan::{ScanConfig, extract_texts};
 
 /// Scan one in-memory file under a node directory with the default configuration.
 fn scan_one(path: &str, text: &str) -> Vec<podmortem::Event> {
-    extract_texts(&[(path.to_string(), text.to_string())], &ScanConfig::default())
+    extract_texts(
+        &[(path.to_string(), text.to_string())],
+        &ScanConfig::default(),
+    )
 }
 
 /// A journal export entry stamped `__REALTIME_TIMESTAMP` = 8210266875000000000 µs

@@ -64,6 +64,9 @@ fuzz_target!(|data: &[u8]| {
     }
     ex.finish(&mut out);
     for f in &out {
-        assert!(f.end_line >= f.first.line, "event ends before it starts: {f:?}");
+        assert!(
+            f.end_line >= f.first.line,
+            "event ends before it starts: {f:?}"
+        );
     }
 });

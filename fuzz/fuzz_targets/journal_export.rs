@@ -7,7 +7,10 @@ use podmortem::envelope::journald::export_entries;
 fuzz_target!(|data: &[u8]| {
     let mut last_byte = None;
     for entry in export_entries(data) {
-        assert!(entry.byte as usize <= data.len(), "entry starts past the end");
+        assert!(
+            entry.byte as usize <= data.len(),
+            "entry starts past the end"
+        );
         if let Some(prev) = last_byte {
             assert!(entry.byte > prev, "entries do not advance");
         }
