@@ -1,12 +1,47 @@
 //! The whole extraction path on one arbitrary file: line splitting, envelopes,
 //! every grammar and multi-line assembler, time resolution, dedup, correlation.
+//! The first byte picks the path: a full line-by-line pass, or the prefiltered
+//! chunked scan with tiny chunks (so chunk edges and assemblers spanning them are hit).
 #![no_main]
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
+use podmortem::scan::ScanConfig;
+use podmortem::signatures::SignatureSet;
+
+/// The built-in signatures and the scan configuration the CLI would derive from
+/// them (raw-line rules). Built once: parsing the TOML and compiling the rule
+/// regexes on every input would dominate the run.
+fn setup() -> &'static (Option<SignatureSet>, ScanConfig) {
+    static SETUP: OnceLock<(Option<SignatureSet>, ScanConfig)> = OnceLock::new();
+    SETUP.get_or_init(|| {
+        let set = podmortem::signatures::builtin().ok();
+        let mut config = ScanConfig::default();
+        if let Some(set) = &set {
+            config.custom = podmortem::signatures::custom_rules(set);
+        }
+        (set, config)
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data).into_owned();
-    let events = podmortem::scan::extract_texts(&[("node-1/var/log/syslog".to_string(), text)]);
-    if let Ok(set) = podmortem::signatures::builtin() {
-        let _ = podmortem::correlate::correlate(&events, &set);
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let (set, base) = setup();
+    let mut config = base.clone();
+    if mode & 1 == 1 {
+        config.full_pass_below = 0;
+        config.chunk_size = usize::from(mode >> 1).max(1);
+    }
+    let path = if mode & 0x80 == 0 {
+        "node-1/var/log/syslog"
+    } else {
+        "kubelet.log"
+    };
+    let text = String::from_utf8_lossy(rest).into_owned();
+    let events = podmortem::scan::extract_texts(&[(path.to_string(), text)], &config);
+    if let Some(set) = set {
+        let _ = podmortem::correlate::correlate(&events, set);
     }
 });

@@ -57,7 +57,9 @@ pub fn drafts(
                     .find(|&i| match (rule.within, m.start) {
                         (Some(w), Some(start)) => {
                             let t = ix.time(i);
-                            t.is_none() || (t >= Some(start - w) && t <= m.end)
+                            // A window past chrono's range reaches back to any time.
+                            let from = start.checked_sub_signed(w);
+                            t.is_none() || (from.is_none_or(|f| t >= Some(f)) && t <= m.end)
                         }
                         _ => true,
                     })

@@ -85,10 +85,15 @@ pub fn follows(prev: Ts, t: Ts, within: Option<TimeDelta>) -> bool {
     }
 }
 
-/// Whether `t` lies within `margin` of the span `start..=end`.
+/// Whether `t` lies within `margin` of the span `start..=end`. A signature's window
+/// may reach past chrono's range (`100000000d` is a valid `TimeDelta`): a bound that
+/// cannot be represented bounds nothing.
 pub fn near(start: Ts, end: Ts, t: Ts, margin: TimeDelta) -> bool {
     match (start, end, t) {
-        (Some(s), Some(e), Some(t)) => t >= s - margin && t <= e + margin,
+        (Some(s), Some(e), Some(t)) => {
+            s.checked_sub_signed(margin).is_none_or(|lo| t >= lo)
+                && e.checked_add_signed(margin).is_none_or(|hi| t <= hi)
+        }
         _ => true,
     }
 }

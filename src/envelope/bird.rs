@@ -78,6 +78,7 @@ fn tai64n(input: &[u8]) -> PResult<'_, RawTime> {
         (Some(s), Some(n)) if s >= (1u64 << 62) + 10 => {
             let unix = i64::try_from(s - (1u64 << 62) - 10).ok();
             unix.and_then(|u| DateTime::from_timestamp(u, u32::try_from(n).ok()?))
+                .and_then(super::time::plausible)
                 .map_or(RawTime::None, RawTime::Utc)
         }
         _ => RawTime::None,

@@ -137,6 +137,7 @@ fn realtime(us: &[u8]) -> RawTime {
     utf8(us)
         .and_then(|s| s.parse::<i64>().ok())
         .and_then(DateTime::from_timestamp_micros)
+        .and_then(super::time::plausible)
         .map_or(RawTime::None, RawTime::Utc)
 }
 

@@ -149,7 +149,9 @@ pub fn parse_json(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     let mut env = Envelope::bare(format, line);
     let micros = (ts * 1000.0).round();
     env.time = if micros.is_finite() && micros.abs() < 9.0e18 {
-        DateTime::from_timestamp_micros(micros as i64).map_or(RawTime::None, RawTime::Utc)
+        DateTime::from_timestamp_micros(micros as i64)
+            .and_then(super::time::plausible)
+            .map_or(RawTime::None, RawTime::Utc)
     } else {
         RawTime::None
     };

@@ -179,12 +179,22 @@ impl Default for Clock {
     }
 }
 
+/// `t` if it lies in years 1..=9999, the range a written timestamp can spell.
+/// Epoch counts (journal `__REALTIME_TIMESTAMP`, klog JSON `ts`, BIRD tai64) and
+/// uptimes added to a boot time can reach chrono's limits (year 262142), where the
+/// day and hour offsets taken later (year inference, coverage gaps, windows)
+/// overflow and panic; such a time is garbage in a log, so it is dropped instead.
+pub fn plausible(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    (1..=9999).contains(&t.year()).then_some(t)
+}
+
 /// Resolve a raw time to UTC, saying how it was obtained. `uptime_us` is the line's
 /// kernel uptime when it has one besides its wall time.
 pub fn resolve(raw: RawTime, uptime_us: Option<u64>, clock: &Clock) -> Resolved {
     let anchored = |us: u64| {
         clock.boot.and_then(|boot| {
             boot.checked_add_signed(Duration::microseconds(i64::try_from(us).ok()?))
+                .and_then(plausible)
         })
     };
     let local_quality = |year_inferred: bool| match (year_inferred, clock.zone_assumed) {
