@@ -600,6 +600,12 @@ pub fn compile(
     })
 }
 
+/// Prose written across lines in a TOML multi-line string is one paragraph: line
+/// breaks are the file's layout, not the text's, so they become spaces.
+fn prose(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -635,10 +641,4 @@ mod tests {
         // "bé = " is 6 bytes, 5 characters.
         assert_eq!(line_col(text, 12), (2, 6));
     }
-}
-
-/// Prose written across lines in a TOML multi-line string is one paragraph: line
-/// breaks are the file's layout, not the text's, so they become spaces.
-fn prose(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
