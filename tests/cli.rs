@@ -471,6 +471,37 @@ fn issue_5_formats_render_the_samples() {
     );
 }
 
+/// Real public syslog samples (LogHub: Linux, OpenSSH, BGL, Thunderbird) are background
+/// noise: podmortem must not invent incidents on them. The corpus sits beside the
+/// checkout (`../shared/corpus/loghub`), in CI too.
+#[test]
+fn loghub_noise_gives_no_incidents() {
+    let dir = root().join("../shared/corpus/loghub");
+    if !dir.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} missing in CI",
+            dir.display()
+        );
+        eprintln!("skipped: {} not found", dir.display());
+        return;
+    }
+    let v = json(&["scan", "--format", "json", "--quiet", path_str(&dir)]);
+    assert_eq!(
+        v["incidents"],
+        serde_json::json!([]),
+        "incidents invented on noise"
+    );
+    assert_eq!(v["unclassified"], serde_json::json!([]));
+    let parsed: u64 = v["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter_map(|s| s["lines"].as_u64())
+        .sum();
+    assert!(parsed >= 8000, "the corpus was read");
+}
+
 #[test]
 fn fail_on_sets_exit_code_1() {
     let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
