@@ -90,7 +90,7 @@ measure() {
                     (( value > peak )) && peak=$value
                     break
                 fi
-            done < "/proc/$child/status"
+            done < "/proc/$child/status" 2> /dev/null
         fi
         sleep 0.05
     done

@@ -14,6 +14,15 @@ use crate::envelope::{self, Envelope, LineFormat, RawTime};
 use crate::events::{self, Extractor, Kind};
 use crate::input::{Location, SourceId};
 
+/// Bytes before a chunk that are fed to the grammars first (their events are left to
+/// the previous chunk), so that multi-line events cut by a chunk boundary are seen
+/// whole, exactly as in a whole-file parse. Multi-line events (SLUB and OOM blocks,
+/// calicoctl and `df` tables) are far shorter.
+const WARM_UP: usize = 64 << 10;
+
+/// Lines a chunk follows past its end while an event goes on.
+const MAX_PAST_END: usize = 4096;
+
 /// Longest line prefix handed to the parsers; the rest of a giant line is not
 /// searched (it is still counted and cited).
 pub const MAX_PARSED_LINE: usize = 256 * 1024;
@@ -113,13 +122,24 @@ impl Scanner<'_> {
         let (start, end) = range;
         let slice = data.get(start..end).unwrap_or(&[]);
         let unterminated = u64::from(!slice.is_empty() && !slice.ends_with(&[term]));
+        // A chunk starts feeding the grammars a little before its range, so that an
+        // event begun in the previous chunk leaves the extractor in the same state as a
+        // whole-file parse would; events are kept by the chunk holding their first line.
+        let warm = if mode == Mode::Prefiltered && start > 0 {
+            lines::line_start(data, start.saturating_sub(WARM_UP), term)
+        } else {
+            start
+        };
+        let warm_lines = lines::count(data.get(warm..start).unwrap_or(&[]), term);
         let mut h = Harvest::default();
         let mut ex = Extractor::new();
         let mut partial: Option<Joined> = None;
-        let mut pos = start;
+        let mut pos = warm;
+        // 1-based, counted from `warm`; `line_no - warm_lines` is the chunk's numbering.
         let mut line_no = 1u64;
         let mut want_more = false;
-        while pos < end || (want_more && pos < data.len()) {
+        let mut past_end = 0usize;
+        while pos < end || (want_more && pos < data.len() && past_end < MAX_PAST_END) {
             if mode == Mode::Prefiltered && !want_more {
                 // Jump to the next line holding a needle.
                 let Some(hit) = self
@@ -132,13 +152,18 @@ impl Scanner<'_> {
                 line_no += lines::count(data.get(pos..ls).unwrap_or(&[]), term);
                 pos = ls;
             }
+            let ours = pos >= start && pos < end;
+            past_end += usize::from(pos >= end);
+            let rel = line_no.saturating_sub(warm_lines);
             let (line, next) = lines::line_at(data, pos, term);
             let parsed = line.get(..MAX_PARSED_LINE).unwrap_or(line);
             let env = envelope::parse_line(parsed, Some(hint));
-            h.note(line_no, &env);
+            if ours {
+                h.note(rel, &env);
+            }
             let at = Location {
                 source: id,
-                line: line_no,
+                line: rel,
                 byte: pos as u64,
             };
             // CRI `P` and docker json partial lines are joined before the grammars see them.
@@ -154,17 +179,18 @@ impl Scanner<'_> {
                 }
                 if let Some(j) = partial.take() {
                     let whole = j.envelope(&env);
-                    want_more = self.feed(&mut ex, j.at, &whole, &mut h);
+                    want_more = self.feed(&mut ex, j.at, &whole, &mut h, ours);
                 }
             } else if want_more || self.is_candidate(line, &env) {
                 let before = h.found.len();
-                want_more = self.feed(&mut ex, at, &env, &mut h);
-                if h.found
-                    .get(before..)
-                    .is_some_and(|f| f.iter().any(|f| f.payload.kind == Kind::KernelVersion))
+                want_more = self.feed(&mut ex, at, &env, &mut h, ours);
+                if ours
+                    && h.found
+                        .get(before..)
+                        .is_some_and(|f| f.iter().any(|f| f.payload.kind == Kind::KernelVersion))
                     && let Some(prev) = time_before(data, pos, term, hint, &env)
                 {
-                    h.boot_gaps.push((line_no, prev));
+                    h.boot_gaps.push((rel, prev));
                 }
             } else {
                 want_more = false;
@@ -176,12 +202,16 @@ impl Scanner<'_> {
             }
         }
         ex.finish(&mut h.found);
+        // Events belong to the chunk holding their first line.
+        h.found
+            .retain(|f| f.first.byte >= start as u64 && f.first.byte < end as u64);
         // Lines are counted once: between needle lines while jumping, the rest here.
         h.lines = if pos <= end {
             let rest = data.get(pos..end).unwrap_or(&[]);
-            line_no - 1
+            (line_no - 1
                 + lines::count(rest, term)
-                + u64::from(!rest.is_empty() && !rest.ends_with(&[term]))
+                + u64::from(!rest.is_empty() && !rest.ends_with(&[term])))
+            .saturating_sub(warm_lines)
         } else {
             // An event continued into the next chunk: count the range itself.
             lines::count(slice, term) + unterminated
@@ -202,11 +232,22 @@ impl Scanner<'_> {
             || (matches!(env.message, Cow::Owned(_)) && self.prefilter.matches(&env.message))
     }
 
-    fn feed(&self, ex: &mut Extractor, at: Location, env: &Envelope<'_>, h: &mut Harvest) -> bool {
+    /// Feed one line to the grammars and the custom rules; `ours` is false for lines
+    /// outside the chunk (warm-up before it, continuation after it), whose drift the
+    /// neighbouring chunk counts.
+    fn feed(
+        &self,
+        ex: &mut Extractor,
+        at: Location,
+        env: &Envelope<'_>,
+        h: &mut Harvest,
+        ours: bool,
+    ) -> bool {
         let before = h.found.len();
         let want = ex.feed(at, env, &mut h.found);
         self.custom.apply(at, env, &mut h.found);
-        if h.found.len() == before
+        if ours
+            && h.found.len() == before
             && !want
             && let Some(kind) = events::drift_kind(&env.message)
         {
@@ -306,7 +347,7 @@ impl Scanner<'_> {
                 byte: entry.byte,
             };
             if want_more || self.prefilter.matches(&env.message) {
-                want_more = self.feed(&mut ex, at, env, &mut h);
+                want_more = self.feed(&mut ex, at, env, &mut h, true);
             }
         }
         ex.finish(&mut h.found);
@@ -516,5 +557,96 @@ impl Joined {
             partial: false,
             ..last.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::prefilter;
+
+    /// Sample syslog from two nodes, interleaved line by line (an aggregated dump), and
+    /// repeated so that chunks cut through it in many places.
+    fn fleet() -> Vec<u8> {
+        let a = include_str!("../../samples/k8s-incidents/bundle/node-1/var/log/kern.log");
+        let b = include_str!("../../samples/k8s-incidents/bundle/node-2/var/log/syslog.1");
+        let mut out = String::new();
+        for _ in 0..3 {
+            let mut la = a.lines();
+            let mut lb = b.lines();
+            loop {
+                match (la.next(), lb.next()) {
+                    (None, None) => break,
+                    (x, y) => {
+                        for l in [x, y].into_iter().flatten() {
+                            out.push_str(l);
+                            out.push('\n');
+                        }
+                    }
+                }
+            }
+        }
+        out.into_bytes()
+    }
+
+    fn scan_with(data: &[u8], full_pass_below: usize, chunk_size: usize) -> Harvest {
+        let p = prefilter(&crate::scan::ScanConfig::default());
+        let custom = CustomRules::default();
+        let progress = |_: u64| {};
+        let scanner = Scanner {
+            prefilter: &p,
+            custom: &custom,
+            full_pass_below,
+            chunk_size,
+            force_full: false,
+            progress: &progress,
+        };
+        scanner.scan(SourceId(0), data)
+    }
+
+    /// The prefiltered, chunked scan finds exactly what parsing every line finds,
+    /// whatever the chunk size (issue #7: results must not depend on how input is cut).
+    #[test]
+    fn chunked_prefiltered_scan_equals_full_parse() {
+        let data = fleet();
+        let full = scan_with(&data, usize::MAX, 1 << 30);
+        assert!(full.found.len() > 50, "{} events", full.found.len());
+        let key = |h: &Harvest| -> Vec<(u64, u64, String, String)> {
+            h.found
+                .iter()
+                .map(|f| {
+                    (
+                        f.first.line,
+                        f.end_line,
+                        f.payload.kind.name().to_string(),
+                        format!("{:?}", f.payload.fields),
+                    )
+                })
+                .collect()
+        };
+        for chunk in [4 << 10, 64 << 10, 1 << 20] {
+            let part = scan_with(&data, 0, chunk);
+            assert_eq!(part.lines, full.lines, "chunk {chunk}: line count");
+            let (got, want) = (key(&part), key(&full));
+            let missing: Vec<_> = want.iter().filter(|k| !got.contains(k)).take(3).collect();
+            let extra: Vec<_> = got.iter().filter(|k| !want.contains(k)).take(3).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty() && got.len() == want.len(),
+                "chunk {chunk}: {} events, {} expected; missing {missing:?}; extra {extra:?}",
+                got.len(),
+                want.len()
+            );
+            assert!(part.examined < full.examined, "prefilter skipped lines");
+        }
+        // Two nodes taking turns are not a rename.
+        assert!(full.hosts.is_empty());
+    }
+
+    #[test]
+    fn host_turns_and_renames_are_told_apart() {
+        let mut r = Returns::default();
+        assert!(!["a", "a", "b", "b"].iter().any(|h| r.see(h)), "a rename");
+        let mut r = Returns::default();
+        assert!(["a", "b", "a", "b", "a"].iter().any(|h| r.see(h)), "turns");
     }
 }
