@@ -16,7 +16,7 @@ pub mod detect;
 pub mod dmesg;
 pub mod docker;
 pub mod felix;
-mod grammar;
+pub(crate) mod grammar;
 mod inner;
 pub mod journald;
 pub mod klog;

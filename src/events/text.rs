@@ -12,13 +12,12 @@
 use std::fmt;
 
 use memchr::memmem;
+use nom::Parser;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take, take_till, take_until, take_while};
 use nom::character::complete::{char, digit1};
 use nom::combinator::{map, map_res, opt, recognize};
-use nom::error::{ContextError, ErrorKind, FromExternalError, ParseError};
 use nom::sequence::preceded;
-use nom::{IResult, Parser};
 use serde_json::Value;
 
 /// Byte offset of the first `needle` in `hay`.
@@ -252,47 +251,9 @@ pub(crate) fn collapse_spaces(s: &str) -> String {
 // ---------------------------------------------------------------------------
 
 /// The error of every payload grammar: where it failed and what was expected there.
-/// Only the innermost `context(...)` label is kept: it names the real failure.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Fail<'a> {
-    /// The input remaining where the failure happened.
-    pub(crate) input: &'a [u8],
-    /// The innermost `context(...)` label, if any.
-    pub(crate) expected: Option<&'static str>,
-}
-
-impl<'a> ParseError<&'a [u8]> for Fail<'a> {
-    fn from_error_kind(input: &'a [u8], _kind: ErrorKind) -> Self {
-        Fail {
-            input,
-            expected: None,
-        }
-    }
-    fn append(_input: &'a [u8], _kind: ErrorKind, other: Self) -> Self {
-        other
-    }
-}
-
-impl<'a> ContextError<&'a [u8]> for Fail<'a> {
-    fn add_context(_input: &'a [u8], ctx: &'static str, mut other: Self) -> Self {
-        if other.expected.is_none() {
-            other.expected = Some(ctx);
-        }
-        other
-    }
-}
-
-impl<'a, E> FromExternalError<&'a [u8], E> for Fail<'a> {
-    fn from_external_error(input: &'a [u8], _kind: ErrorKind, _e: E) -> Self {
-        Fail {
-            input,
-            expected: None,
-        }
-    }
-}
-
-/// Result of a payload production.
-pub(crate) type PResult<'a, O> = IResult<&'a [u8], O, Fail<'a>>;
+/// Payload productions share the envelope layer's nom error (only the innermost
+/// `context(...)` label is kept: it names the real failure).
+pub(crate) use crate::envelope::grammar::{Fail, PResult};
 
 /// Why a strict payload parse rejected a message, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
