@@ -151,6 +151,20 @@ pub enum SeverityArg {
     Critical,
 }
 
+/// What an incident report shows and when it fails the run (`scan`, `correlate`).
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ScanFormat::Text, help_heading = "Output")]
+    pub format: ScanFormat,
+    /// Only incidents at or above this severity.
+    #[arg(long, value_enum, help_heading = "Filters")]
+    pub min_severity: Option<SeverityArg>,
+    /// Exit with status 1 when an incident at or above this severity is found.
+    #[arg(long, value_enum, help_heading = "Output")]
+    pub fail_on: Option<SeverityArg>,
+}
+
 /// `podmortem scan`.
 #[derive(Args, Debug)]
 pub struct ScanArgs {
@@ -169,15 +183,9 @@ pub struct ScanArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
-    /// Report format.
-    #[arg(long, short = 'f', value_enum, default_value_t = ScanFormat::Text, help_heading = "Output")]
-    pub format: ScanFormat,
-    /// Only incidents at or above this severity.
-    #[arg(long, value_enum, help_heading = "Filters")]
-    pub min_severity: Option<SeverityArg>,
-    /// Exit with status 1 when an incident at or above this severity is found.
-    #[arg(long, value_enum, help_heading = "Output")]
-    pub fail_on: Option<SeverityArg>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub report: ReportArgs,
 }
 
 /// `podmortem sources`.
@@ -256,15 +264,9 @@ pub struct CorrelateArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
-    /// Report format.
-    #[arg(long, short = 'f', value_enum, default_value_t = ScanFormat::Text, help_heading = "Output")]
-    pub format: ScanFormat,
-    /// Only incidents at or above this severity.
-    #[arg(long, value_enum, help_heading = "Filters")]
-    pub min_severity: Option<SeverityArg>,
-    /// Exit with status 1 when an incident at or above this severity is found.
-    #[arg(long, value_enum, help_heading = "Output")]
-    pub fail_on: Option<SeverityArg>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub report: ReportArgs,
 }
 
 /// `podmortem signatures ...`.

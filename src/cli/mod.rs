@@ -32,10 +32,10 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let out = scan_inputs(&a.input, &a.time, &set)?;
             let correlation = correlate::correlate(&out.events, &set);
             let mut tl = Timeline::new(out, correlation);
-            let filter = filter(&a.filter, a.min_severity.map(config::severity), &tl)?;
+            let filter = filter(&a.filter, a.report.min_severity.map(config::severity), &tl)?;
             tl.apply(&filter);
-            let code = exit_code(&tl, a.fail_on.map(config::severity));
-            write_report(&tl, a.format, &a.output, &a.input.paths)?;
+            let code = exit_code(&tl, a.report.fail_on.map(config::severity));
+            write_report(&tl, a.report.format, &a.output, &a.input.paths)?;
             Ok(code)
         }
         Command::Sources(a) => {
@@ -77,10 +77,10 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 ..ScanOutput::default()
             };
             let mut tl = Timeline::new(out, correlation);
-            let filter = filter(&a.filter, a.min_severity.map(config::severity), &tl)?;
+            let filter = filter(&a.filter, a.report.min_severity.map(config::severity), &tl)?;
             tl.apply(&filter);
-            let code = exit_code(&tl, a.fail_on.map(config::severity));
-            write_report(&tl, a.format, &a.output, &a.files)?;
+            let code = exit_code(&tl, a.report.fail_on.map(config::severity));
+            write_report(&tl, a.report.format, &a.output, &a.files)?;
             Ok(code)
         }
         Command::Signatures(cmd) => signatures_command(cmd),
