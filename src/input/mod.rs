@@ -222,16 +222,25 @@ pub fn collect(paths: &[PathBuf], config: &InputConfig) -> Result<Bundle, Error>
 /// Open one in-memory buffer as if it were a file called `name` (archives and
 /// compressed data are expanded as usual). For fuzzing and tests: no disk access.
 pub fn collect_bytes(name: &str, data: Vec<u8>, config: &InputConfig) -> Bundle {
+    collect_memory(vec![(name.to_string(), data)], config)
+}
+
+/// Open in-memory files `(path, bytes)` as one bundle, with the same expansion,
+/// node-layout, rotation and ordering rules as files on disk (signature examples,
+/// tests, fuzzing).
+pub fn collect_memory(files: Vec<(String, Vec<u8>)>, config: &InputConfig) -> Bundle {
     let mut outcome = expand::Outcome::default();
-    let item = expand::Item {
-        display: name.to_string(),
-        parts: parts::from_member(name),
-        mtime: None,
-        data: SourceData::Owned(data),
-        depth: 0,
-        cut_reported: false,
-    };
-    expand::expand(item, config, &mut outcome);
+    for (name, data) in files {
+        let item = expand::Item {
+            parts: parts::from_member(&name),
+            display: name,
+            mtime: None,
+            data: SourceData::Owned(data),
+            depth: 0,
+            cut_reported: false,
+        };
+        expand::expand(item, config, &mut outcome);
+    }
     let (sources, facts) = assemble::assemble(outcome.sources, outcome.facts, config);
     Bundle {
         sources,

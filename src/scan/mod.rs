@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::envelope::RawTime;
-use crate::envelope::time::{self, Resolved, TimeQuality};
+use crate::envelope::time::{self, Resolved};
 use crate::error::Problem;
 use crate::events::{self, Event, Fields, Found, Kind};
 use crate::input::{Bundle, NodeFrom, Source};
@@ -467,43 +467,13 @@ fn node_summaries(rows: &[SourceReport], names: &resolve::Names) -> Vec<NodeSumm
         .collect()
 }
 
-/// Whether an event time is inferred rather than read (for `~` marks in reports).
-pub fn is_inferred(q: TimeQuality) -> bool {
-    !matches!(q, TimeQuality::Exact)
-}
-
-/// Scan in-memory files `(path, text)` — signature examples and tests. A path with
-/// a directory (`node-1/var/log/syslog`) names its node by its first component.
+/// Scan in-memory files `(path, text)` — signature examples and tests. Paths are
+/// laid out as on disk: `node-1/var/log/syslog` belongs to node `node-1`.
 pub fn extract_texts(files: &[(String, String)], config: &ScanConfig) -> Vec<Event> {
-    let sources = files
+    let files = files
         .iter()
-        .enumerate()
-        .map(|(i, (path, text))| {
-            let mut parts = path.split('/').filter(|p| !p.is_empty());
-            let first = parts.next();
-            let node = first.filter(|_| parts.next().is_some()).map(str::to_string);
-            Source {
-                meta: crate::input::SourceMeta {
-                    id: crate::input::SourceId(i as u32),
-                    display: path.clone(),
-                    node_from: if node.is_some() {
-                        NodeFrom::Directory
-                    } else {
-                        NodeFrom::Unknown
-                    },
-                    node,
-                    mtime: None,
-                    stream: path.clone(),
-                    rotation: 0,
-                    bundle_zone: None,
-                },
-                data: crate::input::SourceData::Owned(text.as_bytes().to_vec()),
-            }
-        })
+        .map(|(p, t)| (p.clone(), t.as_bytes().to_vec()))
         .collect();
-    let bundle = Bundle {
-        sources,
-        ..Bundle::default()
-    };
+    let bundle = crate::input::collect_memory(files, &crate::input::InputConfig::default());
     scan(&bundle, config).events
 }
