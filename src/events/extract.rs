@@ -9,8 +9,7 @@ use super::calico::CalicoTable;
 use super::fs::DfTable;
 use super::kernel_oom::OomAssembler;
 use super::kernel_slub::SlubAssembler;
-use super::registry::{GRAMMARS, Role};
-use super::text::contains;
+use super::registry::{GRAMMARS, Role, routed};
 use super::{Found, Kind, Payload};
 use crate::envelope::{Envelope, Level, LineFormat, RawTime};
 use crate::input::Location;
@@ -127,8 +126,9 @@ impl Extractor {
         let mut slub_seen = false;
         let mut oom_seen = false;
         let mut emitted: Vec<&str> = Vec::new();
-        for g in GRAMMARS {
-            if !g.needles.iter().any(|n| contains(msg, n.as_bytes())) || !g.route.admits(env, msg) {
+        let set = routed(msg);
+        for (i, g) in GRAMMARS.iter().enumerate() {
+            if set & (1 << i) == 0 || !g.route.admits(env, msg) {
                 continue;
             }
             let Some(payload) = (g.parse)(msg) else {

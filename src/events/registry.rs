@@ -3,6 +3,8 @@
 //! extractor does with its result (emit, or hand to an assembler).
 
 use super::text::contains;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use std::sync::LazyLock;
 use super::{Payload, calico, docker, fs, host, kernel_misc, kernel_oom, kernel_slub};
 use super::{kubelet_eviction, kubelet_misc, net};
 use crate::envelope::{Envelope, LineFormat};
@@ -432,6 +434,57 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
     ),
 ];
 
+/// Which grammars a message may match, as a bit set over [`GRAMMARS`] (bit `i` for
+/// grammar `i`): one automaton pass over the message finds every needle it holds,
+/// instead of one substring search per needle per grammar.
+pub(crate) fn routed(message: &[u8]) -> u64 {
+    let router = &*ROUTER;
+    let mut set = 0u64;
+    if let Some(ac) = &router.automaton {
+        for hit in ac.find_overlapping_iter(message) {
+            set |= router.grammars.get(hit.pattern().as_usize()).copied().unwrap_or(0);
+        }
+    } else {
+        // The automaton could not be built (it always can for these few literals);
+        // fall back to searching each needle.
+        for (i, g) in GRAMMARS.iter().enumerate().take(64) {
+            if g.needles.iter().any(|n| contains(message, n.as_bytes())) {
+                set |= 1 << i;
+            }
+        }
+    }
+    set
+}
+
+/// The needle automaton behind [`routed`], with each needle's grammar set.
+struct Router {
+    automaton: Option<AhoCorasick>,
+    grammars: Vec<u64>,
+}
+
+static ROUTER: LazyLock<Router> = LazyLock::new(|| {
+    let needles = needles();
+    let grammars = needles
+        .iter()
+        .map(|n| {
+            GRAMMARS
+                .iter()
+                .enumerate()
+                .take(64)
+                .filter(|(_, g)| g.needles.contains(n))
+                .fold(0u64, |set, (i, _)| set | (1 << i))
+        })
+        .collect();
+    let automaton = AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&needles)
+        .ok();
+    Router {
+        automaton,
+        grammars,
+    }
+});
+
 /// Every needle of every grammar, deduplicated and sorted: the scanner builds its
 /// prefilter automaton from these. A line without any of them can neither produce
 /// nor start an event (continuation lines are requested through `Extractor::feed`).
@@ -451,8 +504,9 @@ pub fn needles() -> Vec<&'static str> {
 /// was routed elsewhere or consumed by an assembler) or when it has no needle.
 pub fn drift_kind(message: &[u8]) -> Option<&'static str> {
     let mut first = None;
-    for g in GRAMMARS {
-        if g.needles.iter().any(|n| contains(message, n.as_bytes())) {
+    let set = routed(message);
+    for (i, g) in GRAMMARS.iter().enumerate() {
+        if set & (1 << i) != 0 {
             if (g.parse)(message).is_some() {
                 return None;
             }
@@ -465,6 +519,32 @@ pub fn drift_kind(message: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grammar_sets_fit_the_router() {
+        assert!(GRAMMARS.len() <= 64, "routed() keeps grammar sets in a u64");
+    }
+
+    #[test]
+    fn routing_finds_every_grammar_whose_needle_is_present() {
+        for (i, g) in GRAMMARS.iter().enumerate() {
+            for n in g.needles {
+                let msg = format!("prefix {n} suffix");
+                assert_ne!(routed(msg.as_bytes()) & (1 << i), 0, "{} / {n}", g.kind);
+            }
+        }
+        // Overlapping needles are all found: a message holding two grammars' needles
+        // routes to both.
+        let both = "oom-kill:constraint=CONSTRAINT_NONE Out of memory: Killed process";
+        let set = routed(both.as_bytes());
+        let expected = GRAMMARS
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.needles.iter().any(|n| both.contains(n)))
+            .fold(0u64, |s, (i, _)| s | (1 << i));
+        assert_eq!(set, expected);
+        assert_eq!(routed(b"sshd[1]: Accepted publickey for root"), 0);
+    }
 
     #[test]
     fn needles_sorted_unique_and_nonempty() {

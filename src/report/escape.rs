@@ -114,19 +114,35 @@ pub fn markdown(text: &str) -> String {
 /// a `<script>` element without `</script>` or `<!--` ending it. These characters can
 /// only occur inside JSON strings, where a `\uXXXX` escape means the same value.
 pub fn json_text(serialized: &str, for_html_script: bool) -> String {
+    let bytes = serialized.as_bytes();
     let mut out = String::with_capacity(serialized.len());
-    for c in serialized.chars() {
+    let mut copied = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        // Every character to escape starts with one of these bytes (C1 controls with
+        // 0xC2, the U+20xx ones with 0xE2), each at a character boundary.
+        let suspect = match b {
+            b'<' | b'>' | b'&' => for_html_script,
+            0x00..=0x1f | 0x7f | 0xc2 | 0xe2 => true,
+            _ => false,
+        };
+        if !suspect {
+            continue;
+        }
+        let Some(c) = serialized.get(i..).and_then(|rest| rest.chars().next()) else {
+            continue;
+        };
         let escape = match c {
             '<' | '>' | '&' => for_html_script,
             '\u{2028}' | '\u{2029}' => true,
             c => is_dangerous(c),
         };
         if escape {
+            out.push_str(serialized.get(copied..i).unwrap_or_default());
             let _ = write!(out, "\\u{:04x}", u32::from(c));
-        } else {
-            out.push(c);
+            copied = i + c.len_utf8();
         }
     }
+    out.push_str(serialized.get(copied..).unwrap_or_default());
     out
 }
 

@@ -140,6 +140,8 @@ impl Scanner<'_> {
         let mut want_more = false;
         let mut past_end = 0usize;
         while pos < end || (want_more && pos < data.len() && past_end < MAX_PAST_END) {
+            // The prefilter found a needle in this very line: no need to search again.
+            let mut holds_needle = false;
             if mode == Mode::Prefiltered && !want_more {
                 // Jump to the next line holding a needle.
                 let Some(hit) = self
@@ -151,6 +153,7 @@ impl Scanner<'_> {
                 let ls = lines::line_start(data, hit, term).max(pos);
                 line_no += lines::count(data.get(pos..ls).unwrap_or(&[]), term);
                 pos = ls;
+                holds_needle = true;
             }
             let ours = pos >= start && pos < end;
             past_end += usize::from(pos >= end);
@@ -181,7 +184,7 @@ impl Scanner<'_> {
                     let whole = j.envelope(&env);
                     want_more = self.feed(&mut ex, j.at, &whole, &mut h, ours);
                 }
-            } else if want_more || self.is_candidate(line, &env) {
+            } else if want_more || holds_needle || self.is_candidate(line, &env) {
                 let before = h.found.len();
                 want_more = self.feed(&mut ex, at, &env, &mut h, ours);
                 if ours

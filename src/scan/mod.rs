@@ -378,42 +378,58 @@ fn drop_first_boots(events: Vec<Event>, rows: &[SourceReport]) -> Vec<Event> {
 /// The same line seen in two sources (kern.log and syslog, journal export and
 /// syslog, dmesg and kern.log) counts once: the copy from the first source is kept,
 /// and facts only the other copy could know (`silence_s` of a boot seen in syslog
-/// but not in dmesg) are added to it.
+/// but not in dmesg) are added to it. Events without any time are never merged.
 fn dedup(events: Vec<Event>) -> Vec<Event> {
-    /// Fields derived from a source's context rather than from the line itself.
-    const CONTEXTUAL: &[&str] = &["silence_s"];
-    let mut first: HashMap<(String, String, String, String), (String, usize)> = HashMap::new();
-    let mut keep: Vec<Event> = Vec::with_capacity(events.len());
-    for ev in events {
-        let when = match (ev.uptime_us, ev.time) {
-            (Some(u), _) => format!("u{u}"),
-            (None, Some(t)) => format!("t{}", t.timestamp()),
-            (None, None) => format!("l{}:{}", ev.source, ev.line),
-        };
-        let own: Fields = ev
-            .fields
-            .iter()
-            .filter(|(k, _)| !CONTEXTUAL.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let fields = serde_json::to_string(&own).unwrap_or_default();
-        let key = (ev.node.clone(), ev.kind.name().to_string(), when, fields);
-        match first.get(&key) {
-            Some((src, index)) if *src != ev.source => {
-                if let Some(kept) = keep.get_mut(*index) {
-                    for (k, v) in ev.fields {
-                        kept.fields.entry(k).or_insert(v);
-                    }
-                }
-            }
-            Some(_) => keep.push(ev),
-            None => {
-                first.insert(key, (ev.source.clone(), keep.len()));
-                keep.push(ev);
+    /// The instant two copies of one line share.
+    #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+    enum When {
+        Uptime(u64),
+        Wall(i64),
+    }
+    // Pass 1 (borrowing): which earlier event each copy folds into.
+    let mut into: Vec<Option<usize>> = vec![None; events.len()];
+    {
+        let mut seen: rustc_hash::FxHashMap<(&str, &Kind, When), Vec<usize>> =
+            rustc_hash::FxHashMap::default();
+        for (i, ev) in events.iter().enumerate() {
+            let when = match (ev.uptime_us, ev.time) {
+                (Some(u), _) => When::Uptime(u),
+                (None, Some(t)) => When::Wall(t.timestamp()),
+                (None, None) => continue,
+            };
+            let firsts = seen.entry((ev.node.as_str(), &ev.kind, when)).or_default();
+            match firsts.iter().find(|&&j| same_line_fields(&events[j], ev)) {
+                Some(&j) if events[j].source != ev.source => into[i] = Some(j),
+                Some(_) => {}
+                None => firsts.push(i),
             }
         }
     }
+    // Pass 2 (moving): keep the first copies, add the others' missing fields.
+    let mut new_index: Vec<usize> = Vec::with_capacity(events.len());
+    let mut keep: Vec<Event> = Vec::with_capacity(events.len());
+    for (ev, target) in events.into_iter().zip(into) {
+        new_index.push(keep.len());
+        match target.and_then(|j| new_index.get(j).copied()) {
+            Some(k) => {
+                if let Some(kept) = keep.get_mut(k) {
+                    for (name, value) in ev.fields {
+                        kept.fields.entry(name).or_insert(value);
+                    }
+                }
+            }
+            None => keep.push(ev),
+        }
+    }
     keep
+}
+
+/// Equal fields, leaving out those derived from a source's context rather than from
+/// the line itself.
+fn same_line_fields(a: &Event, b: &Event) -> bool {
+    const CONTEXTUAL: &[&str] = &["silence_s"];
+    let own = |(k, _): &(&String, &serde_json::Value)| !CONTEXTUAL.contains(&k.as_str());
+    a.fields.iter().filter(own).eq(b.fields.iter().filter(own))
 }
 
 /// Deterministic order: time (missing last), then source, line and kind.
