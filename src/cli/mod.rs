@@ -27,7 +27,7 @@ use podmortem::{Error, input};
 /// 2 usage or input errors that stopped the run.
 pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
-        Command::Scan(a) => {
+        Command::Scan(a) => with_pool(a.input.jobs, || {
             let set = load_signatures(&a.patterns)?;
             let out = scan_inputs(&a.input, &a.time, &set)?;
             let correlation = correlate::correlate(&out.events, &set);
@@ -37,8 +37,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let code = exit_code(&tl, a.report.fail_on.map(config::severity));
             write_report(&tl, a.report.format, &a.output, &a.input.paths)?;
             Ok(code)
-        }
-        Command::Sources(a) => {
+        }),
+        Command::Sources(a) => with_pool(a.input.jobs, || {
             let set = SignatureSet::default();
             let out = scan_inputs(&a.input, &a.time, &set)?;
             let format = match a.format {
@@ -50,8 +50,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 report::render_sources(&out.sources, &out.nodes, &out.problems, format, &opts, w)
             })?;
             Ok(0)
-        }
-        Command::Events(a) => {
+        }),
+        Command::Events(a) => with_pool(a.input.jobs, || {
             let set = load_signatures(&a.patterns)?;
             let out = scan_inputs(&a.input, &a.time, &set)?;
             let last = out.events.iter().filter_map(|e| e.time).max();
@@ -67,7 +67,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 write_events(&events, a.format, color, w)
             })?;
             Ok(0)
-        }
+        }),
         Command::Correlate(a) => {
             let set = load_signatures(&a.patterns)?;
             let events = read_events(&a.files)?;
@@ -131,11 +131,7 @@ fn scan_inputs(
 ) -> Result<ScanOutput, Error> {
     let input_cfg = config::input(input_args)?;
     let time_cfg = config::time(time)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(input_args.jobs.unwrap_or(0))
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start worker threads: {e}")))?;
-    pool.install(|| {
+    {
         let bundle = input::collect(&input_args.paths, &input_cfg)?;
         if bundle.sources.is_empty() && !bundle.problems.is_empty() {
             report_problems(&bundle.problems);
@@ -153,10 +149,26 @@ fn scan_inputs(
             ..ScanConfig::default()
         };
         let out = scan::scan(&bundle, &cfg);
+        // Unmapping a large bundle is kernel work (~10 ms a quarter GiB): let it run
+        // beside correlation and reporting instead of before them.
+        std::thread::spawn(move || drop(bundle));
         bar.finish();
         report_problems(&out.problems);
         Ok(out)
-    })
+    }
+}
+
+/// Run a command on a worker pool of `jobs` threads (all cores when `None`), so that
+/// scanning, correlation and rendering all honour `--jobs`.
+fn with_pool(
+    jobs: Option<usize>,
+    work: impl FnOnce() -> Result<u8, Error> + Send,
+) -> Result<u8, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start worker threads: {e}")))?;
+    pool.install(work)
 }
 
 fn report_problems(problems: &[podmortem::Problem]) {

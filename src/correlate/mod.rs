@@ -7,6 +7,7 @@
 //! everything after works on positions in that order.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -121,11 +122,13 @@ pub const UNCLASSIFIED_GAP: TimeDelta = TimeDelta::minutes(30);
 /// Match every signature of `set` over `events` (any order; sorted here).
 pub fn correlate(events: &[Event], set: &SignatureSet) -> Correlation {
     let ix = Indexed::new(canonical_order(events));
-    let mut drafts = Vec::new();
-    for (i, sig) in set.signatures().iter().enumerate() {
-        let matches = match_signature(sig, &ix);
-        drafts.extend(incident::drafts(i, sig, &ix, matches));
-    }
+    // Signatures are matched independently, in parallel; drafts keep signature order.
+    let drafts: Vec<_> = set
+        .signatures()
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, sig)| incident::drafts(i, sig, &ix, match_signature(sig, &ix)))
+        .collect();
     let drafts = incident::suppress(set, drafts);
     let (incidents, cited) = incident::finish(set, &ix, drafts);
     let unclassified = unclassified(&ix, &cited);
@@ -194,20 +197,25 @@ fn unclassified(ix: &Indexed<'_>, cited: &BTreeSet<usize>) -> Vec<Unclassified> 
         }
     }
     let time = |i: usize| ix.time(i);
-    let mut out = Vec::new();
-    for ((kind, node), items) in groups {
-        for burst in bursts(&items, &time, UNCLASSIFIED_GAP) {
-            let times: Vec<_> = burst.iter().filter_map(|&i| time(i)).collect();
-            out.push(Unclassified {
-                kind: kind.to_string(),
-                node: node.to_string(),
-                start: times.iter().min().copied(),
-                end: times.iter().max().copied(),
-                count: burst.len() as u64,
-                evidence: incident::summarise(ix, &burst),
-            });
-        }
-    }
+    let groups: Vec<_> = groups.into_iter().collect();
+    let mut out: Vec<Unclassified> = groups
+        .par_iter()
+        .flat_map_iter(|((kind, node), items)| {
+            bursts(items, &time, UNCLASSIFIED_GAP)
+                .into_iter()
+                .map(move |burst| {
+                    let times: Vec<_> = burst.iter().filter_map(|&i| time(i)).collect();
+                    Unclassified {
+                        kind: kind.to_string(),
+                        node: node.to_string(),
+                        start: times.iter().min().copied(),
+                        end: times.iter().max().copied(),
+                        count: burst.len() as u64,
+                        evidence: incident::summarise(ix, &burst),
+                    }
+                })
+        })
+        .collect();
     out.sort_by(|a, b| {
         (a.start.is_none(), a.start, &a.kind, &a.node).cmp(&(
             b.start.is_none(),

@@ -3,12 +3,12 @@
 //! extractor does with its result (emit, or hand to an assembler).
 
 use super::text::contains;
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
-use std::sync::LazyLock;
 use super::{Payload, calico, docker, fs, host, kernel_misc, kernel_oom, kernel_slub};
 use super::{kubelet_eviction, kubelet_misc, net};
 use crate::envelope::{Envelope, LineFormat};
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use kernel_oom::OomPart;
+use std::sync::LazyLock;
 
 /// Which programs' lines a grammar runs on.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -442,7 +442,11 @@ pub(crate) fn routed(message: &[u8]) -> u64 {
     let mut set = 0u64;
     if let Some(ac) = &router.automaton {
         for hit in ac.find_overlapping_iter(message) {
-            set |= router.grammars.get(hit.pattern().as_usize()).copied().unwrap_or(0);
+            set |= router
+                .grammars
+                .get(hit.pattern().as_usize())
+                .copied()
+                .unwrap_or(0);
         }
     } else {
         // The automaton could not be built (it always can for these few literals);

@@ -107,43 +107,94 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
-/// Serialized JSON made safe to print and to embed: DEL, C1 controls, bidi controls
-/// and U+2028/U+2029 become `\uXXXX` escapes (serde_json leaves them raw).
+/// JSON made safe to print and to embed, written by serde_json with this formatter:
+/// DEL, C1 controls, bidi controls and U+2028/U+2029 inside strings become `\uXXXX`
+/// escapes (serde_json leaves them raw). Escaping happens as strings are written, so a
+/// large report is neither built as one string nor scanned a second time.
 ///
 /// With `for_html_script`, `<`, `>` and `&` are escaped too, so the JSON can sit inside
 /// a `<script>` element without `</script>` or `<!--` ending it. These characters can
 /// only occur inside JSON strings, where a `\uXXXX` escape means the same value.
-pub fn json_text(serialized: &str, for_html_script: bool) -> String {
-    let bytes = serialized.as_bytes();
-    let mut out = String::with_capacity(serialized.len());
-    let mut copied = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        // Every character to escape starts with one of these bytes (C1 controls with
-        // 0xC2, the U+20xx ones with 0xE2), each at a character boundary.
-        let suspect = match b {
-            b'<' | b'>' | b'&' => for_html_script,
-            0x00..=0x1f | 0x7f | 0xc2 | 0xe2 => true,
-            _ => false,
-        };
-        if !suspect {
-            continue;
-        }
-        let Some(c) = serialized.get(i..).and_then(|rest| rest.chars().next()) else {
-            continue;
-        };
-        let escape = match c {
-            '<' | '>' | '&' => for_html_script,
-            '\u{2028}' | '\u{2029}' => true,
-            c => is_dangerous(c),
-        };
-        if escape {
-            out.push_str(serialized.get(copied..i).unwrap_or_default());
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-            copied = i + c.len_utf8();
+pub(crate) struct InertJson {
+    pretty: serde_json::ser::PrettyFormatter<'static>,
+    for_html_script: bool,
+}
+
+impl InertJson {
+    /// A pretty-printing formatter (two-space indent).
+    pub(crate) fn new(for_html_script: bool) -> InertJson {
+        InertJson {
+            pretty: serde_json::ser::PrettyFormatter::new(),
+            for_html_script,
         }
     }
-    out.push_str(serialized.get(copied..).unwrap_or_default());
-    out
+}
+
+/// Serialize `value` as pretty, inert JSON (see [`InertJson`]).
+pub(crate) fn write_json<T: serde::Serialize + ?Sized>(
+    value: &T,
+    out: &mut dyn std::io::Write,
+    for_html_script: bool,
+) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, InertJson::new(for_html_script));
+    value.serialize(&mut ser).map_err(std::io::Error::other)
+}
+
+/// Forwards one layout method to the pretty formatter.
+macro_rules! pretty {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $name<W: ?Sized + std::io::Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
+            self.pretty.$name(w $(, $arg)*)
+        }
+    )*};
+}
+
+impl serde_json::ser::Formatter for InertJson {
+    pretty! {
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        begin_object_value();
+        end_object_value();
+    }
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut copied = 0;
+        for (i, &b) in fragment.as_bytes().iter().enumerate() {
+            // Every character to escape starts with one of these bytes (C1 controls
+            // with 0xC2, the U+20xx ones with 0xE2), each at a character boundary.
+            let suspect = match b {
+                b'<' | b'>' | b'&' => self.for_html_script,
+                0x00..=0x1f | 0x7f | 0xc2 | 0xe2 => true,
+                _ => false,
+            };
+            let Some(c) = suspect
+                .then(|| fragment.get(i..).and_then(|rest| rest.chars().next()))
+                .flatten()
+            else {
+                continue;
+            };
+            let escape = match c {
+                '<' | '>' | '&' => self.for_html_script,
+                '\u{2028}' | '\u{2029}' => true,
+                c => is_dangerous(c),
+            };
+            if escape {
+                w.write_all(fragment.get(copied..i).unwrap_or_default().as_bytes())?;
+                write!(w, "\\u{:04x}", u32::from(c))?;
+                copied = i + c.len_utf8();
+            }
+        }
+        w.write_all(fragment.get(copied..).unwrap_or_default().as_bytes())
+    }
 }
 
 #[cfg(test)]
@@ -195,14 +246,18 @@ mod tests {
 
     #[test]
     fn json_for_script_escapes_closing_tags_and_line_separators() {
-        let raw = serde_json::to_string(&"</script><!-- \u{2028} & \u{9b}").unwrap_or_default();
-        let safe = json_text(&raw, true);
+        let value = "</script><!-- \u{2028} & \u{9b}";
+        let mut safe = Vec::new();
+        assert!(write_json(&value, &mut safe, true).is_ok());
+        let safe = String::from_utf8(safe).unwrap_or_default();
         assert_eq!(
             safe,
             "\"\\u003c/script\\u003e\\u003c!-- \\u2028 \\u0026 \\u009b\""
         );
         let back: String = serde_json::from_str(&safe).unwrap_or_default();
         assert_eq!(back, "</script><!-- \u{2028} & \u{9b}");
-        assert!(json_text(&raw, false).contains("</script>"));
+        let mut plain = Vec::new();
+        assert!(write_json(&value, &mut plain, false).is_ok());
+        assert!(String::from_utf8_lossy(&plain).contains("</script>"));
     }
 }

@@ -2,7 +2,7 @@
 //! Content-Security-Policy forbids any fetch) with the swimlane SVG, a details panel
 //! for the hovered or clicked incident, a text filter, collapsible evidence tables and
 //! a print stylesheet. Every log-derived string goes through [`escape::html`]; the
-//! embedded JSON through [`escape::json_text`] in script mode.
+//! embedded JSON through [`escape::InertJson`] in script mode.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -471,7 +471,9 @@ pub(crate) fn render(
 ) -> std::io::Result<()> {
     let zone = options.zone;
     let ov = Overview::of(timeline);
-    let data = json::document(timeline, &ov).map_err(std::io::Error::other)?;
+    let mut data = Vec::new();
+    json::write_document(timeline, &ov, &mut data, true)?;
+    let data = String::from_utf8(data).map_err(std::io::Error::other)?;
     let title = h(options.title());
     let mut s = String::with_capacity(64 * 1024);
     s.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -514,7 +516,7 @@ pub(crate) fn render(
     let _ = writeln!(
         s,
         "<script type=\"application/json\" id=\"podmortem-data\">{}</script>",
-        escape::json_text(&data, true)
+        data
     );
     let _ = writeln!(s, "<script>{SCRIPT}</script>\n</body>\n</html>");
     out.write_all(s.as_bytes())

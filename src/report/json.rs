@@ -239,7 +239,13 @@ fn problem(p: &Problem) -> ProblemDoc<'_> {
 }
 
 /// Serialize the whole report document (used by `render` and by the HTML page).
-pub(crate) fn document(timeline: &Timeline, overview: &Overview) -> serde_json::Result<String> {
+/// Write the report document as inert, pretty JSON (see [`escape::InertJson`]).
+pub(crate) fn write_document(
+    timeline: &Timeline,
+    overview: &Overview,
+    out: &mut dyn Write,
+    for_html_script: bool,
+) -> std::io::Result<()> {
     let by_severity = overview
         .by_severity
         .iter()
@@ -274,15 +280,16 @@ pub(crate) fn document(timeline: &Timeline, overview: &Overview) -> serde_json::
         nodes: timeline.nodes.iter().map(node).collect(),
         problems: timeline.problems.iter().map(problem).collect(),
     };
-    serde_json::to_string_pretty(&doc)
+    escape::write_json(&doc, out, for_html_script)
 }
 
 /// Write the report document followed by a newline.
 pub(crate) fn render(timeline: &Timeline, out: &mut dyn Write) -> std::io::Result<()> {
     let overview = Overview::of(timeline);
-    let text = document(timeline, &overview).map_err(std::io::Error::other)?;
-    out.write_all(escape::json_text(&text, false).as_bytes())?;
-    out.write_all(b"\n")
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    write_document(timeline, &overview, &mut out, false)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// Write the `sources` inventory document followed by a newline.
@@ -297,8 +304,7 @@ pub(crate) fn render_sources(
         nodes: nodes.iter().map(node).collect(),
         problems: problems.iter().map(problem).collect(),
     };
-    let text = serde_json::to_string_pretty(&doc).map_err(std::io::Error::other)?;
-    out.write_all(escape::json_text(&text, false).as_bytes())?;
+    escape::write_json(&doc, out, false)?;
     out.write_all(b"\n")
 }
 

@@ -13,6 +13,7 @@
 
 use aho_corasick::packed;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind, Span};
+use rustc_hash::FxHashMap;
 
 /// Length of an anchor: long enough for Teddy's 3-byte fingerprint plus one byte that
 /// its bucket verification checks, short enough that needles share anchors.
@@ -100,7 +101,7 @@ impl Prefilter {
     /// worth it for sources scanned with [`Prefilter::find_from`].
     pub fn tuned(&self, sample: &[u8]) -> Prefilter {
         let mut p = self.clone();
-        p.anchors = p.choose_anchors(&ByteFreq::of(sample));
+        p.anchors = p.choose_anchors(&ByteFreq::of(sample, &p.needles));
         p
     }
 
@@ -220,14 +221,15 @@ struct ByteFreq {
     /// Probability of each byte value (never zero).
     p: [f64; 256],
     /// Occurrences of each 4-byte window in the sample, when there is one.
-    grams: std::collections::HashMap<[u8; ANCHOR_LEN], u32>,
+    grams: FxHashMap<[u8; ANCHOR_LEN], u32>,
     /// Windows in the sample.
     positions: f64,
 }
 
 impl ByteFreq {
-    /// Counted in `sample` (add-one smoothed).
-    fn of(sample: &[u8]) -> ByteFreq {
+    /// Counted in `sample` (add-one smoothed); windows are counted only when some
+    /// needle contains them, the only ones [`ByteFreq::window`] is asked about.
+    fn of(sample: &[u8], needles: &[String]) -> ByteFreq {
         let mut counts = [1u64; 256];
         for &b in sample {
             counts[usize::from(b)] += 1;
@@ -237,10 +239,17 @@ impl ByteFreq {
         for (p, c) in p.iter_mut().zip(counts) {
             *p = c as f64 / total as f64;
         }
-        let mut grams = std::collections::HashMap::new();
+        let mut grams: FxHashMap<[u8; ANCHOR_LEN], u32> = needles
+            .iter()
+            .flat_map(|n| n.as_bytes().windows(ANCHOR_LEN))
+            .filter_map(|w| <[u8; ANCHOR_LEN]>::try_from(w).ok())
+            .map(|k| (k, 0))
+            .collect();
         for w in sample.windows(ANCHOR_LEN) {
-            if let Ok(key) = <[u8; ANCHOR_LEN]>::try_from(w) {
-                *grams.entry(key).or_insert(0u32) += 1;
+            if let Ok(key) = <[u8; ANCHOR_LEN]>::try_from(w)
+                && let Some(c) = grams.get_mut(&key)
+            {
+                *c += 1;
             }
         }
         ByteFreq {
@@ -258,7 +267,7 @@ impl ByteFreq {
             sample.extend_from_slice(b"etaoinshrdlcumwfgypbvk 0123456789 :.-/=[]\"");
         }
         sample.extend_from_slice(b"etaoinshrdlu ETAOINSHRDLCUMWFGYPBVKJXQZ ,_()'<>");
-        let mut f = ByteFreq::of(&sample);
+        let mut f = ByteFreq::of(&sample, &[]);
         f.grams.clear();
         f.positions = 0.0;
         f
