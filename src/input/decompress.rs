@@ -3,6 +3,7 @@
 //! produced (never with a size the input declares) and stops at the cap.
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A compression format recognised by its magic bytes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -85,87 +86,176 @@ pub(crate) struct Decoded {
 /// Decompress `data` in memory, keeping at most `cap` bytes of output.
 /// Only gzip and zstd are decoded; the other formats are reported by the caller.
 pub(crate) fn decode(data: &[u8], format: Compression, cap: u64) -> Decoded {
-    match format {
-        Compression::Gzip => read_capped(flate2::read::MultiGzDecoder::new(data), cap),
-        Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(data) {
-            Ok(decoder) => read_capped(decoder, cap),
-            Err(err) => Decoded {
-                bytes: Vec::new(),
-                cut: Some(Cut::Corrupt {
-                    read: 0,
-                    reason: err.to_string(),
-                }),
-            },
-        },
-        Compression::Xz | Compression::Bzip2 => Decoded {
-            bytes: Vec::new(),
-            cut: Some(Cut::Corrupt {
-                read: 0,
-                reason: "format not supported".to_owned(),
-            }),
-        },
+    let mut stream = Decoding::new(data, format, cap, None);
+    let mut bytes = Vec::new();
+    while !stream.finished() {
+        stream.read_into(&mut bytes, usize::MAX);
+    }
+    Decoded {
+        bytes,
+        cut: stream.cut,
     }
 }
 
-/// Read everything from `reader`, keeping at most `cap` bytes. The buffer grows with
-/// what is produced, by at most the bytes still allowed, so it never exceeds `cap`
-/// (plus one read chunk) whatever the input claims about its size.
-pub(crate) fn read_capped<R: Read>(mut reader: R, cap: u64) -> Decoded {
-    const CHUNK: usize = 64 * 1024;
-    let mut out: Vec<u8> = Vec::new();
-    let mut chunk = vec![0u8; CHUNK];
-    loop {
-        let room = cap.saturating_sub(out.len() as u64);
-        if room == 0 {
-            // Probe one byte: more data means the cap really cut the stream.
-            let mut probe = [0u8; 1];
-            return match reader.read(&mut probe) {
-                Ok(0) | Err(_) => Decoded {
-                    bytes: out,
-                    cut: None,
-                },
-                Ok(_) => Decoded {
-                    bytes: out,
-                    cut: Some(Cut::Cap { cap }),
-                },
-            };
-        }
-        let want = usize::try_from(room).unwrap_or(CHUNK).min(CHUNK);
-        let buf = match chunk.get_mut(..want) {
-            Some(buf) => buf,
-            None => &mut chunk[..],
+/// Read everything from `reader`, keeping at most `cap` bytes (see [`Decoding`]).
+pub(crate) fn read_capped<R: Read>(reader: R, cap: u64) -> Decoded {
+    let mut stream = Decoding::from_reader(reader, cap);
+    let mut bytes = Vec::new();
+    while !stream.finished() {
+        stream.read_into(&mut bytes, usize::MAX);
+    }
+    Decoded {
+        bytes,
+        cut: stream.cut,
+    }
+}
+
+/// A compressed stream decoded piece by piece, keeping at most `cap` bytes of output
+/// in all. The caller's buffer grows with what is produced, never with a size the
+/// input declares. Reading stops at the end of the stream, at the cap, or at damage;
+/// [`Decoding::cut`] then says why it stopped early, if it did.
+pub(crate) struct Decoding<R> {
+    reader: R,
+    produced: u64,
+    cap: u64,
+    done: bool,
+    /// Set when the stream was not read to its end.
+    pub(crate) cut: Option<Cut>,
+}
+
+/// A decoder over borrowed compressed bytes that can move between threads.
+pub(crate) type Decoder<'a> = Box<dyn Read + Send + 'a>;
+
+impl<'a> Decoding<Decoder<'a>> {
+    /// Decode `data`; `consumed`, when given, counts the compressed bytes taken so far
+    /// (for progress displays).
+    pub(crate) fn new(
+        data: &'a [u8],
+        format: Compression,
+        cap: u64,
+        consumed: Option<&'a AtomicU64>,
+    ) -> Decoding<Decoder<'a>> {
+        let input = Tally {
+            rest: data,
+            consumed,
         };
-        match reader.read(buf) {
-            Ok(0) => {
-                return Decoded {
-                    bytes: out,
-                    cut: None,
-                };
+        let reader: Decoder<'a> = match format {
+            Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(input)),
+            Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(input) {
+                Ok(decoder) => Box::new(decoder),
+                Err(err) => return Decoding::failed(err.to_string()),
+            },
+            Compression::Xz | Compression::Bzip2 => {
+                return Decoding::failed("format not supported".to_owned());
             }
-            Ok(n) => {
-                if out.capacity() - out.len() < n {
-                    let grow = out.len().max(CHUNK);
-                    let limit = usize::try_from(room).unwrap_or(usize::MAX);
-                    out.reserve(grow.min(limit).max(n));
+        };
+        Decoding::from_reader(reader, cap)
+    }
+
+    fn failed(reason: String) -> Decoding<Decoder<'a>> {
+        Decoding {
+            reader: Box::new(io::empty()),
+            produced: 0,
+            cap: 0,
+            done: true,
+            cut: Some(Cut::Corrupt { read: 0, reason }),
+        }
+    }
+}
+
+impl<R: Read> Decoding<R> {
+    fn from_reader(reader: R, cap: u64) -> Decoding<R> {
+        Decoding {
+            reader,
+            produced: 0,
+            cap,
+            done: false,
+            cut: None,
+        }
+    }
+
+    /// Whether the stream has ended (or stopped early; see `cut`).
+    pub(crate) fn finished(&self) -> bool {
+        self.done
+    }
+
+    /// Append up to `want` more decoded bytes to `out` (fewer only when the stream
+    /// ends or stops early).
+    pub(crate) fn read_into(&mut self, out: &mut Vec<u8>, want: usize) {
+        const CHUNK: usize = 64 * 1024;
+        let mut chunk = [0u8; CHUNK];
+        let mut added = 0usize;
+        while !self.done && added < want {
+            let room = self.cap.saturating_sub(self.produced);
+            if room == 0 {
+                // Probe one byte: more data means the cap really cut the stream.
+                let mut probe = [0u8; 1];
+                if let Ok(1..) = self.reader.read(&mut probe) {
+                    self.cut = Some(Cut::Cap { cap: self.cap });
                 }
-                out.extend_from_slice(buf.get(..n).unwrap_or_default());
+                self.done = true;
+                break;
             }
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => {
-                let read = out.len() as u64;
-                let cut = if is_truncation(&err) {
-                    Cut::Truncated { read }
-                } else {
-                    Cut::Corrupt {
-                        read,
-                        reason: err.to_string(),
+            let n = usize::try_from(room)
+                .unwrap_or(CHUNK)
+                .min(CHUNK)
+                .min(want - added);
+            let buf = chunk.get_mut(..n).unwrap_or_default();
+            match self.reader.read(buf) {
+                Ok(0) => self.done = true,
+                Ok(got) => {
+                    if out.capacity() - out.len() < got {
+                        // Double, but never past what the cap still allows.
+                        let limit = usize::try_from(room).unwrap_or(usize::MAX);
+                        out.reserve(out.len().max(CHUNK).min(limit).max(got));
                     }
-                };
-                return Decoded {
-                    bytes: out,
-                    cut: Some(cut),
-                };
+                    out.extend_from_slice(buf.get(..got).unwrap_or_default());
+                    added += got;
+                    self.produced += got as u64;
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => {
+                    let read = self.produced;
+                    self.cut = Some(if is_truncation(&err) {
+                        Cut::Truncated { read }
+                    } else {
+                        Cut::Corrupt {
+                            read,
+                            reason: err.to_string(),
+                        }
+                    });
+                    self.done = true;
+                }
             }
+        }
+    }
+}
+
+/// The compressed input, counting what the decoder has taken.
+struct Tally<'a> {
+    rest: &'a [u8],
+    consumed: Option<&'a AtomicU64>,
+}
+
+impl Read for Tally<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.rest.read(buf)?;
+        if let Some(c) = self.consumed {
+            c.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+impl io::BufRead for Tally<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        Ok(self.rest)
+    }
+    fn consume(&mut self, amt: usize) {
+        let amt = amt.min(self.rest.len());
+        self.rest = self.rest.get(amt..).unwrap_or_default();
+        if let Some(c) = self.consumed {
+            c.fetch_add(amt as u64, Ordering::Relaxed);
         }
     }
 }

@@ -10,7 +10,7 @@ use super::binary::binary_reason;
 use super::decompress::{self, Compression};
 use super::facts;
 use super::parts::{self, Part};
-use super::{FactKind, InputConfig, SourceData};
+use super::{CompressedData, FactKind, InputConfig, SourceData};
 use crate::error::Problem;
 
 /// Archives and compressed streams nested deeper than this are not opened.
@@ -117,7 +117,31 @@ fn decompressed(item: Item, format: Compression, config: &InputConfig, out: &mut
         );
         return;
     }
-    let decoded = decompress::decode(&item.data, format, config.decompress_cap);
+    // Decode a head first: a large stream of plain log text is left compressed and
+    // decoded block by block by the scanner.
+    let streamable = config.decompress_cap > config.stream_above && !item.cut_reported;
+    let head_cap = if streamable {
+        config.stream_above
+    } else {
+        config.decompress_cap
+    };
+    let mut decoded = decompress::decode(&item.data, format, head_cap);
+    if streamable && matches!(decoded.cut, Some(decompress::Cut::Cap { .. })) {
+        if is_plain_log(&item, &decoded.bytes) {
+            out.sources.push(Pending {
+                display: item.display,
+                parts: item.parts,
+                mtime: item.mtime,
+                data: SourceData::Compressed(CompressedData {
+                    raw: Box::new(item.data),
+                    format,
+                    cap: config.decompress_cap,
+                }),
+            });
+            return;
+        }
+        decoded = decompress::decode(&item.data, format, config.decompress_cap);
+    }
     drop(item.data);
     if let Some(cut) = &decoded.cut
         && !item.cut_reported
@@ -136,6 +160,21 @@ fn decompressed(item: Item, format: Compression, config: &InputConfig, out: &mut
         cut_reported: item.cut_reported || decoded.cut.is_some(),
     };
     expand(next, config, out);
+}
+
+/// Whether the decoded `head` of a compressed item is plain log text: what
+/// [`expand`] would hand on as a source unchanged (no nested compression, no tar,
+/// not a fact file, not binary).
+fn is_plain_log(item: &Item, head: &[u8]) -> bool {
+    let file_name = item
+        .parts
+        .last()
+        .map(|p| p.name.as_str())
+        .unwrap_or(item.display.as_str());
+    decompress::sniff(head).is_none()
+        && !archive::is_tar(head)
+        && facts::kind(&item.parts).is_none()
+        && binary_reason(file_name, head).is_none()
 }
 
 fn tar_members(item: Item, config: &InputConfig, out: &mut Outcome) {

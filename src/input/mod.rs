@@ -15,7 +15,7 @@ use crate::error::{Error, Problem};
 mod archive;
 mod assemble;
 mod binary;
-mod decompress;
+pub(crate) mod decompress;
 mod discover;
 mod expand;
 mod facts;
@@ -89,15 +89,55 @@ pub enum SourceData {
     Mapped(memmap2::Mmap),
     /// Bytes held in memory.
     Owned(Vec<u8>),
+    /// A large compressed log kept compressed: the scanner decodes it block by block.
+    Compressed(CompressedData),
 }
 
+/// Dereferences to the bytes as stored: for [`SourceData::Compressed`] these are the
+/// *compressed* bytes (their length is what a progress display counts).
 impl Deref for SourceData {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         match self {
             SourceData::Mapped(m) => m,
             SourceData::Owned(v) => v,
+            SourceData::Compressed(c) => &c.raw,
         }
+    }
+}
+
+/// A gzip or zstd stream too large to hold decompressed, that decodes to plain log
+/// text (its head was checked: no archive, no nested compression, not binary).
+/// Memory then stays at a few blocks however large the stream is.
+pub struct CompressedData {
+    raw: Box<SourceData>,
+    format: decompress::Compression,
+    cap: u64,
+}
+
+impl CompressedData {
+    /// A fresh decoder over the stream, capped like any decompression;
+    /// `consumed` counts the compressed bytes it has taken.
+    pub(crate) fn decoding<'a>(
+        &'a self,
+        consumed: Option<&'a std::sync::atomic::AtomicU64>,
+    ) -> decompress::Decoding<decompress::Decoder<'a>> {
+        decompress::Decoding::new(&self.raw, self.format, self.cap, consumed)
+    }
+
+    /// Length of the compressed bytes.
+    pub(crate) fn compressed_len(&self) -> u64 {
+        self.raw.len() as u64
+    }
+
+    /// The compression's name, for problem messages.
+    pub(crate) fn format_name(&self) -> &'static str {
+        self.format.name()
+    }
+
+    /// Problem message for a stream that stopped early.
+    pub(crate) fn cut_message(&self, cut: &decompress::Cut) -> String {
+        cut.message(self.format_name())
     }
 }
 
@@ -116,6 +156,9 @@ pub struct InputConfig {
     pub decompress_cap: u64,
     /// Files at or above this size are memory-mapped; smaller ones are read.
     pub mmap_threshold: u64,
+    /// Compressed logs that decode to more than this many bytes are decoded block by
+    /// block while scanned instead of held decompressed in memory.
+    pub stream_above: u64,
     /// `--node NAME`: force the node of every source.
     pub node_override: Option<String>,
 }
@@ -125,6 +168,7 @@ impl Default for InputConfig {
         InputConfig {
             decompress_cap: 4 << 30,
             mmap_threshold: 64 << 10,
+            stream_above: 8 << 20,
             node_override: None,
         }
     }

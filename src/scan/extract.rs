@@ -12,7 +12,8 @@ use super::lines;
 use super::prefilter::Prefilter;
 use crate::envelope::{self, Envelope, LineFormat, RawTime};
 use crate::events::{self, Extractor, Kind};
-use crate::input::{Location, SourceId};
+use crate::input::{CompressedData, Location, SourceId};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bytes before a chunk that are fed to the grammars first (their events are left to
 /// the previous chunk), so that multi-line events cut by a chunk boundary are seen
@@ -22,6 +23,13 @@ const WARM_UP: usize = 64 << 10;
 
 /// Lines a chunk follows past its end while an event goes on.
 const MAX_PAST_END: usize = 4096;
+
+/// Decoded bytes per block when a compressed source is scanned as it is decoded.
+pub const STREAM_BLOCK: usize = 8 << 20;
+
+/// Decoded bytes kept after a stream block's end, for events that go on past it
+/// (a chunk of a mapped file follows such events up to [`MAX_PAST_END`] lines).
+const STREAM_LOOKAHEAD: usize = 1 << 20;
 
 /// Longest line prefix handed to the parsers; the rest of a giant line is not
 /// searched (it is still counted and cited).
@@ -61,19 +69,7 @@ impl Scanner<'_> {
             (self.progress)(data.len() as u64);
             return h;
         }
-        let full = self.force_full
-            || data.len() <= self.full_pass_below
-            || matches!(
-                format,
-                LineFormat::Cri
-                    | LineFormat::DockerJson
-                    | LineFormat::JournalJson
-                    | LineFormat::KlogJson
-                    | LineFormat::CalicoctlStatus
-                    | LineFormat::BirdProtocols
-                    | LineFormat::Dmesg
-                    | LineFormat::Kmsg
-            );
+        let full = self.force_full || data.len() <= self.full_pass_below || whole_only(format);
         if full {
             let mut h = self.scan_range(id, data, (0, data.len()), term, format, Mode::Full, hosts);
             settle_interleaved(&mut h);
@@ -106,6 +102,122 @@ impl Scanner<'_> {
         }
         settle_interleaved(&mut total);
         total
+    }
+
+    /// Scan a compressed source, decoding it in blocks of [`STREAM_BLOCK`] bytes: each
+    /// block is scanned like a chunk of a mapped file (with the warm-up context before
+    /// it and [`STREAM_LOOKAHEAD`] bytes after it for events that go on) while the next
+    /// block is decoded beside it. Formats that need the whole source at once are
+    /// decoded whole first.
+    pub fn scan_stream(&self, id: SourceId, stream: &CompressedData) -> Harvest {
+        let consumed = AtomicU64::new(0);
+        let mut reported = 0u64;
+        let report = |reported: &mut u64| {
+            let now = consumed
+                .load(Ordering::Relaxed)
+                .min(stream.compressed_len());
+            (self.progress)(now.saturating_sub(*reported));
+            *reported = now;
+        };
+        let mut dec = stream.decoding(Some(&consumed));
+        let mut buf: Vec<u8> = Vec::with_capacity(2 * STREAM_BLOCK);
+        dec.read_into(&mut buf, STREAM_BLOCK + STREAM_LOOKAHEAD);
+        let term = lines::terminator(&buf);
+        let format = detect(&buf, term);
+        if self.force_full || whole_only(format) || dec.finished() {
+            drop(buf);
+            return self.scan_whole_stream(id, stream, report, &mut reported);
+        }
+        let hosts = host_mode(&buf, term, format);
+        let tuned = self.prefilter.tuned(&sample(&buf));
+        let this = Scanner {
+            prefilter: &tuned,
+            ..*self
+        };
+        let mut total = Harvest::default();
+        let mut start = 0;
+        let mut buf_base = 0u64;
+        let mut late_look_backs: Vec<(u64, u64)> = Vec::new();
+        let mut next: Vec<u8> = Vec::with_capacity(STREAM_BLOCK);
+        let mut spare: Vec<u8> = Vec::with_capacity(2 * STREAM_BLOCK);
+        loop {
+            // End the block on a line end, leaving the lookahead after it (a line
+            // longer than the lookahead is decoded further until it ends).
+            let end = loop {
+                if dec.finished() {
+                    break buf.len();
+                }
+                let from = buf.len().saturating_sub(STREAM_LOOKAHEAD).max(start);
+                if let Some(i) = buf.get(from..).and_then(|rest| memchr::memchr(term, rest)) {
+                    break from + i + 1;
+                }
+                dec.read_into(&mut buf, STREAM_BLOCK);
+            };
+            next.clear();
+            let more = !dec.finished();
+            let (mut part, ()) = rayon::join(
+                || this.scan_range(id, &buf, (start, end), term, format, Mode::Prefiltered, hosts),
+                || {
+                    if more {
+                        dec.read_into(&mut next, STREAM_BLOCK);
+                    }
+                },
+            );
+            // A boot banner whose node fell silent before this block began (an
+            // aggregated log, a long silence) is looked back at in a second pass; in
+            // the first block the look-back reached the real start.
+            for (line, byte) in part.look_back_short.drain(..) {
+                if buf_base > 0 {
+                    late_look_backs.push((line + total.lines, buf_base + byte));
+                }
+            }
+            part.shift(total.lines);
+            total.absorb(part);
+            report(&mut reported);
+            if end >= buf.len() && next.is_empty() && dec.finished() {
+                break;
+            }
+            // The next buffer: warm-up context before `end`, the lookahead, the new block.
+            let keep = lines::line_start(&buf, end.saturating_sub(WARM_UP), term);
+            spare.clear();
+            spare.extend_from_slice(buf.get(keep..).unwrap_or_default());
+            spare.extend_from_slice(&next);
+            std::mem::swap(&mut buf, &mut spare);
+            start = end - keep;
+            buf_base += keep as u64;
+        }
+        if !late_look_backs.is_empty() {
+            let gaps = look_back_again(stream, term, format, &late_look_backs);
+            total.boot_gaps.extend(gaps);
+        }
+        settle_interleaved(&mut total);
+        total.detected = format;
+        total
+            .problems
+            .extend(dec.cut.as_ref().map(|c| stream.cut_message(c)));
+        report(&mut reported);
+        total
+    }
+
+    /// Decode a compressed source whole, then scan it like any other.
+    fn scan_whole_stream(
+        &self,
+        id: SourceId,
+        stream: &CompressedData,
+        report: impl Fn(&mut u64),
+        reported: &mut u64,
+    ) -> Harvest {
+        let mut dec = stream.decoding(None);
+        let mut whole = Vec::new();
+        while !dec.finished() {
+            dec.read_into(&mut whole, usize::MAX);
+        }
+        let mut h = self.scan(id, &whole);
+        h.problems
+            .extend(dec.cut.as_ref().map(|c| stream.cut_message(c)));
+        report(reported);
+        (self.progress)(stream.compressed_len().saturating_sub(*reported));
+        h
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -191,9 +303,12 @@ impl Scanner<'_> {
                     && h.found
                         .get(before..)
                         .is_some_and(|f| f.iter().any(|f| f.payload.kind == Kind::KernelVersion))
-                    && let Some(prev) = time_before(data, pos, term, hint, &env)
                 {
-                    h.boot_gaps.push((rel, prev));
+                    match time_before(data, pos, term, hint, &env) {
+                        LookBack::Found(prev) => h.boot_gaps.push((rel, prev)),
+                        LookBack::NotFound => {}
+                        LookBack::OutOfData => h.look_back_short.push((rel, pos as u64)),
+                    }
                 }
             } else {
                 want_more = false;
@@ -376,14 +491,17 @@ fn time_before(
     term: u8,
     hint: LineFormat,
     banner: &Envelope<'_>,
-) -> Option<RawTime> {
+) -> LookBack {
     let host = banner.host.filter(|h| !h.is_empty());
     let finder = host.map(|h| memchr::memmem::Finder::new(h.as_bytes()));
     let mut end = pos;
     let mut examined = 0;
     for _ in 0..LOOK_BACK_LINES {
-        if end == 0 || examined >= 2000 {
-            return None;
+        if end == 0 {
+            return LookBack::OutOfData;
+        }
+        if examined >= 2000 {
+            return LookBack::NotFound;
         }
         let start = lines::line_start(data, end - 1, term);
         end = start;
@@ -404,10 +522,68 @@ fn time_before(
             _ => true,
         };
         if !boot_output {
-            return Some(env.time);
+            return LookBack::Found(env.time);
         }
     }
-    None
+    LookBack::NotFound
+}
+
+/// Decoded bytes a second pass keeps before a boot banner to look back in.
+const LOOK_BACK_WINDOW: usize = 64 << 20;
+
+/// [`time_before`] for banners of a decoded stream (line, decoded byte offset) whose
+/// look-back ran past the block held at the time: decode the stream again, keeping
+/// [`LOOK_BACK_WINDOW`] bytes before each banner.
+fn look_back_again(
+    stream: &CompressedData,
+    term: u8,
+    hint: LineFormat,
+    banners: &[(u64, u64)],
+) -> Vec<(u64, RawTime)> {
+    let mut dec = stream.decoding(None);
+    // One buffer, trimmed at the front in steps of a few blocks: no fresh memory once
+    // it has grown, little copying.
+    let mut window: Vec<u8> = Vec::new();
+    let mut base = 0u64; // decoded offset of window[0]
+    let mut out = Vec::new();
+    let mut sorted = banners.to_vec();
+    sorted.sort_by_key(|(_, byte)| *byte);
+    for (line, at) in sorted {
+        // Hold the banner line (up to the lookahead) and the window before it.
+        while !dec.finished() && base + (window.len() as u64) < at + STREAM_LOOKAHEAD as u64 {
+            let excess = at.saturating_sub(base + LOOK_BACK_WINDOW as u64);
+            let excess = usize::try_from(excess).unwrap_or(usize::MAX).min(window.len());
+            if excess >= 2 * STREAM_BLOCK {
+                window.drain(..excess);
+                base += excess as u64;
+            }
+            dec.read_into(&mut window, STREAM_BLOCK);
+        }
+        let Some(pos) = at
+            .checked_sub(base)
+            .and_then(|p| usize::try_from(p).ok())
+            .filter(|p| *p < window.len())
+        else {
+            continue;
+        };
+        // The window may begin mid-line: that fragment parses to no time and is skipped.
+        let (banner, _) = lines::line_at(&window, pos, term);
+        let env = envelope::parse_line(banner.get(..MAX_PARSED_LINE).unwrap_or(banner), Some(hint));
+        if let LookBack::Found(t) = time_before(&window, pos, term, hint, &env) {
+            out.push((line, t));
+        }
+    }
+    out
+}
+
+/// What [`time_before`] found.
+enum LookBack {
+    /// The time of the node's last line before the boot.
+    Found(RawTime),
+    /// Nothing within the limits.
+    NotFound,
+    /// The buffer began before anything was found (for a whole source: nothing).
+    OutOfData,
 }
 
 /// Lines [`time_before`] walks back over at most, whatever their host (about 150 MB of
@@ -484,6 +660,23 @@ impl Returns {
         }
         self.count >= 3
     }
+}
+
+/// Formats scanned only as a whole source: line-oriented JSON and CRI (partial lines
+/// are joined), tables, and raw kernel rings (uptime segments).
+fn whole_only(format: LineFormat) -> bool {
+    matches!(
+        format,
+        LineFormat::JournalExport
+            | LineFormat::Cri
+            | LineFormat::DockerJson
+            | LineFormat::JournalJson
+            | LineFormat::KlogJson
+            | LineFormat::CalicoctlStatus
+            | LineFormat::BirdProtocols
+            | LineFormat::Dmesg
+            | LineFormat::Kmsg
+    )
 }
 
 /// Up to 256 KiB of a source, taken from four places, to tune the prefilter on.

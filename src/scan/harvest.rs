@@ -1,6 +1,7 @@
 //! What one source (or one chunk of it) yields: found events plus the cheap facts the
 //! inventory and time resolution need. Line numbers are relative to the chunk until
-//! [`Harvest::shift`] makes them absolute; byte offsets are always absolute.
+//! [`Harvest::shift`] makes them absolute; byte offsets are offsets into the buffer
+//! scanned (the whole source, or one decoded block of a compressed one).
 
 use chrono::NaiveDateTime;
 use std::collections::BTreeMap;
@@ -43,6 +44,11 @@ pub struct Harvest {
     /// (banner line, time of the last line before the boot) for boot banners in
     /// the middle of a source: how long the node was silent before it booted.
     pub boot_gaps: Vec<(u64, RawTime)>,
+    /// Problems met while reading the source (a compressed stream cut short).
+    pub problems: Vec<String>,
+    /// (line, byte) of boot banners whose look-back reached the start of the buffer
+    /// scanned: for a block of a decoded stream, the answer lies in data not held.
+    pub look_back_short: Vec<(u64, u64)>,
 }
 
 impl Default for Harvest {
@@ -63,6 +69,8 @@ impl Default for Harvest {
             latest_yearless: None,
             detected: LineFormat::Unknown,
             boot_gaps: Vec::new(),
+            problems: Vec::new(),
+            look_back_short: Vec::new(),
         }
     }
 }
@@ -182,6 +190,8 @@ impl Harvest {
         self.anchors.extend(later.anchors);
         self.uptimes.extend(later.uptimes);
         self.boot_gaps.extend(later.boot_gaps);
+        self.problems.extend(later.problems);
+        self.look_back_short.extend(later.look_back_short);
         for (k, v) in later.drift {
             *self.drift.entry(k).or_insert(0) += v;
         }

@@ -13,7 +13,7 @@ use crate::envelope::RawTime;
 use crate::envelope::time::{self, Resolved};
 use crate::error::Problem;
 use crate::events::{self, Event, Fields, Found, Kind};
-use crate::input::{Bundle, NodeFrom, Source};
+use crate::input::{Bundle, NodeFrom, Source, SourceData};
 use crate::timeline::{NodeSummary, SourceReport};
 
 pub mod custom;
@@ -97,7 +97,10 @@ pub fn scan(bundle: &Bundle, config: &ScanConfig) -> ScanOutput {
     let harvests: Vec<Harvest> = bundle
         .sources
         .par_iter()
-        .map(|s| scanner.scan(s.meta.id, &s.data))
+        .map(|s| match &s.data {
+            SourceData::Compressed(stream) => scanner.scan_stream(s.meta.id, stream),
+            data => scanner.scan(s.meta.id, data),
+        })
         .collect();
     assemble(&bundle.sources, harvests, &bundle.problems, config)
 }
@@ -273,6 +276,10 @@ fn assemble(
             }
             events.push(ev);
         }
+        problems.extend(h.problems.drain(..).map(|message| Problem {
+            source: meta.display.clone(),
+            message,
+        }));
         let errors: Vec<String> = problems
             .iter()
             .filter(|p| p.source == meta.display)
