@@ -156,7 +156,17 @@ impl Scanner<'_> {
             next.clear();
             let more = !dec.finished();
             let (mut part, ()) = rayon::join(
-                || this.scan_range(id, &buf, (start, end), term, format, Mode::Prefiltered, hosts),
+                || {
+                    this.scan_range(
+                        id,
+                        &buf,
+                        (start, end),
+                        term,
+                        format,
+                        Mode::Prefiltered,
+                        hosts,
+                    )
+                },
                 || {
                     if more {
                         dec.read_into(&mut next, STREAM_BLOCK);
@@ -552,7 +562,9 @@ fn look_back_again(
         // Hold the banner line (up to the lookahead) and the window before it.
         while !dec.finished() && base + (window.len() as u64) < at + STREAM_LOOKAHEAD as u64 {
             let excess = at.saturating_sub(base + LOOK_BACK_WINDOW as u64);
-            let excess = usize::try_from(excess).unwrap_or(usize::MAX).min(window.len());
+            let excess = usize::try_from(excess)
+                .unwrap_or(usize::MAX)
+                .min(window.len());
             if excess >= 2 * STREAM_BLOCK {
                 window.drain(..excess);
                 base += excess as u64;
