@@ -553,7 +553,8 @@ fn look_back_again(
     let mut dec = stream.decoding(None);
     // One buffer, trimmed at the front in steps of a few blocks: no fresh memory once
     // it has grown, little copying.
-    let mut window: Vec<u8> = Vec::new();
+    let mut window: Vec<u8> =
+        Vec::with_capacity(LOOK_BACK_WINDOW + 3 * STREAM_BLOCK + STREAM_LOOKAHEAD);
     let mut base = 0u64; // decoded offset of window[0]
     let mut out = Vec::new();
     let mut sorted = banners.to_vec();
