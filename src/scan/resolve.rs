@@ -205,7 +205,7 @@ pub fn stream_clock(
             }
             (None, None) => "as UTC (no --tz given, no etc/timezone collected)".to_string(),
         };
-        assumptions.push(format!("local times read as {why}"));
+        assumptions.push(format!("local times read {why}"));
     }
     let needs_year = h.latest_yearless.is_some();
     let reference = if let Some(year) = config.year {
