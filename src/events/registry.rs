@@ -439,25 +439,14 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
 /// instead of one substring search per needle per grammar.
 pub(crate) fn routed(message: &[u8]) -> u64 {
     let router = &*ROUTER;
-    let mut set = 0u64;
-    if let Some(ac) = &router.automaton {
-        for hit in ac.find_overlapping_iter(message) {
-            set |= router
-                .grammars
-                .get(hit.pattern().as_usize())
-                .copied()
-                .unwrap_or(0);
-        }
-    } else {
-        // The automaton could not be built (it always can for these few literals);
-        // fall back to searching each needle.
-        for (i, g) in GRAMMARS.iter().enumerate().take(64) {
-            if g.needles.iter().any(|n| contains(message, n.as_bytes())) {
-                set |= 1 << i;
-            }
-        }
-    }
-    set
+    // Without an automaton (it always builds for these few literals) every grammar is
+    // tried: each one checks its own syntax anyway.
+    let Some(ac) = &router.automaton else {
+        return u64::MAX;
+    };
+    ac.find_overlapping_iter(message)
+        .filter_map(|hit| router.grammars.get(hit.pattern().as_usize()))
+        .fold(0, |set, grammars| set | grammars)
 }
 
 /// The needle automaton behind [`routed`], with each needle's grammar set.

@@ -34,7 +34,13 @@ fn v7_header(block: &[u8]) -> bool {
     let Ok(stored) = u32::from_str_radix(&digits, 8) else {
         return false;
     };
-    let sum: u32 = block
+    header_sum(block) == stored
+}
+
+/// The tar header checksum: the byte sum of the block, its checksum field counted as
+/// eight spaces.
+fn header_sum(block: &[u8]) -> u32 {
+    block
         .iter()
         .enumerate()
         .map(|(i, b)| {
@@ -44,8 +50,7 @@ fn v7_header(block: &[u8]) -> bool {
                 u32::from(*b)
             }
         })
-        .sum();
-    sum == stored
+        .sum()
 }
 
 /// A regular member of a tar archive.
@@ -186,17 +191,7 @@ mod tests {
         }
         if let Some(first) = v7.get(..512) {
             // Rewrite the checksum for the magic-less header, as a v7 writer would.
-            let sum: u32 = first
-                .iter()
-                .enumerate()
-                .map(|(i, b)| {
-                    if (148..156).contains(&i) {
-                        32
-                    } else {
-                        u32::from(*b)
-                    }
-                })
-                .sum();
+            let sum = header_sum(first);
             let field = format!("{sum:06o}\0 ");
             if let Some(slot) = v7.get_mut(148..156) {
                 slot.copy_from_slice(field.as_bytes());

@@ -3,7 +3,6 @@
 //! produced (never with a size the input declares) and stops at the cap.
 
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A compression format recognised by its magic bytes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -86,28 +85,12 @@ pub(crate) struct Decoded {
 /// Decompress `data` in memory, keeping at most `cap` bytes of output.
 /// Only gzip and zstd are decoded; the other formats are reported by the caller.
 pub(crate) fn decode(data: &[u8], format: Compression, cap: u64) -> Decoded {
-    let mut stream = Decoding::new(data, format, cap, None);
-    let mut bytes = Vec::new();
-    while !stream.finished() {
-        stream.read_into(&mut bytes, usize::MAX);
-    }
-    Decoded {
-        bytes,
-        cut: stream.cut,
-    }
+    Decoding::new(data, format, cap, None).into_decoded()
 }
 
 /// Read everything from `reader`, keeping at most `cap` bytes (see [`Decoding`]).
 pub(crate) fn read_capped<R: Read>(reader: R, cap: u64) -> Decoded {
-    let mut stream = Decoding::from_reader(reader, cap);
-    let mut bytes = Vec::new();
-    while !stream.finished() {
-        stream.read_into(&mut bytes, usize::MAX);
-    }
-    Decoded {
-        bytes,
-        cut: stream.cut,
-    }
+    Decoding::from_reader(reader, cap).into_decoded()
 }
 
 /// A compressed stream decoded piece by piece, keeping at most `cap` bytes of output
@@ -126,18 +109,20 @@ pub(crate) struct Decoding<R> {
 /// A decoder over borrowed compressed bytes that can move between threads.
 pub(crate) type Decoder<'a> = Box<dyn Read + Send + 'a>;
 
+/// Told how many more compressed bytes a decoder took (a progress display).
+pub(crate) type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
 impl<'a> Decoding<Decoder<'a>> {
-    /// Decode `data`; `consumed`, when given, counts the compressed bytes taken so far
-    /// (for progress displays).
+    /// Decode `data`; `progress`, when given, is told of the compressed bytes taken.
     pub(crate) fn new(
         data: &'a [u8],
         format: Compression,
         cap: u64,
-        consumed: Option<&'a AtomicU64>,
+        progress: Option<Progress<'a>>,
     ) -> Decoding<Decoder<'a>> {
         let input = Tally {
             rest: data,
-            consumed,
+            progress,
         };
         let reader: Decoder<'a> = match format {
             Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(input)),
@@ -171,6 +156,18 @@ impl<R: Read> Decoding<R> {
             cap,
             done: false,
             cut: None,
+        }
+    }
+
+    /// Everything that is left, in one buffer.
+    pub(crate) fn into_decoded(mut self) -> Decoded {
+        let mut bytes = Vec::new();
+        while !self.done {
+            self.read_into(&mut bytes, usize::MAX);
+        }
+        Decoded {
+            bytes,
+            cut: self.cut,
         }
     }
 
@@ -234,14 +231,14 @@ impl<R: Read> Decoding<R> {
 /// The compressed input, counting what the decoder has taken.
 struct Tally<'a> {
     rest: &'a [u8],
-    consumed: Option<&'a AtomicU64>,
+    progress: Option<Progress<'a>>,
 }
 
 impl Read for Tally<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.rest.read(buf)?;
-        if let Some(c) = self.consumed {
-            c.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some(p) = self.progress {
+            p(n as u64);
         }
         Ok(n)
     }
@@ -254,8 +251,8 @@ impl io::BufRead for Tally<'_> {
     fn consume(&mut self, amt: usize) {
         let amt = amt.min(self.rest.len());
         self.rest = self.rest.get(amt..).unwrap_or_default();
-        if let Some(c) = self.consumed {
-            c.fetch_add(amt as u64, Ordering::Relaxed);
+        if let Some(p) = self.progress {
+            p(amt as u64);
         }
     }
 }

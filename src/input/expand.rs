@@ -92,12 +92,57 @@ pub(crate) fn expand(item: Item, config: &InputConfig, out: &mut Outcome) {
         );
         return;
     }
-    if let Some(format) = decompress::sniff(&item.data) {
-        decompressed(item, format, config, out);
-    } else if archive::is_tar(&item.data) {
-        tar_members(item, config, out);
-    } else {
-        plain(item, out);
+    match Content::of(&item, &item.data) {
+        Content::Compressed(format) => decompressed(item, format, config, out),
+        Content::Tar => tar_members(item, config, out),
+        Content::Fact(kind, value) => out.facts.push(FoundFact {
+            kind,
+            display: item.display,
+            parts: item.parts,
+            value,
+        }),
+        Content::Binary(reason) => binary(item, reason, out),
+        Content::Log => out.sources.push(Pending {
+            display: item.display,
+            parts: item.parts,
+            mtime: item.mtime,
+            data: item.data,
+        }),
+    }
+}
+
+/// What an item's bytes hold, judged from `data` (the item's bytes, or the decoded
+/// head of a compressed item): the one decision behind [`expand`].
+enum Content {
+    Compressed(Compression),
+    Tar,
+    Fact(FactKind, String),
+    Binary(String),
+    Log,
+}
+
+impl Content {
+    fn of(item: &Item, data: &[u8]) -> Content {
+        if let Some(format) = decompress::sniff(data) {
+            return Content::Compressed(format);
+        }
+        if archive::is_tar(data) {
+            return Content::Tar;
+        }
+        if let Some(kind) = facts::kind(&item.parts)
+            && let Some(value) = facts::value(data)
+        {
+            return Content::Fact(kind, value);
+        }
+        let file_name = item
+            .parts
+            .last()
+            .map(|p| p.name.as_str())
+            .unwrap_or(item.display.as_str());
+        match binary_reason(file_name, data) {
+            Some(reason) => Content::Binary(reason),
+            None => Content::Log,
+        }
     }
 }
 
@@ -127,7 +172,7 @@ fn decompressed(item: Item, format: Compression, config: &InputConfig, out: &mut
     };
     let mut decoded = decompress::decode(&item.data, format, head_cap);
     if streamable && matches!(decoded.cut, Some(decompress::Cut::Cap { .. })) {
-        if is_plain_log(&item, &decoded.bytes) {
+        if matches!(Content::of(&item, &decoded.bytes), Content::Log) {
             out.sources.push(Pending {
                 display: item.display,
                 parts: item.parts,
@@ -160,21 +205,6 @@ fn decompressed(item: Item, format: Compression, config: &InputConfig, out: &mut
         cut_reported: item.cut_reported || decoded.cut.is_some(),
     };
     expand(next, config, out);
-}
-
-/// Whether the decoded `head` of a compressed item is plain log text: what
-/// [`expand`] would hand on as a source unchanged (no nested compression, no tar,
-/// not a fact file, not binary).
-fn is_plain_log(item: &Item, head: &[u8]) -> bool {
-    let file_name = item
-        .parts
-        .last()
-        .map(|p| p.name.as_str())
-        .unwrap_or(item.display.as_str());
-    decompress::sniff(head).is_none()
-        && !archive::is_tar(head)
-        && facts::kind(&item.parts).is_none()
-        && binary_reason(file_name, head).is_none()
 }
 
 fn tar_members(item: Item, config: &InputConfig, out: &mut Outcome) {
@@ -224,41 +254,16 @@ fn tar_members(item: Item, config: &InputConfig, out: &mut Outcome) {
     }
 }
 
-fn plain(item: Item, out: &mut Outcome) {
-    if let Some(kind) = facts::kind(&item.parts)
-        && let Some(value) = facts::value(&item.data)
-    {
-        out.facts.push(FoundFact {
-            kind,
-            display: item.display,
-            parts: item.parts,
-            value,
-        });
-        return;
+/// One message per source: a cut stream that also turns out binary (a bomb of zeros)
+/// amends the cut message instead of adding a second one.
+fn binary(item: Item, reason: String, out: &mut Outcome) {
+    let earlier = out
+        .problems
+        .iter_mut()
+        .rev()
+        .find(|p| item.cut_reported && p.source == item.display);
+    match earlier {
+        Some(p) => p.message.push_str(&format!("; what was read is {reason}")),
+        None => out.problem(&item.display, reason),
     }
-    let file_name = item
-        .parts
-        .last()
-        .map(|p| p.name.as_str())
-        .unwrap_or(item.display.as_str());
-    if let Some(reason) = binary_reason(file_name, &item.data) {
-        // One message per source: a cut stream that also turns out binary (a bomb of
-        // zeros) amends the cut message instead of adding a second one.
-        let earlier = out
-            .problems
-            .iter_mut()
-            .rev()
-            .find(|p| item.cut_reported && p.source == item.display);
-        match earlier {
-            Some(p) => p.message.push_str(&format!("; what was read is {reason}")),
-            None => out.problem(&item.display, reason),
-        }
-        return;
-    }
-    out.sources.push(Pending {
-        display: item.display,
-        parts: item.parts,
-        mtime: item.mtime,
-        data: item.data,
-    });
 }

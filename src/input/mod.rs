@@ -116,28 +116,18 @@ pub struct CompressedData {
 }
 
 impl CompressedData {
-    /// A fresh decoder over the stream, capped like any decompression;
-    /// `consumed` counts the compressed bytes it has taken.
+    /// A fresh decoder over the stream, capped like any decompression; `progress`
+    /// is told of the compressed bytes it takes.
     pub(crate) fn decoding<'a>(
         &'a self,
-        consumed: Option<&'a std::sync::atomic::AtomicU64>,
+        progress: Option<decompress::Progress<'a>>,
     ) -> decompress::Decoding<decompress::Decoder<'a>> {
-        decompress::Decoding::new(&self.raw, self.format, self.cap, consumed)
-    }
-
-    /// Length of the compressed bytes.
-    pub(crate) fn compressed_len(&self) -> u64 {
-        self.raw.len() as u64
-    }
-
-    /// The compression's name, for problem messages.
-    pub(crate) fn format_name(&self) -> &'static str {
-        self.format.name()
+        decompress::Decoding::new(&self.raw, self.format, self.cap, progress)
     }
 
     /// Problem message for a stream that stopped early.
     pub(crate) fn cut_message(&self, cut: &decompress::Cut) -> String {
-        cut.message(self.format_name())
+        cut.message(self.format.name())
     }
 }
 

@@ -13,7 +13,6 @@ use super::prefilter::Prefilter;
 use crate::envelope::{self, Envelope, LineFormat, RawTime};
 use crate::events::{self, Extractor, Kind};
 use crate::input::{CompressedData, Location, SourceId};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bytes before a chunk that are fed to the grammars first (their events are left to
 /// the previous chunk), so that multi-line events cut by a chunk boundary are seen
@@ -110,23 +109,26 @@ impl Scanner<'_> {
     /// block is decoded beside it. Formats that need the whole source at once are
     /// decoded whole first.
     pub fn scan_stream(&self, id: SourceId, stream: &CompressedData) -> Harvest {
-        let consumed = AtomicU64::new(0);
-        let mut reported = 0u64;
-        let report = |reported: &mut u64| {
-            let now = consumed
-                .load(Ordering::Relaxed)
-                .min(stream.compressed_len());
-            (self.progress)(now.saturating_sub(*reported));
-            *reported = now;
-        };
-        let mut dec = stream.decoding(Some(&consumed));
+        let mut dec = stream.decoding(Some(self.progress));
         let mut buf: Vec<u8> = Vec::with_capacity(2 * STREAM_BLOCK);
         dec.read_into(&mut buf, STREAM_BLOCK + STREAM_LOOKAHEAD);
         let term = lines::terminator(&buf);
         let format = detect(&buf, term);
         if self.force_full || whole_only(format) || dec.finished() {
-            drop(buf);
-            return self.scan_whole_stream(id, stream, report, &mut reported);
+            // Scanned whole, like a source held in memory (progress is already
+            // counted in compressed bytes by the decoder).
+            while !dec.finished() {
+                dec.read_into(&mut buf, usize::MAX);
+            }
+            let counted = |_: u64| {};
+            let whole = Scanner {
+                progress: &counted,
+                ..*self
+            };
+            let mut h = whole.scan(id, &buf);
+            h.problems
+                .extend(dec.cut.as_ref().map(|c| stream.cut_message(c)));
+            return h;
         }
         let hosts = host_mode(&buf, term, format);
         let tuned = self.prefilter.tuned(&sample(&buf));
@@ -183,7 +185,6 @@ impl Scanner<'_> {
             }
             part.shift(total.lines);
             total.absorb(part);
-            report(&mut reported);
             if end >= buf.len() && next.is_empty() && dec.finished() {
                 break;
             }
@@ -205,29 +206,7 @@ impl Scanner<'_> {
         total
             .problems
             .extend(dec.cut.as_ref().map(|c| stream.cut_message(c)));
-        report(&mut reported);
         total
-    }
-
-    /// Decode a compressed source whole, then scan it like any other.
-    fn scan_whole_stream(
-        &self,
-        id: SourceId,
-        stream: &CompressedData,
-        report: impl Fn(&mut u64),
-        reported: &mut u64,
-    ) -> Harvest {
-        let mut dec = stream.decoding(None);
-        let mut whole = Vec::new();
-        while !dec.finished() {
-            dec.read_into(&mut whole, usize::MAX);
-        }
-        let mut h = self.scan(id, &whole);
-        h.problems
-            .extend(dec.cut.as_ref().map(|c| stream.cut_message(c)));
-        report(reported);
-        (self.progress)(stream.compressed_len().saturating_sub(*reported));
-        h
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -268,7 +268,6 @@ impl ByteFreq {
         }
         sample.extend_from_slice(b"etaoinshrdlu ETAOINSHRDLCUMWFGYPBVKJXQZ ,_()'<>");
         let mut f = ByteFreq::of(&sample, &[]);
-        f.grams.clear();
         f.positions = 0.0;
         f
     }
