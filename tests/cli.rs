@@ -540,3 +540,73 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Issue #7: a user raw rule without a literal the prefilter could search for forces
+/// a full pass, and the tool says so; the rule then sees lines no needle marks.
+#[test]
+fn raw_rule_without_literal_forces_a_full_pass_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let patterns = dir.path().join("patterns");
+    std::fs::create_dir_all(&patterns).unwrap();
+    std::fs::write(
+        patterns.join("bare-word.toml"),
+        r#"version = 1
+id = "bare-word"
+title = "a bare word"
+severity = "low"
+summary = "{count} on {node}"
+root_cause = "x"
+[[match]]
+event = "custom.bare_word"
+[[raw]]
+kind = "custom.bare_word"
+regex = '^(?P<word>[a-z]+)$'
+"#,
+    )
+    .unwrap();
+    // Past the 1 MiB full-pass threshold: without the note's full pass, only needle
+    // lines would be parsed and the bare word would be missed.
+    let mut log = String::new();
+    for i in 0..20_000 {
+        log.push_str(&format!(
+            "Jun 16 22:40:58 node-4 app[1]: request {i} served in 12 ms from cache\n"
+        ));
+    }
+    log.push_str("Jun 16 22:41:00 node-4 app[1]: hello\n");
+    let file = dir.path().join("syslog");
+    std::fs::write(&file, &log).unwrap();
+    assert!(log.len() > 1 << 20);
+
+    let out = run(&[
+        "events",
+        "--format",
+        "jsonl",
+        "--year",
+        "2018",
+        "--patterns",
+        path_str(&patterns),
+        path_str(&file),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("raw rule custom.bare_word has no literal"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("\"custom.bare_word\""), "{stdout}");
+
+    // The shipped rules all have literals: no note.
+    let plain = run(&[
+        "events",
+        "--format",
+        "jsonl",
+        "--year",
+        "2018",
+        path_str(&file),
+    ]);
+    assert!(
+        !String::from_utf8_lossy(&plain.stderr).contains("no literal"),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+}

@@ -140,11 +140,20 @@ fn scan_inputs(
                 message: "nothing readable was found".to_string(),
             });
         }
+        let custom = signatures::custom_rules(set);
+        let slow: Vec<&str> = custom.without_literals().collect();
+        if !slow.is_empty() {
+            eprintln!(
+                "podmortem: note: raw rule {} has no literal the prefilter can search for; \
+                 every line of every source is parsed (slower)",
+                slow.join(", ")
+            );
+        }
         let total: u64 = bundle.sources.iter().map(|s| s.data.len() as u64).sum();
         let bar = progress::Bar::start(total, input_args.quiet);
         let cfg = ScanConfig {
             time: time_cfg,
-            custom: signatures::custom_rules(set),
+            custom,
             progress: Some(bar.counter()),
             ..ScanConfig::default()
         };

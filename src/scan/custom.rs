@@ -33,7 +33,15 @@ pub struct CustomRules {
 impl CustomRules {
     /// Whether some rule has no literal, so every line must be examined.
     pub fn needs_full_pass(&self) -> bool {
-        self.rules.iter().any(|r| r.literals.is_empty())
+        self.without_literals().next().is_some()
+    }
+
+    /// The kinds of the rules without a literal (each forces a full pass).
+    pub fn without_literals(&self) -> impl Iterator<Item = &str> {
+        self.rules
+            .iter()
+            .filter(|r| r.literals.is_empty())
+            .map(|r| r.kind.name())
     }
 
     /// Every rule's literals.

@@ -333,9 +333,11 @@ impl Scanner<'_> {
         h
     }
 
-    /// A line goes to the grammars when it (or its decoded message) holds a needle.
+    /// A line goes to the grammars when it (or its decoded message) holds a needle,
+    /// or always when a raw rule has no needle to be found by.
     fn is_candidate(&self, line: &[u8], env: &Envelope<'_>) -> bool {
-        self.prefilter.matches(line)
+        self.force_full
+            || self.prefilter.matches(line)
             || (matches!(env.message, Cow::Owned(_)) && self.prefilter.matches(&env.message))
     }
 
