@@ -138,30 +138,35 @@ pub fn correlate(events: &[Event], set: &SignatureSet) -> Correlation {
     }
 }
 
+/// The canonical order's key: time (missing last), source, lines, kind, node, text.
+#[allow(clippy::type_complexity)]
+fn order_key(
+    e: &Event,
+) -> (
+    bool,
+    Option<DateTime<Utc>>,
+    &str,
+    u64,
+    u64,
+    &str,
+    &str,
+    &str,
+) {
+    (
+        e.time.is_none(),
+        e.time,
+        e.source.as_str(),
+        e.line,
+        e.end_line,
+        e.kind.name(),
+        e.node.as_str(),
+        e.text.as_str(),
+    )
+}
+
 fn canonical_order(events: &[Event]) -> Vec<&Event> {
     let mut sorted: Vec<&Event> = events.iter().collect();
-    sorted.sort_by(|a, b| {
-        (
-            a.time.is_none(),
-            a.time,
-            &a.source,
-            a.line,
-            a.end_line,
-            a.kind.name(),
-            &a.node,
-            &a.text,
-        )
-            .cmp(&(
-                b.time.is_none(),
-                b.time,
-                &b.source,
-                b.line,
-                b.end_line,
-                b.kind.name(),
-                &b.node,
-                &b.text,
-            ))
-    });
+    sorted.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     sorted
 }
 

@@ -148,7 +148,18 @@ struct Writer<'a> {
     zone: Option<super::DisplayZone>,
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
+    fn new(out: &'a mut dyn Write, options: &ReportOptions) -> Writer<'a> {
+        Writer {
+            out,
+            width: options.width.max(MIN_WIDTH),
+            style: Style {
+                color: options.color,
+            },
+            zone: options.zone,
+        }
+    }
+
     fn line(&mut self, text: &str) -> std::io::Result<()> {
         writeln!(self.out, "{text}")
     }
@@ -425,14 +436,7 @@ pub(crate) fn render(
     options: &ReportOptions,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let mut w = Writer {
-        out,
-        width: options.width.max(MIN_WIDTH),
-        style: Style {
-            color: options.color,
-        },
-        zone: options.zone,
-    };
+    let mut w = Writer::new(out, options);
     let ov = Overview::of(timeline);
     summary(&mut w, timeline, &ov)?;
     w.blank()?;
@@ -468,14 +472,7 @@ pub(crate) fn render_sources(
     options: &ReportOptions,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let mut w = Writer {
-        out,
-        width: options.width.max(MIN_WIDTH),
-        style: Style {
-            color: options.color,
-        },
-        zone: options.zone,
-    };
+    let mut w = Writer::new(out, options);
     w.heading(&format!("Sources ({})", rows.len()))?;
     for s in rows {
         let head = format!(

@@ -59,17 +59,21 @@ fn builtin_ids() -> BTreeSet<String> {
     BUILTIN_FILES.iter().map(|(p, _)| stem_of(p)).collect()
 }
 
-/// The shipped signatures. Fails only if a shipped file is broken (a bug, caught by tests).
-pub fn builtin() -> Result<SignatureSet, Error> {
-    let files = BUILTIN_FILES
+/// The shipped signature files, as loaded.
+fn builtin_files() -> Vec<SourceFile> {
+    BUILTIN_FILES
         .iter()
         .map(|(path, text)| SourceFile {
             path: path.to_string(),
             stem: stem_of(path),
             text: text.to_string(),
         })
-        .collect();
-    into_result(load_files(files, &BTreeSet::new()))
+        .collect()
+}
+
+/// The shipped signatures. Fails only if a shipped file is broken (a bug, caught by tests).
+pub fn builtin() -> Result<SignatureSet, Error> {
+    into_result(load_files(builtin_files(), &BTreeSet::new()))
 }
 
 /// Every `*.toml` file under `dir` (recursively), as a set. Signatures may refer to
@@ -236,15 +240,7 @@ fn load_files(
 
 /// Every problem in the shipped signature files (empty when they are sound).
 pub fn validate_builtin() -> Vec<Diagnostic> {
-    let files = BUILTIN_FILES
-        .iter()
-        .map(|(path, text)| SourceFile {
-            path: path.to_string(),
-            stem: stem_of(path),
-            text: text.to_string(),
-        })
-        .collect();
-    let mut diags = load_files(files, &BTreeSet::new()).1;
+    let mut diags = load_files(builtin_files(), &BTreeSet::new()).1;
     diags.sort();
     diags
 }
