@@ -38,6 +38,10 @@ pub struct RawSignature {
     pub summary: Spanned<String>,
     /// Root cause text.
     pub root_cause: String,
+    /// What makes occurrences abnormal rather than a mere mention (start-up chatter,
+    /// transient states): the judgement the matching encodes, in prose.
+    #[serde(default)]
+    pub abnormal: Option<String>,
     /// Remediation steps.
     #[serde(default)]
     pub remediation: Vec<String>,
