@@ -14,16 +14,17 @@ use crate::envelope::time::{self, Resolved};
 use crate::error::Problem;
 use crate::events::{self, Event, Fields, Found, Kind};
 use crate::input::{Bundle, NodeFrom, Source, SourceData};
-use crate::timeline::{NodeSummary, SourceReport};
 
 pub mod custom;
 mod extract;
 mod harvest;
+mod inventory;
 pub mod lines;
 pub mod prefilter;
 pub mod resolve;
 
 pub use custom::{CustomRule, CustomRules};
+pub use inventory::{NodeSummary, SourceReport};
 pub use prefilter::Prefilter;
 pub use resolve::TimeConfig;
 
