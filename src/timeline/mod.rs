@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 use crate::correlate::{Incident, Unclassified};
 use crate::error::Problem;
