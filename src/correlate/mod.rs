@@ -202,11 +202,12 @@ fn unclassified(ix: &Indexed<'_>, cited: &BTreeSet<usize>) -> Vec<Unclassified> 
         }
     }
     let time = |i: usize| ix.time(i);
+    let pos = |i: usize| ix.pos(i);
     let groups: Vec<_> = groups.into_iter().collect();
     let mut out: Vec<Unclassified> = groups
         .par_iter()
         .flat_map_iter(|((kind, node), items)| {
-            bursts(items, &time, UNCLASSIFIED_GAP)
+            bursts(items, &pos, UNCLASSIFIED_GAP)
                 .into_iter()
                 .map(move |burst| {
                     let times: Vec<_> = burst.iter().filter_map(|&i| time(i)).collect();
