@@ -556,6 +556,7 @@ title = "a bare word"
 severity = "low"
 summary = "{count} on {node}"
 root_cause = "x"
+abnormal = "y"
 [[match]]
 event = "custom.bare_word"
 [[raw]]

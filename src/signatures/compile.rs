@@ -349,11 +349,14 @@ impl Ctx<'_> {
             .state
             .as_ref()
             .map(|s| self.filter(&s.filter, &s.any_of, first_kinds));
-        if components.is_empty() && state.is_none() {
+        if raw.component.is_none() && state.is_none() {
             self.err(
                 span,
                 "`[startup]` needs `component` (whose start opens the grace) or `state` (start-up states of the first step)",
             );
+            return None;
+        }
+        if components.is_empty() && state.is_none() {
             return None;
         }
         Some(Startup {
