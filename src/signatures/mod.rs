@@ -22,7 +22,9 @@ pub mod startup;
 pub mod template;
 
 pub use condition::{Condition, FieldPath, Filter, Scalar, Test};
-pub use examples::{ExampleResult, run_examples, run_examples_scanned};
+pub use examples::{
+    ExampleResult, run_example, run_example_scanned, run_examples, run_examples_scanned,
+};
 pub use load::{
     builtin, load_dir, overlay, parse_str, source_text, validate_builtin, validate_dir,
 };
