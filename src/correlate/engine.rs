@@ -228,11 +228,15 @@ pub fn match_signature(sig: &Signature, ix: &Indexed<'_>) -> Vec<NodeMatch> {
         .as_ref()
         .map(|s| (s.grace, self::starts(s, sig.gap, ix, firsts)));
     for (node, items) in firsts {
-        // Only placed events trigger; start-up chatter neither triggers nor counts.
-        let (live, chatter): (Vec<usize>, Vec<usize>) = items
+        // Only placed events trigger; undated ones are context (cited with the node's
+        // last match, as a captured `df` table is); start-up chatter neither triggers
+        // nor counts.
+        let (placed, undated): (Vec<usize>, Vec<usize>) =
+            items.iter().copied().partition(|&i| pos(i).is_some());
+        let first_of_node = out.len();
+        let (live, chatter): (Vec<usize>, Vec<usize>) = placed
             .iter()
             .copied()
-            .filter(|&i| pos(i).is_some())
             .partition(|&i| match &starts {
                 Some((grace, per_node)) => per_node
                     .get(node)
@@ -271,6 +275,13 @@ pub fn match_signature(sig: &Signature, ix: &Indexed<'_>) -> Vec<NodeMatch> {
                     end,
                 });
             }
+        }
+        if out.len() > first_of_node
+            && let Some(last) = out.last_mut()
+        {
+            last.cited.extend(undated);
+            last.cited.sort_unstable();
+            last.cited.dedup();
         }
     }
     out.sort_by(|a, b| (a.node.as_str(), a.cited.first()).cmp(&(b.node.as_str(), b.cited.first())));
