@@ -288,6 +288,27 @@ pub fn match_signature(sig: &Signature, ix: &Indexed<'_>) -> Vec<NodeMatch> {
     out
 }
 
+/// First-step events of `sig` that its `[startup]` discounts as start-up chatter: they
+/// are explained (a component starting), so they are not reported as unclassified errors.
+pub fn startup_chatter(sig: &Signature, ix: &Indexed<'_>) -> Vec<usize> {
+    let (Some(startup), Some(first)) = (&sig.startup, sig.steps.first()) else {
+        return Vec::new();
+    };
+    let firsts = ix.candidates(&first.kinds, &first.filter);
+    let per_node = starts(startup, sig.gap, ix, &firsts);
+    let mut out: Vec<usize> = firsts
+        .iter()
+        .flat_map(|(node, items)| {
+            let node_starts = per_node.get(node);
+            items.iter().copied().filter(move |&i| {
+                node_starts.is_some_and(|s| is_chatter(ix, i, s, startup.grace))
+            })
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 /// Events of the required steps after the first, or `None` if one does not complete.
 fn later_steps(
     sig: &Signature,

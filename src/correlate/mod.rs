@@ -130,7 +130,13 @@ pub fn correlate(events: &[Event], set: &SignatureSet) -> Correlation {
         .flat_map_iter(|(i, sig)| incident::drafts(i, sig, &ix, match_signature(sig, &ix)))
         .collect();
     let drafts = incident::suppress(set, drafts);
-    let (incidents, cited) = incident::finish(set, &ix, drafts);
+    let (incidents, mut cited) = incident::finish(set, &ix, drafts);
+    // Start-up chatter a signature discounts is explained, not unclassified.
+    cited.extend(
+        set.signatures()
+            .iter()
+            .flat_map(|sig| engine::startup_chatter(sig, &ix)),
+    );
     let unclassified = unclassified(&ix, &cited);
     Correlation {
         incidents,

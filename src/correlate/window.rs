@@ -118,13 +118,13 @@ pub fn completion(
     }
     let mut start = 0;
     for (end, t) in placed.iter().enumerate() {
-        // A window never spans two clocks: an event on a new clock starts afresh.
+        // A bounded window never spans two clocks: an event on a new clock starts afresh.
         while placed
             .get(start)
             .is_some_and(|s| match (t.since(*s), within) {
-                (None, _) => true,
+                (_, None) => false,
+                (None, Some(_)) => true,
                 (Some(d), Some(w)) => d > w,
-                (Some(_), None) => false,
             })
         {
             start += 1;
