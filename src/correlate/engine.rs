@@ -234,10 +234,8 @@ pub fn match_signature(sig: &Signature, ix: &Indexed<'_>) -> Vec<NodeMatch> {
         let (placed, undated): (Vec<usize>, Vec<usize>) =
             items.iter().copied().partition(|&i| pos(i).is_some());
         let first_of_node = out.len();
-        let (live, chatter): (Vec<usize>, Vec<usize>) = placed
-            .iter()
-            .copied()
-            .partition(|&i| match &starts {
+        let (live, chatter): (Vec<usize>, Vec<usize>) =
+            placed.iter().copied().partition(|&i| match &starts {
                 Some((grace, per_node)) => per_node
                     .get(node)
                     .is_none_or(|s| !is_chatter(ix, i, s, *grace)),
@@ -300,9 +298,10 @@ pub fn startup_chatter(sig: &Signature, ix: &Indexed<'_>) -> Vec<usize> {
         .iter()
         .flat_map(|(node, items)| {
             let node_starts = per_node.get(node);
-            items.iter().copied().filter(move |&i| {
-                node_starts.is_some_and(|s| is_chatter(ix, i, s, startup.grace))
-            })
+            items
+                .iter()
+                .copied()
+                .filter(move |&i| node_starts.is_some_and(|s| is_chatter(ix, i, s, startup.grace)))
         })
         .collect();
     out.sort_unstable();

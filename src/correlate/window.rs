@@ -46,7 +46,9 @@ impl Clock {
         match self {
             Clock::Wall(t) => t.checked_add_signed(delta).map(Clock::Wall),
             Clock::Uptime { boot, us } => {
-                let us = i64::try_from(us).ok()?.checked_add(delta.num_microseconds()?)?;
+                let us = i64::try_from(us)
+                    .ok()?
+                    .checked_add(delta.num_microseconds()?)?;
                 Some(Clock::Uptime {
                     boot,
                     us: u64::try_from(us).ok()?,
@@ -156,7 +158,9 @@ pub fn near(start: Pos, end: Pos, t: Pos, margin: TimeDelta) -> bool {
     match (start, end, t) {
         (Some(s), Some(e), Some(t)) => match (t.since(s), t.since(e)) {
             (Some(from_start), Some(from_end)) => {
-                from_start.checked_add(&margin).is_none_or(|d| d >= TimeDelta::zero())
+                from_start
+                    .checked_add(&margin)
+                    .is_none_or(|d| d >= TimeDelta::zero())
                     && from_end
                         .checked_sub(&margin)
                         .is_none_or(|d| d <= TimeDelta::zero())
@@ -185,7 +189,9 @@ mod tests {
     fn at(minutes: &[Option<i64>]) -> impl Fn(usize) -> Pos + '_ {
         move |i| {
             minutes.get(i).copied().flatten().map(|m| {
-                Clock::Wall(Utc.with_ymd_and_hms(2018, 6, 8, 3, 0, 0).unwrap() + TimeDelta::minutes(m))
+                Clock::Wall(
+                    Utc.with_ymd_and_hms(2018, 6, 8, 3, 0, 0).unwrap() + TimeDelta::minutes(m),
+                )
             })
         }
     }
@@ -228,8 +234,14 @@ mod tests {
     fn timeless_events_never_count_toward_a_bounded_window() {
         let times = [Some(0), None, None];
         let f = at(&times);
-        assert_eq!(completion(&[0, 1, 2], &f, 3, Some(TimeDelta::minutes(1))), None);
-        assert_eq!(completion(&[1, 2], &f, 2, Some(TimeDelta::minutes(1))), None);
+        assert_eq!(
+            completion(&[0, 1, 2], &f, 3, Some(TimeDelta::minutes(1))),
+            None
+        );
+        assert_eq!(
+            completion(&[1, 2], &f, 2, Some(TimeDelta::minutes(1))),
+            None
+        );
         // An unbounded count may use them (a captured state table).
         assert_eq!(completion(&[0, 1, 2], &f, 3, None).unwrap(), f(0));
         assert_eq!(completion(&[1, 2], &f, 2, None).unwrap(), None);
@@ -240,12 +252,18 @@ mod tests {
         // Five events 20 days of uptime apart: never 5 within 10 minutes.
         let five = [up(1, 0), up(1, 20), up(1, 40), up(1, 60), up(1, 80)];
         let f = |i: usize| five.get(i).copied().flatten();
-        assert_eq!(completion(&[0, 1, 2, 3, 4], &f, 5, Some(TimeDelta::minutes(10))), None);
+        assert_eq!(
+            completion(&[0, 1, 2, 3, 4], &f, 5, Some(TimeDelta::minutes(10))),
+            None
+        );
         assert_eq!(bursts(&[0, 1, 2], &f, TimeDelta::minutes(30)).len(), 3);
         // Close uptimes of two different boots are not close.
         let two = [up(1, 0), up(2, 0)];
         let g = |i: usize| two.get(i).copied().flatten();
-        assert_eq!(completion(&[0, 1], &g, 2, Some(TimeDelta::minutes(10))), None);
+        assert_eq!(
+            completion(&[0, 1], &g, 2, Some(TimeDelta::minutes(10))),
+            None
+        );
         assert_eq!(completion(&[0, 1], &g, 2, None), Some(up(2, 0)));
         assert!(!follows(up(1, 0), up(2, 0), Some(TimeDelta::days(1))));
         assert!(!near(up(1, 0), up(1, 0), up(2, 0), TimeDelta::days(1)));
@@ -269,7 +287,7 @@ mod tests {
         let times = [Some(0), Some(10), Some(45), Some(-25)];
         let f = at(&times);
         let m = TimeDelta::minutes(30);
-        assert!(near(f(0), f(1), f(2) , TimeDelta::minutes(35)));
+        assert!(near(f(0), f(1), f(2), TimeDelta::minutes(35)));
         assert!(!near(f(0), f(1), f(2), m));
         assert!(near(f(0), f(1), f(3), m));
         assert!(near(f(0), f(1), f(2), TimeDelta::days(100_000_000)));

@@ -105,7 +105,8 @@ mod tests {
             Some(json!("calico-node"))
         );
         // N-systemd-11880
-        let p = service_started(b"systemd 246 running in system mode. (+PAM +AUDIT +SELINUX)").unwrap();
+        let p =
+            service_started(b"systemd 246 running in system mode. (+PAM +AUDIT +SELINUX)").unwrap();
         assert_eq!(p.fields["component"], json!("node"));
         assert_eq!(p.fields["version"], json!("246"));
         assert!(service_started(b"Starting Kubelet Volume Manager").is_none());

@@ -18,8 +18,8 @@ use crate::signatures::raw::v1::{
     RawStartup, RawWhere,
 };
 use crate::signatures::rawrule::RawRule;
-use crate::signatures::template::placeholders;
 use crate::signatures::startup::{COMPONENTS, markers};
+use crate::signatures::template::placeholders;
 use crate::signatures::{
     CausedBy, ConfidenceLevel, ContextRule, Diagnostic, Effect, Example, Scope, Signature, Startup,
     Step,

@@ -7,8 +7,8 @@
 //! `FLAG:` dump (`kubelet.flag`) and the kernel's boot banner (`kernel.version`).
 
 use crate::events::Kind;
-use crate::signatures::condition::{Condition, FieldPath, Filter, Scalar, Test};
 use crate::signatures::Marker;
+use crate::signatures::condition::{Condition, FieldPath, Filter, Scalar, Test};
 
 /// Component names, in documentation order.
 pub const COMPONENTS: &[&str] = &[
@@ -75,7 +75,10 @@ mod tests {
             fields.insert("component".into(), "other".into());
             assert!(!m[0].filter.matches(&fields));
         }
-        assert_eq!(markers("kubelet").unwrap()[1].kinds, vec![Kind::KubeletFlag]);
+        assert_eq!(
+            markers("kubelet").unwrap()[1].kinds,
+            vec![Kind::KubeletFlag]
+        );
         assert_eq!(markers("node").unwrap()[1].kinds, vec![Kind::KernelVersion]);
         assert!(markers("kube-proxy").is_none());
     }
