@@ -395,3 +395,50 @@ fn add_optional(
     cited.sort_unstable();
     cited.dedup();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::time::TimeQuality;
+
+    fn undated(source: &str, line: u64, uptime_s: Option<u64>) -> Event {
+        Event {
+            kind: Kind::OomKill,
+            time: None,
+            uptime_us: uptime_s.map(|s| s * 1_000_000),
+            time_quality: TimeQuality::Unanchored,
+            node: "node-1".into(),
+            source: source.into(),
+            line,
+            end_line: line,
+            level: None,
+            fields: Default::default(),
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_falling_uptime_starts_a_new_boot_and_sources_never_share_one() {
+        let events = [
+            undated("a/dmesg.txt", 1, Some(100)),
+            undated("a/dmesg.txt", 2, Some(200)),
+            undated("a/dmesg.txt", 3, Some(5)),
+            undated("b/dmesg.txt", 1, Some(150)),
+            undated("b/dmesg.txt", 2, None),
+        ];
+        let ix = Indexed::new(events.iter().collect());
+        let boot = |i: usize| match ix.pos(i) {
+            Some(Clock::Uptime { boot, .. }) => Some(boot),
+            _ => None,
+        };
+        assert_eq!(boot(0), boot(1));
+        assert_ne!(boot(1), boot(2));
+        assert_ne!(boot(0), boot(3));
+        assert_ne!(boot(2), boot(3));
+        assert_eq!(ix.pos(4), None);
+        assert_eq!(
+            ix.pos(1).zip(ix.pos(0)).and_then(|(b, a)| b.since(a)),
+            Some(chrono::TimeDelta::seconds(100))
+        );
+    }
+}
