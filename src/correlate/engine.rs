@@ -100,13 +100,12 @@ fn clocks(events: &[&Event]) -> Vec<Pos> {
         .map(|e| match (e.time, e.uptime_us) {
             (Some(t), _) => Some(Clock::Wall(t)),
             (None, Some(us)) => {
-                let fresh = |next: &mut u32| {
-                    *next += 1;
-                    *next
-                };
                 let boot = match boots.get(e.source.as_str()) {
                     Some(&(boot, last)) if us >= last => boot,
-                    _ => fresh(&mut next_boot),
+                    _ => {
+                        next_boot += 1;
+                        next_boot
+                    }
                 };
                 boots.insert(e.source.as_str(), (boot, us));
                 Some(Clock::Uptime { boot, us })
