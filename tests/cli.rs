@@ -169,7 +169,7 @@ fn issue_2_sources_lists_every_sample_file_with_format_node_lines_and_utc_range(
         .collect();
     assert_eq!(
         nodes,
-        (1..=9)
+        (1..=10)
             .map(|i| format!("node-{i}"))
             .collect::<BTreeSet<_>>()
             .iter()
@@ -462,7 +462,7 @@ fn issue_5_formats_render_the_samples() {
     .into_owned();
     assert_eq!(
         html.matches("class=\"lane\"").count(),
-        9,
+        10,
         "one lane per node"
     );
     // Self-contained: no external script, stylesheet or image is loaded.
@@ -556,6 +556,7 @@ title = "a bare word"
 severity = "low"
 summary = "{count} on {node}"
 root_cause = "x"
+abnormal = "y"
 [[match]]
 event = "custom.bare_word"
 [[raw]]

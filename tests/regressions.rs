@@ -81,6 +81,7 @@ title = "OOM kills"
 severity = "low"
 summary = "{count} OOM kills on {node}"
 root_cause = "test"
+abnormal = "test"
 remediation = ["test"]
 
 [[match]]
@@ -106,6 +107,7 @@ title = "OOM kills"
 severity = "low"
 summary = "{count} OOM kills on {node}"
 root_cause = "test"
+abnormal = "test"
 remediation = ["test"]
 
 [[match]]

@@ -107,6 +107,7 @@ title = "fine"
 severity = "low"
 summary = "{count} on {node}"
 root_cause = "x"
+abnormal = "y"
 [[match]]
 event = "kernel.oom_kill"
 "#;
@@ -119,22 +120,22 @@ fn broken_files_report_every_problem_with_file_line_col() {
     write(
         d,
         "kernel/unknown-key.toml",
-        "version = 1\nid = \"unknown-key\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\ncolour = \"red\"\n[[match]]\nevent = \"kernel.oom_kill\"\n",
+        "version = 1\nid = \"unknown-key\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\nabnormal = \"a\"\ncolour = \"red\"\n[[match]]\nevent = \"kernel.oom_kill\"\n",
     );
     write(
         d,
         "kernel/bad-kind.toml",
-        "version = 1\nid = \"bad-kind\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\n[[match]]\nevent = \"kernel.oom_killed\"\n",
+        "version = 1\nid = \"bad-kind\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\nabnormal = \"a\"\n[[match]]\nevent = \"kernel.oom_killed\"\n",
     );
     write(
         d,
         "kernel/bad-regex.toml",
-        "version = 1\nid = \"bad-regex\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\n[[match]]\nevent = \"kernel.oom_kill\"\nwhere = { process = { regex = \"(java\" } }\n",
+        "version = 1\nid = \"bad-regex\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\nabnormal = \"a\"\n[[match]]\nevent = \"kernel.oom_kill\"\nwhere = { process = { regex = \"(java\" } }\n",
     );
     write(
         d,
         "kernel/negative-window.toml",
-        "version = 1\nid = \"negative-window\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\n[[match]]\nevent = \"kernel.oom_kill\"\ncount = 5\nwithin = \"-10m\"\n",
+        "version = 1\nid = \"negative-window\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\nabnormal = \"a\"\n[[match]]\nevent = \"kernel.oom_kill\"\ncount = 5\nwithin = \"-10m\"\n",
     );
     write(
         d,
@@ -144,28 +145,46 @@ fn broken_files_report_every_problem_with_file_line_col() {
     write(
         d,
         "kernel/bad-field.toml",
-        "version = 1\nid = \"bad-field\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"{proces}\"\nroot_cause = \"r\"\n[[match]]\nevent = \"kernel.oom_kill\"\nwhere = { scopes = \"global\" }\n",
+        "version = 1\nid = \"bad-field\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"{proces}\"\nroot_cause = \"r\"\nabnormal = \"a\"\n[[match]]\nevent = \"kernel.oom_kill\"\nwhere = { scopes = \"global\" }\n",
     );
     write(
         d,
         "kernel/custom-undefined.toml",
-        "version = 1\nid = \"custom-undefined\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\n[[match]]\nevent = \"custom.nobody_defines_me\"\n",
+        "version = 1\nid = \"custom-undefined\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\nabnormal = \"a\"\n[[match]]\nevent = \"custom.nobody_defines_me\"\n",
+    );
+
+    // Issue #11: a signature must say what makes occurrences abnormal.
+    write(
+        d,
+        "kernel/no-abnormal.toml",
+        &GOOD
+            .replace("id = \"ok-sig\"", "id = \"no-abnormal\"")
+            .replace("abnormal = \"y\"\n", ""),
+    );
+    // An unknown start-up component is named with the known ones.
+    write(
+        d,
+        "kernel/bad-startup.toml",
+        &format!(
+            "{}[startup]\ncomponent = \"kubelett\"\ngrace = \"5m\"\n",
+            GOOD.replace("id = \"ok-sig\"", "id = \"bad-startup\"")
+        ),
     );
 
     let p = |rel: &str| d.join(rel).display().to_string();
     let got: Vec<String> = validate_dir(d).iter().map(|x| x.to_string()).collect();
     let expect = [
         format!(
-            "{}:7:1: unknown field `colour`",
+            "{}:8:1: unknown field `colour`",
             p("kernel/unknown-key.toml")
         ),
         format!(
-            "{}:8:9: unknown event kind `kernel.oom_killed` (did you mean `kernel.oom_kill`?)",
+            "{}:9:9: unknown event kind `kernel.oom_killed` (did you mean `kernel.oom_kill`?)",
             p("kernel/bad-kind.toml")
         ),
-        format!("{}:9:21: bad regex `(java`", p("kernel/bad-regex.toml")),
+        format!("{}:10:21: bad regex `(java`", p("kernel/bad-regex.toml")),
         format!(
-            "{}:10:10: window `-10m` is negative",
+            "{}:11:10: window `-10m` is negative",
             p("kernel/negative-window.toml")
         ),
         format!(
@@ -174,7 +193,7 @@ fn broken_files_report_every_problem_with_file_line_col() {
             p("kernel/ok-sig.toml")
         ),
         format!(
-            "{}:9:11: unknown field `scopes` for kernel.oom_kill",
+            "{}:10:11: unknown field `scopes` for kernel.oom_kill",
             p("kernel/bad-field.toml")
         ),
         format!(
@@ -182,8 +201,16 @@ fn broken_files_report_every_problem_with_file_line_col() {
             p("kernel/bad-field.toml")
         ),
         format!(
-            "{}:8:9: event kind `custom.nobody_defines_me` is not defined by any [[raw]] rule",
+            "{}:9:9: event kind `custom.nobody_defines_me` is not defined by any [[raw]] rule",
             p("kernel/custom-undefined.toml")
+        ),
+        format!(
+            "{}:2:6: missing `abnormal = \"\"\"...\"\"\"`",
+            p("kernel/no-abnormal.toml")
+        ),
+        format!(
+            "{}:11:13: unknown start-up component `kubelett` (known: kubelet, containerd, dockerd, crio, calico-node, node)",
+            p("kernel/bad-startup.toml")
         ),
     ];
     for e in &expect {
@@ -939,6 +966,7 @@ title = "Backend timeouts"
 severity = "low"
 summary = "{count} timeouts from {backend} on {node}"
 root_cause = "The backend is slow."
+abnormal = "Two timeouts within five minutes; one is a blip."
 remediation = ["Look at the backend."]
 
 [[raw]]

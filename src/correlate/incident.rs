@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::correlate::engine::{Indexed, NodeMatch};
-use crate::correlate::window::{Ts, near};
+use crate::correlate::window::{Ts, near_wall};
 use crate::correlate::{Confidence, Evidence, Incident};
 use crate::events::Event;
 use crate::signatures::template::render;
@@ -146,8 +146,8 @@ pub fn suppress(set: &SignatureSet, drafts: Vec<Draft>) -> Vec<Draft> {
                         .get(o.sig)
                         .is_some_and(|s| sig.suppressed_by.contains(&s.id))
                     && !o.nodes.is_disjoint(&d.nodes)
-                    && (near(o.start, o.end, d.start, sig.gap)
-                        || near(d.start, d.end, o.start, sig.gap))
+                    && (near_wall(o.start, o.end, d.start, sig.gap)
+                        || near_wall(d.start, d.end, o.start, sig.gap))
             })
         });
         if let Some(j) = target

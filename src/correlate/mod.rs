@@ -130,7 +130,13 @@ pub fn correlate(events: &[Event], set: &SignatureSet) -> Correlation {
         .flat_map_iter(|(i, sig)| incident::drafts(i, sig, &ix, match_signature(sig, &ix)))
         .collect();
     let drafts = incident::suppress(set, drafts);
-    let (incidents, cited) = incident::finish(set, &ix, drafts);
+    let (incidents, mut cited) = incident::finish(set, &ix, drafts);
+    // Start-up chatter a signature discounts is explained, not unclassified.
+    cited.extend(
+        set.signatures()
+            .iter()
+            .flat_map(|sig| engine::startup_chatter(sig, &ix)),
+    );
     let unclassified = unclassified(&ix, &cited);
     Correlation {
         incidents,
@@ -202,11 +208,12 @@ fn unclassified(ix: &Indexed<'_>, cited: &BTreeSet<usize>) -> Vec<Unclassified> 
         }
     }
     let time = |i: usize| ix.time(i);
+    let pos = |i: usize| ix.pos(i);
     let groups: Vec<_> = groups.into_iter().collect();
     let mut out: Vec<Unclassified> = groups
         .par_iter()
         .flat_map_iter(|((kind, node), items)| {
-            bursts(items, &time, UNCLASSIFIED_GAP)
+            bursts(items, &pos, UNCLASSIFIED_GAP)
                 .into_iter()
                 .map(move |burst| {
                     let times: Vec<_> = burst.iter().filter_map(|&i| time(i)).collect();

@@ -31,6 +31,7 @@ mod kubelet_eviction;
 mod kubelet_misc;
 mod net;
 mod registry;
+mod service;
 mod text;
 
 pub use extract::Extractor;
@@ -130,6 +131,9 @@ kinds! {
     NoSpaceLeft => "fs.no_space_left",
     /// Disk usage figures (`df` output, alert lines).
     FsUsage => "fs.usage",
+    /// A component started (kubelet, container runtime, calico-node, or the node's PID 1):
+    /// start-up chatter follows it.
+    ServiceStarted => "service.started",
 }
 
 impl fmt::Display for Kind {

@@ -4,7 +4,7 @@
 
 use super::text::contains;
 use super::{Payload, calico, docker, fs, host, kernel_misc, kernel_oom, kernel_slub};
-use super::{kubelet_eviction, kubelet_misc, net};
+use super::{kubelet_eviction, kubelet_misc, net, service};
 use crate::envelope::{Envelope, LineFormat};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use kernel_oom::OomPart;
@@ -383,6 +383,26 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Host,
         Role::Event,
         host::hostname_changed
+    ),
+    g!(
+        "service.started",
+        [
+            "Starting kubelet",
+            "Started kubelet",
+            "Started Kubernetes Kubelet",
+            "\"Kubelet version\"",
+            "starting containerd",
+            "msg=\"Starting up\"",
+            "Starting Docker Application Container Engine",
+            "Starting CRI-O",
+            "Starting Container Runtime Interface for OCI",
+            "Calico node started successfully",
+            "Felix starting up",
+            "running in system mode"
+        ],
+        Any,
+        Role::Event,
+        service::service_started
     ),
     // docker and file systems
     g!(

@@ -14,12 +14,15 @@ use crate::events::Kind;
 use crate::signatures::condition::{Condition, FieldPath, Filter, Scalar, Test, parse_version};
 use crate::signatures::fields::known_fields;
 use crate::signatures::raw::v1::{
-    OneOrMany, RawCondition, RawConfidence, RawEffect, RawScalar, RawScope, RawSignature, RawWhere,
+    OneOrMany, RawCondition, RawConfidence, RawEffect, RawScalar, RawScope, RawSignature,
+    RawStartup, RawWhere,
 };
 use crate::signatures::rawrule::RawRule;
+use crate::signatures::startup::{COMPONENTS, markers};
 use crate::signatures::template::placeholders;
 use crate::signatures::{
-    CausedBy, ConfidenceLevel, ContextRule, Diagnostic, Effect, Example, Scope, Signature, Step,
+    CausedBy, ConfidenceLevel, ContextRule, Diagnostic, Effect, Example, Scope, Signature, Startup,
+    Step,
 };
 
 /// Default quiet gap between first-step events of one incident.
@@ -319,6 +322,51 @@ impl Ctx<'_> {
         }
     }
 
+    fn startup(&mut self, raw: &Spanned<RawStartup>, first_kinds: &[Kind]) -> Option<Startup> {
+        let span = raw.span();
+        let raw = raw.get_ref();
+        let grace = self.window(&raw.grace);
+        let mut components = Vec::new();
+        let mut all_markers = Vec::new();
+        if let Some(names) = &raw.component {
+            for name in names.get_ref().names() {
+                match markers(name) {
+                    Some(m) => {
+                        components.push(name.to_string());
+                        all_markers.extend(m);
+                    }
+                    None => self.err(
+                        names.span(),
+                        format!(
+                            "unknown start-up component `{name}` (known: {})",
+                            COMPONENTS.join(", ")
+                        ),
+                    ),
+                }
+            }
+        }
+        let state = raw
+            .state
+            .as_ref()
+            .map(|s| self.filter(&s.filter, &s.any_of, first_kinds));
+        if raw.component.is_none() && state.is_none() {
+            self.err(
+                span,
+                "`[startup]` needs `component` (whose start opens the grace) or `state` (start-up states of the first step)",
+            );
+            return None;
+        }
+        if components.is_empty() && state.is_none() {
+            return None;
+        }
+        Some(Startup {
+            components,
+            markers: all_markers,
+            grace: grace?,
+            state,
+        })
+    }
+
     fn id_ref(&mut self, raw: &Spanned<String>, own: &str, what: &str) -> Option<String> {
         let id = raw.get_ref();
         if id == own {
@@ -488,6 +536,21 @@ pub fn compile(
     let first_kinds = steps.first().map(|s| s.kinds.clone()).unwrap_or_default();
     cx.template(&raw.summary, SUMMARY_BUILTINS, &first_kinds);
 
+    let abnormal = match &raw.abnormal {
+        Some(text) if !text.trim().is_empty() => prose(text),
+        _ => {
+            cx.err(
+                raw.id.span(),
+                "missing `abnormal = \"\"\"...\"\"\"`: say what makes occurrences abnormal rather than a mere mention (start-up chatter, healthy states)",
+            );
+            String::new()
+        }
+    };
+    let startup = raw
+        .startup
+        .as_ref()
+        .and_then(|s| cx.startup(s, &first_kinds));
+
     let mut context = Vec::new();
     for rule in &raw.context {
         let kinds = cx.kinds(&rule.event);
@@ -589,6 +652,8 @@ pub fn compile(
         },
         summary: raw.summary.get_ref().clone(),
         root_cause: prose(&raw.root_cause),
+        abnormal,
+        startup,
         remediation: raw.remediation.clone(),
         references: raw.references.clone(),
         suppressed_by,

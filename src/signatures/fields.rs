@@ -85,7 +85,7 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "ip_version",
         ],
         Kind::ConnectionReset => &["peer", "component", "port", "address"],
-        Kind::CalicoNodeName => &["name", "source"],
+        Kind::CalicoNodeName => &["name", "source", "file"],
         Kind::TooManyOpenFiles => &[
             "component",
             "operation",
@@ -108,6 +108,7 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "high_threshold",
             "source",
         ],
+        Kind::ServiceStarted => &["component", "version"],
         _ => return None,
     };
     Some(fields)
