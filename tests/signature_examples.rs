@@ -4,7 +4,8 @@
 //! loaded, as `podmortem signatures test` runs them.
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use podmortem::signatures::{SignatureSet, builtin, run_example_scanned};
+use podmortem::selftest::run_example_scanned;
+use podmortem::signatures::{SignatureSet, builtin};
 use std::sync::LazyLock;
 
 static SET: LazyLock<SignatureSet> =

@@ -8,7 +8,7 @@ use podmortem::envelope::time::TimeQuality;
 use podmortem::error::Error;
 use podmortem::events::{Event, Fields, Kind};
 use podmortem::signatures::{
-    self, SignatureSet, builtin, load_dir, overlay, raw_rules, run_examples, validate_dir,
+    self, SignatureSet, builtin, load_dir, overlay, raw_rules, validate_dir,
 };
 use serde_json::{Value, json};
 use std::path::Path;
@@ -1003,7 +1003,7 @@ text = '''
     );
     let set = load_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     let extract = toy_extract(&set);
-    let results = run_examples(&set, &extract);
+    let results = podmortem::selftest::run_examples(&set, &extract);
     assert_eq!(results.len(), 2);
     assert!(results[0].passed, "{}", results[0]);
     assert_eq!(results[0].got_nodes, vec!["node-1"]);
@@ -1016,7 +1016,7 @@ text = '''
 #[test]
 fn shipped_signature_examples_pass_through_the_real_scanner() {
     let set = podmortem::signatures::builtin().expect("shipped signatures load");
-    let results = podmortem::signatures::run_examples_scanned(&set);
+    let results = podmortem::selftest::run_examples_scanned(&set);
     assert!(
         results.len() >= 2 * set.len(),
         "every signature has a positive and a negative example"

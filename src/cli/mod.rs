@@ -453,7 +453,7 @@ fn signatures_command(cmd: SignaturesCommand) -> Result<u8, Error> {
         }
         SignaturesCommand::Test(p) => {
             let set = load_signatures(&p)?;
-            let results = signatures::run_examples_scanned(&set);
+            let results = podmortem::selftest::run_examples_scanned(&set);
             let failed = results.iter().filter(|r| !r.passed).count();
             for r in &results {
                 writeln!(out, "{r}")?;

@@ -13,7 +13,6 @@ use crate::events::Kind;
 
 pub mod compile;
 pub mod condition;
-pub mod examples;
 pub mod fields;
 pub mod load;
 pub mod raw;
@@ -22,9 +21,6 @@ pub mod startup;
 pub mod template;
 
 pub use condition::{Condition, FieldPath, Filter, Scalar, Test};
-pub use examples::{
-    ExampleResult, run_example, run_example_scanned, run_examples, run_examples_scanned,
-};
 pub use load::{
     builtin, load_dir, overlay, parse_str, source_text, validate_builtin, validate_dir,
 };

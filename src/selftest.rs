@@ -1,4 +1,5 @@
-//! Running a signature's `[[example]]`s: the inputs go through the caller's
+//! Self-test of a signature set: running each signature's `[[example]]`s. It lives
+//! above `signatures`, `scan` and `correlate` because it drives all three. The inputs go through the caller's
 //! extractor (the real scanner in the binary), the WHOLE set is correlated — so
 //! examples also prove that other signatures do not steal or suppress the match —
 //! and the example passes when this signature's incidents match `expect`.
