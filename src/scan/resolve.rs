@@ -185,10 +185,12 @@ pub fn stream_clock(
     config: &TimeConfig,
 ) -> StreamClock {
     let mut assumptions = Vec::new();
+    // The zone is known when the user gave `--tz` or the bundle names a readable one;
+    // only the UTC fallback is an assumption.
     let (zone, zone_assumed) = match (&config.zone, &meta.bundle_zone) {
-        (Some(z), _) => (*z, true),
+        (Some(z), _) => (*z, false),
         (None, Some(name)) => match time::parse_zone(name) {
-            Ok(z) => (z, true),
+            Ok(z) => (z, false),
             Err(_) => (Zone::Utc, true),
         },
         (None, None) => (Zone::Utc, true),
