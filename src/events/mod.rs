@@ -35,6 +35,7 @@ mod service;
 mod text;
 
 pub use extract::Extractor;
+pub use text::collapse_spaces;
 pub use registry::{drift_kind, needles};
 
 /// Field values of an event, by field name (ordered, so output is deterministic).

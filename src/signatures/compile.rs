@@ -241,7 +241,7 @@ impl Ctx<'_> {
                     ok = false;
                     self.err(
                         span.clone(),
-                        format!("bad regex `{re}`: {}", one_line(&e.to_string())),
+                        format!("bad regex `{re}`: {}", prose(&e.to_string())),
                     );
                 }
             }
@@ -390,9 +390,6 @@ fn scalar(raw: &RawScalar) -> Scalar {
     }
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 fn suggest_kind(name: &str) -> String {
     Kind::BUILTIN
@@ -610,7 +607,7 @@ pub fn compile(
             Ok(r) => raw_rules.push(r),
             Err(e) => cx.err(
                 rule.regex.span(),
-                format!("bad regex `{}`: {}", rule.regex.get_ref(), one_line(&e)),
+                format!("bad regex `{}`: {}", rule.regex.get_ref(), prose(&e)),
             ),
         }
     }
@@ -668,7 +665,7 @@ pub fn compile(
 /// Prose written across lines in a TOML multi-line string is one paragraph: line
 /// breaks are the file's layout, not the text's, so they become spaces.
 fn prose(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::events::collapse_spaces(text)
 }
 
 #[cfg(test)]
