@@ -35,8 +35,8 @@ mod service;
 mod text;
 
 pub use extract::Extractor;
-pub use text::collapse_spaces;
 pub use registry::{drift_kind, needles};
+pub use text::collapse_spaces;
 
 /// Field values of an event, by field name (ordered, so output is deterministic).
 pub type Fields = BTreeMap<String, serde_json::Value>;
