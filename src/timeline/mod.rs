@@ -50,9 +50,37 @@ pub struct NodeSummary {
     pub sources: usize,
 }
 
+/// Provenance of a run: what produced the report and from what, so a reader can
+/// reproduce it or see why it differs from another run (issue 15, point 5).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// podmortem version that wrote the report.
+    pub version: String,
+    /// Inputs as given on the command line (`-` is standard input).
+    pub inputs: Vec<String>,
+    /// Filters applied, as `--flag value` (empty: the whole bundle).
+    pub filters: Vec<String>,
+    /// Time assumptions of the whole run: `--year`, `--tz`, `--boot-time`, the display
+    /// zone, and hints about times that could not be placed.
+    pub time: Vec<String>,
+}
+
+impl RunInfo {
+    /// Provenance with this build's version and nothing else known yet.
+    pub fn current() -> RunInfo {
+        RunInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            ..RunInfo::default()
+        }
+    }
+}
+
 /// Everything a report needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
+    /// How the report was made (version, inputs, filters, time assumptions).
+    #[serde(default)]
+    pub run: RunInfo,
     /// Nodes, sorted by name.
     pub nodes: Vec<NodeSummary>,
     /// Incidents in time order.
@@ -105,10 +133,23 @@ impl Filter {
     }
 }
 
+/// The canonical name of the node called `name` among `nodes` (name or alias,
+/// case-insensitively).
+pub fn canonical_node<'a>(nodes: &'a [NodeSummary], name: &str) -> Option<&'a str> {
+    let name = name.trim();
+    nodes
+        .iter()
+        .find(|n| {
+            n.name.eq_ignore_ascii_case(name) || n.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+        })
+        .map(|n| n.name.as_str())
+}
+
 impl Timeline {
     /// Assemble a timeline from a scan and its correlation.
     pub fn new(scan: ScanOutput, correlation: Correlation) -> Timeline {
         Timeline {
+            run: RunInfo::current(),
             nodes: scan.nodes,
             incidents: correlation.incidents,
             unclassified: correlation.unclassified,
@@ -122,6 +163,7 @@ impl Timeline {
     /// An empty timeline that only knows the time of the last event (for relative filters).
     pub fn empty_with_last(last: Option<DateTime<Utc>>) -> Timeline {
         Timeline {
+            run: RunInfo::current(),
             nodes: Vec::new(),
             incidents: Vec::new(),
             unclassified: Vec::new(),
@@ -130,6 +172,12 @@ impl Timeline {
             event_count: 0,
             last_event: last,
         }
+    }
+
+    /// The canonical name of the node called `name` (its name or one of its aliases,
+    /// case-insensitively), so `--node` accepts any name the report shows.
+    pub fn canonical_node(&self, name: &str) -> Option<&str> {
+        canonical_node(&self.nodes, name)
     }
 
     /// Time of the bundle's last event: the base of relative `--since`/`--until`.
