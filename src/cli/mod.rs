@@ -311,17 +311,18 @@ fn time_hint(out: &ScanOutput, quiet: bool) -> Option<String> {
     let unplaced: Vec<&str> = out
         .sources
         .iter()
-        .filter(|s| s.lines > s.unparsed && s.first.is_none())
+        .filter(|s| s.first.is_none() && s.assumptions.iter().any(|a| a.starts_with("year unknown")))
         .map(|s| s.path.as_str())
         .collect();
-    if unplaced.is_empty() {
-        return None;
-    }
+    let which = match unplaced.as_slice() {
+        [] => return None,
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} and {} more sources", rest.len()),
+    };
     let hint = format!(
-        "{} had no wall time (year-less lines and no year clue): --year YEAR \
+        "{which} had no wall time (year-less lines and no year clue): --year YEAR \
          (with --tz ZONE for local times, or --set-node NAME so a node's dated logs lend \
-         their year) would place them on the timeline",
-        unplaced.join(", ")
+         their year) would place them on the timeline"
     );
     if !quiet {
         eprintln!("podmortem: note: {hint}");

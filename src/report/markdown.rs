@@ -122,7 +122,31 @@ fn summary(s: &mut String, timeline: &Timeline, ov: &Overview, zone: Option<Disp
             "- Times marked \\~ are inferred (year, zone or dmesg boot anchor); see [Gaps](#gaps).\n",
         );
     }
+    provenance(s, &timeline.run);
     s.push('\n');
+}
+
+/// The run's provenance: version, inputs, filters, time assumptions.
+fn provenance(s: &mut String, run: &crate::timeline::RunInfo) {
+    if run.version.is_empty() {
+        return;
+    }
+    let inputs: Vec<String> = run.inputs.iter().map(|i| md(i)).collect();
+    let _ = writeln!(
+        s,
+        "- **Run:** podmortem {} on {}",
+        md(&run.version),
+        if inputs.is_empty() { "(events)".to_string() } else { inputs.join(", ") }
+    );
+    let filters = if run.filters.is_empty() {
+        "none".to_string()
+    } else {
+        md(&run.filters.join(" "))
+    };
+    let _ = writeln!(s, "- **Filters:** {filters}");
+    for t in &run.time {
+        let _ = writeln!(s, "- **Time:** {}", md(t));
+    }
 }
 
 fn timeline_table(s: &mut String, incidents: &[Incident], zone: Option<DisplayZone>) {

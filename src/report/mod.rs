@@ -14,6 +14,7 @@ use crate::error::Problem;
 use crate::timeline::{NodeSummary, SourceReport, Timeline};
 
 pub mod escape;
+mod evidence;
 mod html;
 mod json;
 mod markdown;
