@@ -59,7 +59,7 @@ fn text_puts_summary_first_and_shows_chains_repeats_and_inferred_times() {
     assert!(text.contains("caused by    INC-002 → INC-003"));
     // Repeats and evidence citations.
     assert!(text.contains(
-        "    2018-06-08T03:03:28Z~  bundle.tgz!/k8s-worker-01/var/log/kern.log:41207-41209\n      ×37, last at 2018-06-08T03:09:41Z\n"
+        "    2018-06-08T03:03:28Z~  bundle.tgz!/k8s-worker-01/var/log/kern.log:41207-41209\n      (×37, last at 2018-06-08T03:09:41Z)\n"
     ), "{text}");
     // Unanchored dmesg has no wall time and says so.
     assert!(
@@ -104,7 +104,7 @@ fn text_fits_the_width() {
 #[test]
 fn zone_changes_display_times_only() {
     let options = ReportOptions {
-        zone: DisplayZone::parse("Europe/Berlin"),
+        zone: DisplayZone::parse("Europe/Berlin").ok(),
         ..plain()
     };
     let text = render(&timeline_fixture::timeline(), ReportFormat::Text, &options);
@@ -134,6 +134,7 @@ fn json_has_the_documented_shape() {
         keys,
         [
             "incidents",
+            "meta",
             "nodes",
             "problems",
             "sources",
@@ -390,6 +391,7 @@ fn sources_text_lists_assumptions_errors_and_coverage() {
 #[test]
 fn empty_timeline_renders_in_every_format() {
     let empty = Timeline {
+        run: Default::default(),
         nodes: vec![],
         incidents: vec![],
         unclassified: vec![],

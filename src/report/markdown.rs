@@ -41,19 +41,11 @@ fn reference(text: &str) -> String {
     }
 }
 
-fn evidence_place(e: &Evidence) -> String {
-    if e.end_line > e.line {
-        format!("{}:{}-{}", e.source, e.line, e.end_line)
-    } else {
-        format!("{}:{}", e.source, e.line)
-    }
-}
-
 fn evidence_table(s: &mut String, evidence: &[Evidence], zone: Option<DisplayZone>) {
     s.push_str("| Time | Node | Source | Event | Log line |\n");
     s.push_str("|---|---|---|---|---|\n");
-    for e in evidence {
-        let mut text = md(&e.text);
+    for e in super::evidence::distinct_rows(evidence) {
+        let mut text = md(&super::evidence::display_lines(&e.text).join("\n"));
         if e.count > 1 {
             let last = e
                 .last
@@ -66,7 +58,7 @@ fn evidence_table(s: &mut String, evidence: &[Evidence], zone: Option<DisplayZon
             "| {} | {} | {} | {} | {} |",
             md(&times::stamped(e.time, e.time_quality, zone)),
             md(&e.node),
-            md(&evidence_place(e)),
+            md(&super::evidence::citation(e)),
             md(&e.kind),
             text
         );

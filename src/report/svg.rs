@@ -617,6 +617,7 @@ mod tests {
             sources: 1,
         };
         Timeline {
+            run: Default::default(),
             nodes: vec![node("a"), node("b")],
             incidents,
             unclassified: vec![],
@@ -658,12 +659,12 @@ mod tests {
         let untimed_x = format!("x=\"{:.1}\"", LABEL_W + 8.0);
         assert!(
             svg.contains(&format!(
-                "data-incident=\"INC-001\" tabindex=\"0\" {untimed_x}"
+                "data-incident=\"INC-001\" data-signature=\"test.sig\"  tabindex=\"0\" {untimed_x}"
             )),
             "{svg}"
         );
         assert_eq!(svg.matches("class=\"incident-span").count(), 2);
         assert_eq!(svg.matches("class=\"incident-part").count(), 1);
-        assert!(svg.contains("class=\"incident-join\" data-incident=\"INC-002\""));
+        assert!(svg.contains("class=\"incident-join\" data-t=\"1528426800000\" data-incident=\"INC-002\""));
     }
 }

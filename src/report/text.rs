@@ -178,14 +178,32 @@ impl<'a> Writer<'a> {
                 .unwrap_or_default();
             format!("×{}{last}", e.count)
         });
-        let fixed = width(&time) + 2 + width(&node);
-        let place = escape::terminal(&rows::short_citation(e, avail.saturating_sub(fixed).max(12)));
+        let mut fixed = width(&time) + 2 + width(&node);
+        let mut place = escape::terminal(&rows::short_citation(e, avail.saturating_sub(fixed)));
+        if fixed + width(&place) > avail {
+            // Too narrow for time and place on one row: the place gets its own row.
+            writeln!(self.out, "    {time}")?;
+            fixed = 2 + width(&node);
+            place = format!(
+                "  {}",
+                escape::terminal(&rows::short_citation(e, avail.saturating_sub(fixed).max(8)))
+            );
+        } else {
+            place = format!("{time}  {place}");
+        }
         let (head_repeats, own_line) = match &repeats {
             Some(r) if fixed + width(&place) + 2 + width(r) <= avail => (format!("  {r}"), None),
             Some(r) => (String::new(), Some(r.clone())),
             None => (String::new(), None),
         };
-        writeln!(self.out, "    {time}  {node}{place}{head_repeats}")?;
+        let head = match place.strip_prefix("  ") {
+            Some(rest) => format!("  {node}{rest}"),
+            None => match place.split_once("  ") {
+                Some((t, rest)) => format!("{t}  {node}{rest}"),
+                None => place.clone(),
+            },
+        };
+        writeln!(self.out, "    {head}{head_repeats}")?;
         let mut side: Vec<String> = own_line.into_iter().collect();
         side.extend(notes.iter().cloned());
         for note in side {

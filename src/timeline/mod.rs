@@ -145,12 +145,50 @@ pub fn canonical_node<'a>(nodes: &'a [NodeSummary], name: &str) -> Option<&'a st
         .map(|n| n.name.as_str())
 }
 
+/// The nodes a report names: those the inventory decided, plus every host the events
+/// name that no source was attributed to. A multi-host syslog file has no one node
+/// (`unknown`), but its lines name their hosts; listing "1 node: unknown" beside
+/// incidents on 16 hosts would be false. `unknown` is dropped once no event is left
+/// on it.
+fn with_event_hosts(mut nodes: Vec<NodeSummary>, events: &[Event]) -> Vec<NodeSummary> {
+    let mut extra: BTreeMap<&str, (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Vec<&str>)> =
+        BTreeMap::new();
+    for e in events {
+        if canonical_node(&nodes, &e.node).is_some() {
+            continue;
+        }
+        let entry = extra.entry(e.node.as_str()).or_insert((None, None, Vec::new()));
+        if let Some(t) = e.time {
+            entry.0 = Some(entry.0.map_or(t, |f| f.min(t)));
+            entry.1 = Some(entry.1.map_or(t, |l| l.max(t)));
+        }
+        if !entry.2.contains(&e.source.as_str()) {
+            entry.2.push(&e.source);
+        }
+    }
+    if extra.is_empty() {
+        return nodes;
+    }
+    if !events.iter().any(|e| e.node == "unknown") {
+        nodes.retain(|n| n.name != "unknown");
+    }
+    nodes.extend(extra.into_iter().map(|(name, (first, last, sources))| NodeSummary {
+        name: name.to_string(),
+        aliases: Vec::new(),
+        spans: first.zip(last).into_iter().collect(),
+        sources: sources.len(),
+    }));
+    nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    nodes
+}
+
 impl Timeline {
     /// Assemble a timeline from a scan and its correlation.
     pub fn new(scan: ScanOutput, correlation: Correlation) -> Timeline {
+        let nodes = with_event_hosts(scan.nodes, &scan.events);
         Timeline {
             run: RunInfo::current(),
-            nodes: scan.nodes,
+            nodes,
             incidents: correlation.incidents,
             unclassified: correlation.unclassified,
             sources: scan.sources,
