@@ -296,7 +296,9 @@ fn page_with_script(dir: &Path, timeline: &podmortem::timeline::Timeline, script
     let html = std::fs::read_to_string(&page).expect("read page");
     let driven = html.replace(
         "</body>",
-        &format!("<script>window.addEventListener('load', function () {{ {script} }});</script></body>"),
+        &format!(
+            "<script>window.addEventListener('load', function () {{ {script} }});</script></body>"
+        ),
     );
     std::fs::write(&page, driven).expect("write page");
     page
@@ -375,7 +377,10 @@ fn issue_15_4_wheel_and_brush_zoom_the_time_axis_and_reset_restores_it() {
     let after_wheel: f64 = body_attribute(&dom, "data-after-wheel")
         .and_then(|v| v.parse().ok())
         .expect("zoom span after the wheel");
-    assert!((after_wheel - 0.8 * after_brush).abs() < 1.0, "{after_wheel}");
+    assert!(
+        (after_wheel - 0.8 * after_brush).abs() < 1.0,
+        "{after_wheel}"
+    );
     let width_after: f64 = attribute_of(&dom, span_marker, "width")
         .and_then(|w| w.parse().ok())
         .expect("INC-001 span width");
@@ -384,7 +389,9 @@ fn issue_15_4_wheel_and_brush_zoom_the_time_axis_and_reset_restores_it() {
         "INC-001 grew from {width_before} to {width_after}"
     );
     // Incidents days away left the zoomed axis; the reset button is enabled.
-    assert!(dom.contains("class=\"incident-span sev-critical off-axis\" data-incident=\"INC-004\""));
+    assert!(
+        dom.contains("class=\"incident-span sev-critical off-axis\" data-incident=\"INC-004\"")
+    );
     assert_eq!(attribute_of(&dom, "id=\"zoom-reset\"", "disabled"), None);
 
     // Reset restores the whole axis.
@@ -411,7 +418,11 @@ fn issue_15_4_the_signature_filter_keeps_one_signature() {
     assert!(dom.contains("1 of 4 incidents"), "filter count");
     for incident in &timeline.incidents {
         let tag_start = dom
-            .find(&format!("<article class=\"incident sev-{}\" id=\"{}\"", incident.severity.name(), incident.id))
+            .find(&format!(
+                "<article class=\"incident sev-{}\" id=\"{}\"",
+                incident.severity.name(),
+                incident.id
+            ))
             .expect("article");
         let tag = dom[tag_start..].split('>').next().unwrap_or_default();
         let hidden = tag.contains(" hidden");
@@ -462,7 +473,11 @@ fn issue_15_4_a_60_node_fleet_opens_on_one_lane_per_signature() {
     let fleet_start = dom.find("<svg id=\"fleet-lanes\"").expect("fleet summary");
     let fleet_end = fleet_start + dom[fleet_start..].find("</svg>").expect("end");
     let fleet = &dom[fleet_start..fleet_end];
-    assert_eq!(fleet.matches("<g class=\"lane\"").count(), 4, "one lane per signature");
+    assert_eq!(
+        fleet.matches("<g class=\"lane\"").count(),
+        4,
+        "one lane per signature"
+    );
     assert!(fleet.contains("15 incidents · 15 nodes"));
     // The 60 node lanes are one click away, folded.
     assert!(dom.contains("<details id=\"node-lanes\"><summary>All 60 node lanes</summary>"));
@@ -472,7 +487,10 @@ fn issue_15_4_a_60_node_fleet_opens_on_one_lane_per_signature() {
                   document.body.dataset.axisTop = document.getElementById('timeline-axis').getBoundingClientRect().top; \
                   document.body.dataset.lanesTop = document.getElementById('swimlanes').getBoundingClientRect().top;";
     let scrolled = dump(&page_with_script(dir.path(), &timeline, script), dir.path());
-    assert_eq!(body_attribute(&scrolled, "data-axis-top").as_deref(), Some("0"));
+    assert_eq!(
+        body_attribute(&scrolled, "data-axis-top").as_deref(),
+        Some("0")
+    );
     let lanes_top: f64 = body_attribute(&scrolled, "data-lanes-top")
         .and_then(|v| v.parse().ok())
         .expect("lanes top");

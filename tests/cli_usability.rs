@@ -101,9 +101,14 @@ fn issue_15_1_overview_table_first_and_one_fleet_line_per_signature() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = fleet(dir.path());
     let text = ok(&["scan", root.to_str().expect("utf-8"), "-q"]);
-    let overview = text.find("Overview (times in UTC)").expect("overview table");
+    let overview = text
+        .find("Overview (times in UTC)")
+        .expect("overview table");
     let incidents = text.find("Incidents (50)").expect("incidents section");
-    assert!(overview < incidents, "the overview comes before the incidents");
+    assert!(
+        overview < incidents,
+        "the overview comes before the incidents"
+    );
     let table = &text[overview..incidents];
     // 40 PLEG incidents on 40 nodes: one fleet line, not 40 rows.
     let pleg: Vec<&str> = table
@@ -115,7 +120,8 @@ fn issue_15_1_overview_table_first_and_one_fleet_line_per_signature() {
     assert!(pleg[0].contains("06-08 02:03–04:00"), "{}", pleg[0]);
     // The signature's root cause and remediation are printed once for its 40 incidents.
     assert_eq!(
-        text.matches("pod lifecycle event generator could not finish").count(),
+        text.matches("pod lifecycle event generator could not finish")
+            .count(),
         1
     );
     assert_eq!(text.matches("Check that `docker ps`").count(), 1);
@@ -128,7 +134,9 @@ fn issue_15_1_overview_table_first_and_one_fleet_line_per_signature() {
 fn issue_15_1_overview_rows_on_the_samples_and_evidence_all() {
     let b = bundle_str();
     let text = ok(&["scan", &b, "-q"]);
-    let table_start = text.find("ID        SEVERITY SIGNATURE").expect("table header");
+    let table_start = text
+        .find("ID        SEVERITY SIGNATURE")
+        .expect("table header");
     let table: Vec<&str> = text[table_start..]
         .lines()
         .skip(1)
@@ -234,7 +242,13 @@ fn issue_15_3_a_multi_host_syslog_file_names_its_hosts() {
          Jun 18 21:14:07 k8s-node-03 kernel: [120417.553911] nf_conntrack: nf_conntrack: table full, dropping packet\n",
     )
     .expect("write");
-    let text = ok(&["scan", file.to_str().expect("utf-8"), "-q", "--year", "2018"]);
+    let text = ok(&[
+        "scan",
+        file.to_str().expect("utf-8"),
+        "-q",
+        "--year",
+        "2018",
+    ]);
     let nodes = text
         .lines()
         .find(|l| l.starts_with("nodes"))
@@ -261,9 +275,15 @@ fn issue_15_5_every_format_records_version_inputs_filters_and_time_assumptions()
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert!(time.contains(&"--tz UTC: local times read in UTC"), "{time:?}");
+    assert!(
+        time.contains(&"--tz UTC: local times read in UTC"),
+        "{time:?}"
+    );
     let text = ok(&args);
-    assert!(text.contains(&format!("run          podmortem {}", env!("CARGO_PKG_VERSION"))));
+    assert!(text.contains(&format!(
+        "run          podmortem {}",
+        env!("CARGO_PKG_VERSION")
+    )));
     assert!(text.contains("filters      --since 2018-07-01"));
     let md = ok(&[&args[..], &["-f", "md"]].concat());
     assert!(md.contains("- **Filters:** --since 2018-07-01"));
@@ -294,10 +314,20 @@ fn issue_15_7_arguments_are_checked_before_any_input_is_read() {
     assert!(err.contains("bad --since \"garbage\""), "{err}");
     let err = fails(&["scan", missing, "--display-tz", "nope"], None);
     assert!(err.contains("bad --display-tz \"nope\""), "{err}");
-    let err = fails(&["scan", missing, "-o", "/nonexistent-dir/report.txt"], None);
+    let err = fails(
+        &["scan", missing, "-o", "/nonexistent-dir/report.txt"],
+        None,
+    );
     assert!(err.contains("cannot create output file"), "{err}");
     let err = fails(
-        &["scan", missing, "--since", "2018-08-01", "--until", "2018-07-01"],
+        &[
+            "scan",
+            missing,
+            "--since",
+            "2018-08-01",
+            "--until",
+            "2018-07-01",
+        ],
         None,
     );
     assert!(err.contains("is after --until"), "{err}");
@@ -373,7 +403,15 @@ fn issue_15_9_one_cli() {
     assert!(page.starts_with("<!DOCTYPE html>"));
     let json = dir.path().join("report.json");
     let err = fails(
-        &["scan", &b, "-q", "-f", "md", "-o", json.to_str().expect("utf-8")],
+        &[
+            "scan",
+            &b,
+            "-q",
+            "-f",
+            "md",
+            "-o",
+            json.to_str().expect("utf-8"),
+        ],
         None,
     );
     assert!(err.contains("does not match the output file"), "{err}");
@@ -437,4 +475,24 @@ fn issue_15_10_stdin_without_a_year_says_once_how_to_place_the_lines() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(!v["meta"].to_string().contains("had no wall time"));
     assert!(v["incidents"][0]["start"].is_string());
+}
+
+#[test]
+fn issue_15_3_correlate_header_names_the_nodes_of_its_events() {
+    let b = bundle_str();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let events = dir.path().join("events.jsonl");
+    std::fs::write(&events, ok(&["events", &b, "-q", "-f", "jsonl"])).expect("write events");
+    let text = ok(&["correlate", events.to_str().expect("utf-8"), "-q"]);
+    let nodes = text
+        .lines()
+        .find(|l| l.starts_with("nodes"))
+        .expect("nodes line");
+    assert!(
+        nodes.starts_with("nodes        9: node-1, node-2"),
+        "{nodes}"
+    );
+    assert!(text.contains("incidents    7 ("));
+    assert!(!text.contains("from 0 sources"), "{text}");
+    assert!(text.contains("read from event files"));
 }

@@ -74,7 +74,9 @@ pub fn parse_year(s: &str) -> Result<i32, String> {
     if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
         t.parse().map_err(|e| format!("{e}"))
     } else {
-        Err(format!("expected a four-digit year such as 2018, got {s:?}"))
+        Err(format!(
+            "expected a four-digit year such as 2018, got {s:?}"
+        ))
     }
 }
 
@@ -152,7 +154,10 @@ impl TimeSpec {
 
 /// The time window of `--since`/`--until`, refused when it is empty (`--since` after
 /// `--until`) as soon as both ends are known.
-pub fn check_window(since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Result<(), Error> {
+pub fn check_window(
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Result<(), Error> {
     match (since, until) {
         (Some(s), Some(u)) if s > u => Err(Error::Config(format!(
             "--since {} is after --until {}: nothing could match",
@@ -169,15 +174,27 @@ pub fn duration(s: &str) -> Option<Duration> {
     Duration::from_std(std).ok()
 }
 
-/// The suggestion for a mistyped name: the closest candidate when it is close enough
-/// to be what was meant (Jaro-Winkler ≥ 0.8).
+/// The suggestion for a mistyped name: the candidate fewest edits away (Levenshtein),
+/// ties going to the one of the same length and then the most similar prefix
+/// (Jaro-Winkler); `None` when even that one needs more than a third of the name
+/// changed.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(2);
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(name, c), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-        .map(|(_, c)| c)
+        .map(|c| {
+            let edits = strsim::levenshtein(name, c);
+            let length = c.chars().count().abs_diff(name.chars().count());
+            (edits, length, -strsim::jaro_winkler(name, c), c)
+        })
+        .filter(|(edits, ..)| *edits <= limit)
+        .min_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then(a.2.total_cmp(&b.2))
+                .then_with(|| a.3.cmp(b.3))
+        })
+        .map(|(.., c)| c)
 }
 
 /// Severity flag.
@@ -212,9 +229,18 @@ mod tests {
                 .ok()
                 .map(|t| t.to_rfc3339())
         };
-        assert_eq!(at("2h", DayEdge::Start), Some("2018-06-17T01:00:00+00:00".to_string()));
-        assert_eq!(at("2018-07-01", DayEdge::Start), Some("2018-07-01T00:00:00+00:00".to_string()));
-        assert_eq!(at("2018-07-01", DayEdge::End), Some("2018-07-01T23:59:59.999+00:00".to_string()));
+        assert_eq!(
+            at("2h", DayEdge::Start),
+            Some("2018-06-17T01:00:00+00:00".to_string())
+        );
+        assert_eq!(
+            at("2018-07-01", DayEdge::Start),
+            Some("2018-07-01T00:00:00+00:00".to_string())
+        );
+        assert_eq!(
+            at("2018-07-01", DayEdge::End),
+            Some("2018-07-01T23:59:59.999+00:00".to_string())
+        );
         assert!(time_spec("--since", "garbage", DayEdge::Start).is_err());
     }
 

@@ -15,12 +15,12 @@ use args::{
     Cli, ColorChoice, Command, EventFormat, InputArgs, ListFormat, OutputArgs, PatternArgs,
     ScanFormat, SignaturesCommand,
 };
-use podmortem::timeline::RunInfo;
 use podmortem::correlate;
 use podmortem::events::Event;
 use podmortem::report::{self, ReportFormat, ReportOptions};
 use podmortem::scan::{self, ScanConfig, ScanOutput};
 use podmortem::signatures::{self, Severity, SignatureSet};
+use podmortem::timeline::RunInfo;
 use podmortem::timeline::{Filter, Timeline};
 use podmortem::{Error, input};
 
@@ -33,90 +33,10 @@ use podmortem::{Error, input};
 pub fn run(cli: Cli) -> Result<u8, Error> {
     let global = cli.global;
     match cli.command {
-        Command::Scan(a) => {
-            let plan = ReportPlan::new(&a.report, &a.output, &a.filter, &global)?;
-            let (input_cfg, time_cfg) = (config::input(&a.input)?, config::time(&a.time)?);
-            let set = load_signatures(&a.patterns)?;
-            let sink = Sink::open(&a.output, &a.input.paths)?;
-            sink.run(|sink| {
-                with_pool(a.input.jobs, || {
-                    let out = scan_inputs(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
-                    let hint = time_hint(&out, global.quiet);
-                    let correlation = correlate::correlate(&out.events, &set);
-                    let mut tl = Timeline::new(out, correlation);
-                    tl.run = provenance(&a.input.paths, &a.filter, &a.time, &plan, hint);
-                    let filter = plan.filter.resolve(&tl.nodes, tl.last_time())?;
-                    tl.apply(&filter);
-                    let code = exit_code(&tl, a.report.fail_on.map(config::severity));
-                    sink.write(|w| report::render(&tl, plan.format, &plan.options, w))?;
-                    Ok(code)
-                })
-            })
-        }
-        Command::Sources(a) => {
-            let opts = report_options(&a.output, &global)?;
-            let (input_cfg, time_cfg) = (config::input(&a.input)?, config::time(&a.time)?);
-            let sink = Sink::open(&a.output, &a.input.paths)?;
-            sink.run(|sink| {
-                with_pool(a.input.jobs, || {
-                    let set = SignatureSet::default();
-                    let out = scan_inputs(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
-                    time_hint(&out, global.quiet);
-                    let format = match a.format {
-                        ListFormat::Text => ReportFormat::Text,
-                        ListFormat::Json => ReportFormat::Json,
-                    };
-                    sink.write(|w| {
-                        report::render_sources(&out.sources, &out.nodes, &out.problems, format, &opts, w)
-                    })?;
-                    Ok(0)
-                })
-            })
-        }
-        Command::Events(a) => {
-            let filter_plan = FilterPlan::new(&a.filter, None)?;
-            let (input_cfg, time_cfg) = (config::input(&a.input)?, config::time(&a.time)?);
-            let set = load_signatures(&a.patterns)?;
-            let color = use_color(global.color, a.output.output.is_some());
-            let sink = Sink::open(&a.output, &a.input.paths)?;
-            sink.run(|sink| {
-                with_pool(a.input.jobs, || {
-                    let out = scan_inputs(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
-                    time_hint(&out, global.quiet);
-                    let last = out.events.iter().filter_map(|e| e.time).max();
-                    let f = filter_plan.resolve(&out.nodes, last)?;
-                    check_kinds(&a.kinds, &out.events)?;
-                    let events: Vec<&Event> = out
-                        .events
-                        .iter()
-                        .filter(|e| f.keeps_event(e))
-                        .filter(|e| kind_matches(&a.kinds, e.kind.name()))
-                        .collect();
-                    sink.write(|w| write_events(&events, a.format, color, w))?;
-                    Ok(0)
-                })
-            })
-        }
-        Command::Correlate(a) => {
-            let plan = ReportPlan::new(&a.report, &a.output, &a.filter, &global)?;
-            let set = load_signatures(&a.patterns)?;
-            let sink = Sink::open(&a.output, &a.files)?;
-            sink.run(|sink| {
-                let events = read_events(&a.files)?;
-                let correlation = correlate::correlate(&events, &set);
-                let out = ScanOutput {
-                    events,
-                    ..ScanOutput::default()
-                };
-                let mut tl = Timeline::new(out, correlation);
-                tl.run = provenance(&a.files, &a.filter, &args::TimeArgs::default(), &plan, None);
-                let filter = plan.filter.resolve(&tl.nodes, tl.last_time())?;
-                tl.apply(&filter);
-                let code = exit_code(&tl, a.report.fail_on.map(config::severity));
-                sink.write(|w| report::render(&tl, plan.format, &plan.options, w))?;
-                Ok(code)
-            })
-        }
+        Command::Scan(a) => scan_command(a, &global),
+        Command::Sources(a) => sources_command(a, &global),
+        Command::Events(a) => events_command(a, &global),
+        Command::Correlate(a) => correlate_command(a, &global),
         Command::Signatures(cmd) => signatures_command(cmd),
         Command::Needles(p) => {
             let set = load_signatures(&p)?;
@@ -148,6 +68,98 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     }
 }
 
+/// `podmortem scan`.
+fn scan_command(a: args::ScanArgs, global: &args::GlobalArgs) -> Result<u8, Error> {
+    let plan = ReportPlan::new(&a.report, &a.output, &a.filter, global)?;
+    let (input_cfg, time_cfg) = (config::input(&a.input)?, config::time(&a.time)?);
+    let set = load_signatures(&a.patterns)?;
+    let sink = Sink::open(&a.output, &a.input.paths)?;
+    sink.run(|sink| {
+        with_pool(a.input.jobs, || {
+            let out = scan_inputs(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
+            let hint = time_hint(&out, global.quiet);
+            let correlation = correlate::correlate(&out.events, &set);
+            let mut tl = Timeline::new(out, correlation);
+            tl.run = provenance(&a.input.paths, &a.filter, &a.time, &plan, hint);
+            let filter = plan.filter.resolve(&tl.nodes, tl.last_time())?;
+            tl.apply(&filter);
+            let code = exit_code(&tl, a.report.fail_on.map(config::severity));
+            sink.write(|w| report::render(&tl, plan.format, &plan.options, w))?;
+            Ok(code)
+        })
+    })
+}
+
+/// `podmortem sources`.
+fn sources_command(a: args::SourcesArgs, global: &args::GlobalArgs) -> Result<u8, Error> {
+    let opts = report_options(&a.output, global)?;
+    let (input_cfg, time_cfg) = (config::input(&a.input)?, config::time(&a.time)?);
+    let sink = Sink::open(&a.output, &a.input.paths)?;
+    sink.run(|sink| {
+        with_pool(a.input.jobs, || {
+            let set = SignatureSet::default();
+            let out = scan_inputs(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
+            time_hint(&out, global.quiet);
+            let format = match a.format {
+                ListFormat::Text => ReportFormat::Text,
+                ListFormat::Json => ReportFormat::Json,
+            };
+            sink.write(|w| {
+                report::render_sources(&out.sources, &out.nodes, &out.problems, format, &opts, w)
+            })?;
+            Ok(0)
+        })
+    })
+}
+
+/// `podmortem events`.
+fn events_command(a: args::EventsArgs, global: &args::GlobalArgs) -> Result<u8, Error> {
+    let filter_plan = FilterPlan::new(&a.filter, None)?;
+    let (input_cfg, time_cfg) = (config::input(&a.input)?, config::time(&a.time)?);
+    let set = load_signatures(&a.patterns)?;
+    let color = use_color(global.color, a.output.output.is_some());
+    let sink = Sink::open(&a.output, &a.input.paths)?;
+    sink.run(|sink| {
+        with_pool(a.input.jobs, || {
+            let out = scan_inputs(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
+            time_hint(&out, global.quiet);
+            let last = out.events.iter().filter_map(|e| e.time).max();
+            let f = filter_plan.resolve(&out.nodes, last)?;
+            check_kinds(&a.kinds, &out.events)?;
+            let events: Vec<&Event> = out
+                .events
+                .iter()
+                .filter(|e| f.keeps_event(e))
+                .filter(|e| kind_matches(&a.kinds, e.kind.name()))
+                .collect();
+            sink.write(|w| write_events(&events, a.format, color, w))?;
+            Ok(0)
+        })
+    })
+}
+
+/// `podmortem correlate`.
+fn correlate_command(a: args::CorrelateArgs, global: &args::GlobalArgs) -> Result<u8, Error> {
+    let plan = ReportPlan::new(&a.report, &a.output, &a.filter, global)?;
+    let set = load_signatures(&a.patterns)?;
+    let sink = Sink::open(&a.output, &a.files)?;
+    sink.run(|sink| {
+        let events = read_events(&a.files)?;
+        let correlation = correlate::correlate(&events, &set);
+        let out = ScanOutput {
+            events,
+            ..ScanOutput::default()
+        };
+        let mut tl = Timeline::new(out, correlation);
+        tl.run = provenance(&a.files, &a.filter, &args::TimeArgs::default(), &plan, None);
+        let filter = plan.filter.resolve(&tl.nodes, tl.last_time())?;
+        tl.apply(&filter);
+        let code = exit_code(&tl, a.report.fail_on.map(config::severity));
+        sink.write(|w| report::render(&tl, plan.format, &plan.options, w))?;
+        Ok(code)
+    })
+}
+
 /// What a report command will produce, decided from its flags before any input is read.
 struct ReportPlan {
     format: ReportFormat,
@@ -176,7 +188,10 @@ impl ReportPlan {
 /// `--format` and the `--output` extension: the extension picks the format when
 /// `--format` is absent; a contradiction is refused rather than writing text into
 /// `report.html`.
-fn report_format(explicit: Option<ScanFormat>, output: Option<&Path>) -> Result<ReportFormat, Error> {
+fn report_format(
+    explicit: Option<ScanFormat>,
+    output: Option<&Path>,
+) -> Result<ReportFormat, Error> {
     let chosen = match explicit {
         Some(ScanFormat::Jsonl) => {
             return Err(Error::Config(
@@ -274,7 +289,11 @@ fn unknown_node(name: &str, nodes: &[podmortem::timeline::NodeSummary]) -> Error
         None => String::new(),
     };
     let known: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).take(12).collect();
-    let more = if nodes.len() > known.len() { ", ..." } else { "" };
+    let more = if nodes.len() > known.len() {
+        ", ..."
+    } else {
+        ""
+    };
     Error::Config(format!(
         "--node {name:?}: no such node in the input{hint}; nodes: {}{more}",
         known.join(", ")
@@ -283,7 +302,10 @@ fn unknown_node(name: &str, nodes: &[podmortem::timeline::NodeSummary]) -> Error
 
 /// Refuse `--kind` values that name no event kind (built in, or seen in this input).
 fn check_kinds(kinds: &[String], events: &[Event]) -> Result<(), Error> {
-    let mut known: Vec<&str> = podmortem::events::Kind::BUILTIN.iter().map(|k| k.name()).collect();
+    let mut known: Vec<&str> = podmortem::events::Kind::BUILTIN
+        .iter()
+        .map(|k| k.name())
+        .collect();
     known.extend(events.iter().map(|e| e.kind.name()));
     known.sort_unstable();
     known.dedup();
@@ -311,7 +333,9 @@ fn time_hint(out: &ScanOutput, quiet: bool) -> Option<String> {
     let unplaced: Vec<&str> = out
         .sources
         .iter()
-        .filter(|s| s.first.is_none() && s.assumptions.iter().any(|a| a.starts_with("year unknown")))
+        .filter(|s| {
+            s.first.is_none() && s.assumptions.iter().any(|a| a.starts_with("year unknown"))
+        })
         .map(|s| s.path.as_str())
         .collect();
     let which = match unplaced.as_slice() {
@@ -355,14 +379,18 @@ fn provenance(
     }
     run.time.push(match time.year {
         Some(y) => format!("--year {y}: year-less lines end in {y}"),
-        None => "year-less lines take their year from a dated line of the same node or the file's mtime".to_string(),
+        None => {
+            "year-less lines take their year from a dated line of the same node or the file's mtime"
+                .to_string()
+        }
     });
     run.time.push(match &time.tz {
         Some(z) => format!("--tz {z}: local times read in {z}"),
         None => "local times read in the bundle's etc/timezone, else UTC".to_string(),
     });
     if let Some(b) = &time.boot_time {
-        run.time.push(format!("--boot-time {b}: raw dmesg uptimes count from it"));
+        run.time
+            .push(format!("--boot-time {b}: raw dmesg uptimes count from it"));
     }
     run.time.push(format!(
         "times shown in {}",

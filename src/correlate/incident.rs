@@ -190,7 +190,12 @@ fn field_lookup(event: Option<&Event>, name: &str) -> Option<String> {
 /// its first trigger event) when they differ, as `value (node)`, so a rename on four
 /// nodes names four new names instead of stating the first node's for all (issue 15).
 /// `None` for single-node incidents and when no node has the field.
-fn field_per_node(ix: &Indexed<'_>, triggers: &[usize], nodes: &[String], name: &str) -> Option<String> {
+fn field_per_node(
+    ix: &Indexed<'_>,
+    triggers: &[usize],
+    nodes: &[String],
+    name: &str,
+) -> Option<String> {
     if nodes.len() < 2 {
         return None;
     }
@@ -302,7 +307,9 @@ fn build(sig: &Signature, ix: &Indexed<'_>, d: &Draft, number: usize) -> Inciden
         "nodes" => Some(nodes.join(", ")),
         "node_count" => Some(nodes.len().to_string()),
         "count" => Some(count.to_string()),
-        other => field_per_node(ix, &d.triggers, &nodes, other).or_else(|| field_lookup(first, other)),
+        other => {
+            field_per_node(ix, &d.triggers, &nodes, other).or_else(|| field_lookup(first, other))
+        }
     });
     let mut level = sig.confidence;
     let mut reasons = Vec::new();

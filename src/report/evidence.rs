@@ -59,10 +59,7 @@ impl RowPlace {
 /// (`journalctl -o export`) is a block of `KEY=VALUE` lines starting with
 /// `__CURSOR=`: only its `MESSAGE=` line says what happened.
 pub(crate) fn display_lines(text: &str) -> Vec<&str> {
-    let lines: Vec<&str> = text
-        .split('\n')
-        .map(|l| l.trim_end_matches('\r'))
-        .collect();
+    let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
     let is_export = lines.iter().any(|l| l.starts_with("__CURSOR="))
         && lines.iter().any(|l| l.starts_with("MESSAGE="));
     if is_export {
@@ -175,7 +172,15 @@ pub(crate) fn raw_zone<'a>(timeline: &'a Timeline, e: &Evidence) -> Option<&'a s
         .find_map(|a| a.strip_prefix("local times read in "))
         .map(|z| z.split([' ', ';', ',']).next().unwrap_or(z))
         .filter(|z| {
-            let utc = ["utc", "etc/utc", "gmt", "etc/gmt", "universal", "etc/universal", "zulu"];
+            let utc = [
+                "utc",
+                "etc/utc",
+                "gmt",
+                "etc/gmt",
+                "universal",
+                "etc/universal",
+                "zulu",
+            ];
             !utc.contains(&z.to_ascii_lowercase().as_str())
         })
 }
@@ -295,7 +300,11 @@ mod tests {
 
     #[test]
     fn each_cited_line_is_shown_once() {
-        let rows = vec![row("a.log", "n", 4), row("a.log", "n", 4), row("a.log", "n", 5)];
+        let rows = vec![
+            row("a.log", "n", 4),
+            row("a.log", "n", 4),
+            row("a.log", "n", 5),
+        ];
         assert_eq!(distinct_rows(&rows).len(), 2);
     }
 

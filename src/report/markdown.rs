@@ -104,11 +104,18 @@ fn summary(s: &mut String, timeline: &Timeline, ov: &Overview, zone: Option<Disp
         let _ = writeln!(s, "- **Causal chain:** {}", links.join(" → "));
     }
     let _ = writeln!(s, "- **Unclassified error groups:** {}", ov.unclassified);
-    let _ = writeln!(
-        s,
-        "- **Events:** {} from {} sources ({} unparsed lines, {} lines with format drift)",
-        ov.events, ov.sources, ov.unparsed_lines, ov.drift_lines
-    );
+    match overview::events_without_sources(ov) {
+        Some(events) => {
+            let _ = writeln!(s, "- **Events:** {events}");
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "- **Events:** {} from {} sources ({} unparsed lines, {} lines with format drift)",
+                ov.events, ov.sources, ov.unparsed_lines, ov.drift_lines
+            );
+        }
+    }
     if ov.inferred_times {
         s.push_str(
             "- Times marked \\~ are inferred (year, zone or dmesg boot anchor); see [Gaps](#gaps).\n",
@@ -128,7 +135,11 @@ fn provenance(s: &mut String, run: &crate::timeline::RunInfo) {
         s,
         "- **Run:** podmortem {} on {}",
         md(&run.version),
-        if inputs.is_empty() { "(events)".to_string() } else { inputs.join(", ") }
+        if inputs.is_empty() {
+            "(events)".to_string()
+        } else {
+            inputs.join(", ")
+        }
     );
     let filters = if run.filters.is_empty() {
         "none".to_string()

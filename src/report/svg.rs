@@ -263,7 +263,10 @@ pub(crate) fn swimlanes(timeline: &Timeline, zone: Option<DisplayZone>) -> Strin
             "<path class=\"causal-link\" data-from=\"{}\" data-to=\"{}\" {} d=\"{}\" marker-end=\"url(#arrow)\"><title>{} → {}</title></path>",
             escape::html(cause_id),
             escape::html(&incident.id),
-            time_attrs(&[("ft", cause_end(timeline, cause_id)), ("tt", incident.start)]),
+            time_attrs(&[
+                ("ft", cause_end(timeline, cause_id)),
+                ("tt", incident.start)
+            ]),
             arrow_path(from.x1, from.x2, fy, to.x1, ty),
             escape::html(cause_id),
             escape::html(&incident.id)
@@ -552,7 +555,10 @@ fn span(s: &mut String, incident: &Incident, p: &Placement, y: f64, zone: Option
         "<rect class=\"{class} {}\" data-incident=\"{id}\" data-signature=\"{}\" {} tabindex=\"0\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{SPAN_H}\" rx=\"3\"><title>{}</title></rect>",
         severity_class(incident),
         escape::html(&incident.signature),
-        time_attrs(&[("t0", incident.start), ("t1", incident.end.or(incident.start))]),
+        time_attrs(&[
+            ("t0", incident.start),
+            ("t1", incident.end.or(incident.start))
+        ]),
         p.x1,
         (p.x2 - p.x1).max(MIN_SPAN_W),
         escape::html(&tip)
@@ -567,7 +573,10 @@ fn span(s: &mut String, incident: &Incident, p: &Placement, y: f64, zone: Option
         let _ = writeln!(
             s,
             "<text class=\"span-label\" data-incident=\"{id}\" {} x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{id}</text>",
-            time_attrs(&[("t0", incident.start), ("t1", incident.end.or(incident.start))]),
+            time_attrs(&[
+                ("t0", incident.start),
+                ("t1", incident.end.or(incident.start))
+            ]),
             y + SPAN_H - 4.0
         );
     }
@@ -665,6 +674,8 @@ mod tests {
         );
         assert_eq!(svg.matches("class=\"incident-span").count(), 2);
         assert_eq!(svg.matches("class=\"incident-part").count(), 1);
-        assert!(svg.contains("class=\"incident-join\" data-t=\"1528426800000\" data-incident=\"INC-002\""));
+        assert!(svg.contains(
+            "class=\"incident-join\" data-t=\"1528426800000\" data-incident=\"INC-002\""
+        ));
     }
 }

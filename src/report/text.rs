@@ -216,7 +216,10 @@ impl<'a> Writer<'a> {
             let text = escape::terminal(text);
             // Continuation rows of one long line sit two columns further in, so they
             // cannot be mistaken for the next line of a multi-line event.
-            for (n, row) in wrap_rows(&text, text_width, MAX_WRAP_ROWS).iter().enumerate() {
+            for (n, row) in wrap_rows(&text, text_width, MAX_WRAP_ROWS)
+                .iter()
+                .enumerate()
+            {
                 let indent = if n == 0 { 6 } else { 8 };
                 writeln!(self.out, "{:indent$}{}", "", row.trim_end())?;
             }
@@ -309,14 +312,13 @@ fn summary(w: &mut Writer<'_>, timeline: &Timeline, ov: &Overview) -> std::io::R
         "groups"
     };
     w.field(0, "unclassified", &format!("{} {groups}", ov.unclassified))?;
-    w.field(
-        0,
-        "events",
-        &format!(
+    let events = overview::events_without_sources(ov).unwrap_or_else(|| {
+        format!(
             "{} from {} sources; {} unparsed lines, {} lines with format drift",
             ov.events, ov.sources, ov.unparsed_lines, ov.drift_lines
-        ),
-    )?;
+        )
+    });
+    w.field(0, "events", &events)?;
     if !timeline.problems.is_empty() {
         w.field(
             0,
@@ -359,7 +361,10 @@ fn provenance(w: &mut Writer<'_>, run: &crate::timeline::RunInfo) -> std::io::Re
 /// `06-08 02:00–04:10` (with the year when the report spans years): the overview's
 /// compact window; the zone is the report's, named in its heading.
 fn compact_range(
-    span: (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>),
+    span: (
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ),
     inferred: bool,
     with_year: bool,
     zone: Option<super::DisplayZone>,
@@ -399,7 +404,10 @@ fn overview_table(w: &mut Writer<'_>, timeline: &Timeline, ov: &Overview) -> std
         .max()
         .unwrap_or(9)
         .clamp(9, 34);
-    let head = format!("{:<9} {:<8} {:<sig_w$}  {:<22} WHEN", "ID", "SEVERITY", "SIGNATURE", "NODES");
+    let head = format!(
+        "{:<9} {:<8} {:<sig_w$}  {:<22} WHEN",
+        "ID", "SEVERITY", "SIGNATURE", "NODES"
+    );
     w.line(&w.style.dim(&truncate(&head, w.width)))?;
     let mut lines: Vec<(Option<chrono::DateTime<chrono::Utc>>, String)> = Vec::new();
     for g in &groups {
@@ -439,7 +447,11 @@ fn nodes_cell(nodes: &[String], max: usize) -> String {
     for (n, name) in nodes.iter().enumerate() {
         let rest = nodes.len() - n - 1;
         let sep = if n == 0 { "" } else { ", " };
-        let tail = if rest > 0 { format!(" +{rest}") } else { String::new() };
+        let tail = if rest > 0 {
+            format!(" +{rest}")
+        } else {
+            String::new()
+        };
         if width(&cell) + width(sep) + width(name) + width(&tail) > max && n > 0 {
             return format!("{cell} +{}", nodes.len() - n);
         }
@@ -455,7 +467,10 @@ fn fleet_line(
     with_year: bool,
     zone: Option<super::DisplayZone>,
 ) -> String {
-    let inferred = g.incidents.iter().any(|i| overview::incident_time_inferred(i));
+    let inferred = g
+        .incidents
+        .iter()
+        .any(|i| overview::incident_time_inferred(i));
     format!(
         "{:<9} {:<8} {:<sig_w$}  {:<22} {}",
         format!("{} inc.", g.incidents.len()),
@@ -468,7 +483,11 @@ fn fleet_line(
 
 /// One signature: its title, root cause, remediation and references once, then each
 /// of its incidents with what is particular to it.
-fn signature_block(w: &mut Writer<'_>, timeline: &Timeline, g: &SignatureGroup<'_>) -> std::io::Result<()> {
+fn signature_block(
+    w: &mut Writer<'_>,
+    timeline: &Timeline,
+    g: &SignatureGroup<'_>,
+) -> std::io::Result<()> {
     let Some(first) = g.incidents.first() else {
         return Ok(());
     };
@@ -476,7 +495,10 @@ fn signature_block(w: &mut Writer<'_>, timeline: &Timeline, g: &SignatureGroup<'
         1 => "1 incident".to_string(),
         n => format!("{n} incidents on {} nodes", g.nodes.len()),
     };
-    let head = truncate(&format!("{} — {count}", escape::terminal(g.signature)), w.width);
+    let head = truncate(
+        &format!("{} — {count}", escape::terminal(g.signature)),
+        w.width,
+    );
     w.line(&w.style.bold(&head))?;
     w.field(2, "root cause", &first.root_cause)?;
     if !first.remediation.is_empty() {
@@ -498,7 +520,12 @@ fn signature_block(w: &mut Writer<'_>, timeline: &Timeline, g: &SignatureGroup<'
     Ok(())
 }
 
-fn incident(w: &mut Writer<'_>, timeline: &Timeline, i: &Incident, shared_cause: &str) -> std::io::Result<()> {
+fn incident(
+    w: &mut Writer<'_>,
+    timeline: &Timeline,
+    i: &Incident,
+    shared_cause: &str,
+) -> std::io::Result<()> {
     let all = &timeline.incidents;
     let head = format!(
         "{}  {}  {}",
@@ -544,7 +571,11 @@ fn incident(w: &mut Writer<'_>, timeline: &Timeline, i: &Incident, shared_cause:
     let label = if shown == 1 { "row" } else { "rows" };
     w.field(2, "evidence", &format!("{shown} {label}"))?;
     w.evidence_list(&i.evidence, i.nodes.len() > 1, |e| {
-        let mut notes: Vec<String> = RowPlace::of(e, i).label().map(str::to_string).into_iter().collect();
+        let mut notes: Vec<String> = RowPlace::of(e, i)
+            .label()
+            .map(str::to_string)
+            .into_iter()
+            .collect();
         if let Some(zone) = rows::raw_zone(timeline, e) {
             notes.push(format!("the line's own clock is {zone} local time"));
         }
@@ -693,7 +724,11 @@ mod tests {
     fn wrap_breaks_at_spaces_and_splits_only_overlong_words() {
         assert_eq!(
             wrap("eviction manager: must evict pod(s) to reclaim imagefs", 20),
-            vec!["eviction manager:", "must evict pod(s) to", "reclaim imagefs"]
+            vec![
+                "eviction manager:",
+                "must evict pod(s) to",
+                "reclaim imagefs"
+            ]
         );
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 10), vec![""]);

@@ -130,7 +130,6 @@ pub(crate) fn quality_note(quality: TimeQuality) -> Option<&'static str> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,10 +140,14 @@ pub fn canonical_node<'a>(nodes: &'a [NodeSummary], name: &str) -> Option<&'a st
     nodes
         .iter()
         .find(|n| {
-            n.name.eq_ignore_ascii_case(name) || n.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+            n.name.eq_ignore_ascii_case(name)
+                || n.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
         })
         .map(|n| n.name.as_str())
 }
+
+/// First and last time a host was seen in events, and the sources that named it.
+type HostSeen<'a> = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Vec<&'a str>);
 
 /// The nodes a report names: those the inventory decided, plus every host the events
 /// name that no source was attributed to. A multi-host syslog file has no one node
@@ -151,13 +155,14 @@ pub fn canonical_node<'a>(nodes: &'a [NodeSummary], name: &str) -> Option<&'a st
 /// incidents on 16 hosts would be false. `unknown` is dropped once no event is left
 /// on it.
 fn with_event_hosts(mut nodes: Vec<NodeSummary>, events: &[Event]) -> Vec<NodeSummary> {
-    let mut extra: BTreeMap<&str, (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Vec<&str>)> =
-        BTreeMap::new();
+    let mut extra: BTreeMap<&str, HostSeen<'_>> = BTreeMap::new();
     for e in events {
         if canonical_node(&nodes, &e.node).is_some() {
             continue;
         }
-        let entry = extra.entry(e.node.as_str()).or_insert((None, None, Vec::new()));
+        let entry = extra
+            .entry(e.node.as_str())
+            .or_insert((None, None, Vec::new()));
         if let Some(t) = e.time {
             entry.0 = Some(entry.0.map_or(t, |f| f.min(t)));
             entry.1 = Some(entry.1.map_or(t, |l| l.max(t)));
@@ -172,12 +177,16 @@ fn with_event_hosts(mut nodes: Vec<NodeSummary>, events: &[Event]) -> Vec<NodeSu
     if !events.iter().any(|e| e.node == "unknown") {
         nodes.retain(|n| n.name != "unknown");
     }
-    nodes.extend(extra.into_iter().map(|(name, (first, last, sources))| NodeSummary {
-        name: name.to_string(),
-        aliases: Vec::new(),
-        spans: first.zip(last).into_iter().collect(),
-        sources: sources.len(),
-    }));
+    nodes.extend(
+        extra
+            .into_iter()
+            .map(|(name, (first, last, sources))| NodeSummary {
+                name: name.to_string(),
+                aliases: Vec::new(),
+                spans: first.zip(last).into_iter().collect(),
+                sources: sources.len(),
+            }),
+    );
     nodes.sort_by(|a, b| a.name.cmp(&b.name));
     nodes
 }

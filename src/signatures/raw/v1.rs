@@ -94,7 +94,10 @@ pub enum RawConfidence {
 #[derive(Debug, Clone, Deserialize)]
 // `expecting` replaces serde's "did not match any variant of untagged enum" (a Rust
 // type name) with what the signature author must write.
-#[serde(untagged, expecting = "an event kind name (\"kernel.oom_kill\") or a list of them")]
+#[serde(
+    untagged,
+    expecting = "an event kind name (\"kernel.oom_kill\") or a list of them"
+)]
 pub enum OneOrMany {
     /// One kind.
     One(String),
