@@ -442,8 +442,12 @@ fn scan_inputs(
             slow.join(", ")
         );
     }
-    let total: u64 = bundle.sources.iter().map(|s| s.data.len() as u64).sum();
-    let bar = progress::Bar::start(total, quiet);
+    let files = bundle
+        .sources
+        .iter()
+        .map(|s| (s.meta.display.clone(), s.data.len() as u64))
+        .collect();
+    let bar = progress::Bar::start(files, quiet);
     let cfg = ScanConfig {
         time: time_cfg,
         custom,
