@@ -495,4 +495,7 @@ fn issue_15_3_correlate_header_names_the_nodes_of_its_events() {
     assert!(text.contains("incidents    7 ("));
     assert!(!text.contains("from 0 sources"), "{text}");
     assert!(text.contains("read from event files"));
+    // correlate placed no times itself: it does not claim the scan's time rules.
+    assert!(text.contains("time         event times as placed by the `podmortem events` run"));
+    assert!(!text.contains("year-less lines take their year"));
 }

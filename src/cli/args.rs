@@ -132,7 +132,7 @@ pub struct InputArgs {
 }
 
 /// How to read times.
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Time")]
 pub struct TimeArgs {
     /// Year of the latest year-less line of each log (RFC 3164 syslog, klog); four digits.

@@ -80,7 +80,7 @@ fn scan_command(a: args::ScanArgs, global: &args::GlobalArgs) -> Result<u8, Erro
             let hint = time_hint(&out, global.quiet);
             let correlation = correlate::correlate(&out.events, &set);
             let mut tl = Timeline::new(out, correlation);
-            tl.run = provenance(&a.input.paths, &a.filter, &a.time, &plan, hint);
+            tl.run = provenance(&a.input.paths, &a.filter, Some(&a.time), &plan, hint);
             let filter = plan.filter.resolve(&tl.nodes, tl.last_time())?;
             tl.apply(&filter);
             let code = exit_code(&tl, a.report.fail_on.map(config::severity));
@@ -151,7 +151,7 @@ fn correlate_command(a: args::CorrelateArgs, global: &args::GlobalArgs) -> Resul
             ..ScanOutput::default()
         };
         let mut tl = Timeline::new(out, correlation);
-        tl.run = provenance(&a.files, &a.filter, &args::TimeArgs::default(), &plan, None);
+        tl.run = provenance(&a.files, &a.filter, None, &plan, None);
         let filter = plan.filter.resolve(&tl.nodes, tl.last_time())?;
         tl.apply(&filter);
         let code = exit_code(&tl, a.report.fail_on.map(config::severity));
@@ -358,7 +358,7 @@ fn time_hint(out: &ScanOutput, quiet: bool) -> Option<String> {
 fn provenance(
     inputs: &[PathBuf],
     filter: &args::FilterArgs,
-    time: &args::TimeArgs,
+    time: Option<&args::TimeArgs>,
     plan: &ReportPlan,
     hint: Option<String>,
 ) -> RunInfo {
@@ -377,20 +377,24 @@ fn provenance(
     if let Some(m) = plan.filter.min_severity {
         flag("--min-severity", Some(m.name()));
     }
-    run.time.push(match time.year {
-        Some(y) => format!("--year {y}: year-less lines end in {y}"),
-        None => {
-            "year-less lines take their year from a dated line of the same node or the file's mtime"
-                .to_string()
+    match time {
+        Some(time) => {
+            run.time.push(match time.year {
+                Some(y) => format!("--year {y}: year-less lines end in {y}"),
+                None => "year-less lines take their year from a dated line of the same node or the file's mtime".to_string(),
+            });
+            run.time.push(match &time.tz {
+                Some(z) => format!("--tz {z}: local times read in {z}"),
+                None => "local times read in the bundle's etc/timezone, else UTC".to_string(),
+            });
+            if let Some(b) = &time.boot_time {
+                run.time
+                    .push(format!("--boot-time {b}: raw dmesg uptimes count from it"));
+            }
         }
-    });
-    run.time.push(match &time.tz {
-        Some(z) => format!("--tz {z}: local times read in {z}"),
-        None => "local times read in the bundle's etc/timezone, else UTC".to_string(),
-    });
-    if let Some(b) = &time.boot_time {
-        run.time
-            .push(format!("--boot-time {b}: raw dmesg uptimes count from it"));
+        None => run.time.push(
+            "event times as placed by the `podmortem events` run that wrote the files".to_string(),
+        ),
     }
     run.time.push(format!(
         "times shown in {}",
