@@ -37,8 +37,16 @@ pub(crate) enum RowPlace {
 
 impl RowPlace {
     /// Place of `e` relative to `incident`'s window.
+    ///
+    /// Compared in whole seconds, as reports print them: a row 0.1 ms before the
+    /// window's first trigger prints the same time and is not called context.
     pub(crate) fn of(e: &Evidence, incident: &Incident) -> RowPlace {
-        match (e.time, incident.start, incident.end.or(incident.start)) {
+        let secs = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp());
+        match (
+            secs(e.time),
+            secs(incident.start),
+            secs(incident.end.or(incident.start)),
+        ) {
             (Some(t), Some(start), _) if t < start => RowPlace::Before,
             (Some(t), _, Some(end)) if t > end => RowPlace::After,
             _ => RowPlace::Within,
@@ -183,6 +191,24 @@ pub(crate) fn raw_zone<'a>(timeline: &'a Timeline, e: &Evidence) -> Option<&'a s
             ];
             !utc.contains(&z.to_ascii_lowercase().as_str())
         })
+}
+
+/// What a report says beside an evidence row: whether it is context outside the
+/// incident's window, and which zone the raw line's own clock is in.
+pub(crate) fn row_notes(
+    timeline: &Timeline,
+    incident: Option<&Incident>,
+    e: &Evidence,
+) -> Vec<String> {
+    let mut notes: Vec<String> = incident
+        .and_then(|i| RowPlace::of(e, i).label())
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    if let Some(zone) = raw_zone(timeline, e) {
+        notes.push(format!("the line's own clock is {zone} local time"));
+    }
+    notes
 }
 
 /// Incidents of one signature, for "root cause once, then its incidents" and the

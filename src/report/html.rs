@@ -9,7 +9,7 @@ use std::io::Write;
 
 use super::overview::{self, Overview};
 use super::{DisplayZone, ReportOptions, escape, json, svg, times};
-use crate::correlate::{Evidence, Incident, Unclassified};
+use crate::correlate::{Evidence, Incident};
 use crate::timeline::Timeline;
 
 /// The page style (`assets/report.css`), inlined: the report loads nothing.
@@ -103,6 +103,7 @@ fn severity_badge(name: &str) -> String {
 
 fn evidence_table(
     s: &mut String,
+    timeline: &Timeline,
     evidence: &[Evidence],
     incident: Option<&Incident>,
     zone: Option<DisplayZone>,
@@ -132,14 +133,17 @@ fn evidence_table(
         let quality = times::quality_note(e.time_quality)
             .map(|n| format!(" title=\"{}\"", h(n)))
             .unwrap_or_default();
-        let context = incident
-            .and_then(|i| super::evidence::RowPlace::of(e, i).label())
-            .map(|l| format!("<div class=\"context\">{}</div>", h(l)))
-            .unwrap_or_default();
-        let row_class = if context.is_empty() {
-            ""
-        } else {
+        let is_context = incident.is_some_and(|i| {
+            super::evidence::RowPlace::of(e, i) != super::evidence::RowPlace::Within
+        });
+        let context: String = super::evidence::row_notes(timeline, incident, e)
+            .iter()
+            .map(|note| format!("<div class=\"context\">{}</div>", h(note)))
+            .collect();
+        let row_class = if is_context {
             " class=\"context-row\""
+        } else {
+            ""
         };
         let text = super::evidence::display_lines(&e.text).join("\n");
         let _ = writeln!(
@@ -269,7 +273,8 @@ fn summary(s: &mut String, timeline: &Timeline, ov: &Overview, zone: Option<Disp
     s.push_str("</dl></section>\n");
 }
 
-fn incident(s: &mut String, i: &Incident, all: &[Incident], zone: Option<DisplayZone>) {
+fn incident(s: &mut String, timeline: &Timeline, i: &Incident, zone: Option<DisplayZone>) {
+    let all = &timeline.incidents;
     let sev = i.severity.name();
     let when = times::range(i.start, i.end, overview::incident_time_inferred(i), zone);
     let _ = writeln!(
@@ -328,11 +333,12 @@ fn incident(s: &mut String, i: &Incident, all: &[Incident], zone: Option<Display
         }
         s.push_str("</ul>\n");
     }
-    evidence_table(s, &i.evidence, Some(i), zone, "Evidence");
+    evidence_table(s, timeline, &i.evidence, Some(i), zone, "Evidence");
     s.push_str("</article>\n");
 }
 
-fn unclassified(s: &mut String, groups: &[Unclassified], zone: Option<DisplayZone>) {
+fn unclassified(s: &mut String, timeline: &Timeline, zone: Option<DisplayZone>) {
+    let groups = &timeline.unclassified;
     if groups.is_empty() {
         return;
     }
@@ -346,7 +352,7 @@ fn unclassified(s: &mut String, groups: &[Unclassified], zone: Option<DisplayZon
             u.count,
             times::range(u.start, u.end, false, zone)
         );
-        evidence_table(s, &u.evidence, None, zone, &label);
+        evidence_table(s, timeline, &u.evidence, None, zone, &label);
     }
     s.push_str("</section>\n");
 }
@@ -445,10 +451,10 @@ pub(crate) fn render(
         s.push_str("<p>No known root-cause signature matched.</p>\n");
     }
     for i in &timeline.incidents {
-        incident(&mut s, i, &timeline.incidents, zone);
+        incident(&mut s, timeline, i, zone);
     }
     s.push_str("</section>\n");
-    unclassified(&mut s, &timeline.unclassified, zone);
+    unclassified(&mut s, timeline, zone);
     sources(&mut s, timeline, zone);
     gaps(&mut s, timeline, zone);
     let _ = writeln!(

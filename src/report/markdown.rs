@@ -41,11 +41,20 @@ fn reference(text: &str) -> String {
     }
 }
 
-fn evidence_table(s: &mut String, evidence: &[Evidence], zone: Option<DisplayZone>) {
+fn evidence_table(
+    s: &mut String,
+    timeline: &Timeline,
+    incident: Option<&Incident>,
+    evidence: &[Evidence],
+    zone: Option<DisplayZone>,
+) {
     s.push_str("| Time | Node | Source | Event | Log line |\n");
     s.push_str("|---|---|---|---|---|\n");
     for e in super::evidence::distinct_rows(evidence) {
         let mut text = md(&super::evidence::display_lines(&e.text).join("\n"));
+        for note in super::evidence::row_notes(timeline, incident, e) {
+            let _ = write!(text, " *({})*", md(&note));
+        }
         if e.count > 1 {
             let last = e
                 .last
@@ -174,7 +183,8 @@ fn timeline_table(s: &mut String, incidents: &[Incident], zone: Option<DisplayZo
     s.push('\n');
 }
 
-fn incident(s: &mut String, i: &Incident, all: &[Incident], zone: Option<DisplayZone>) {
+fn incident(s: &mut String, timeline: &Timeline, i: &Incident, zone: Option<DisplayZone>) {
+    let all = &timeline.incidents;
     let _ = writeln!(s, "<a id=\"{}\"></a>\n", anchor(&i.id));
     let _ = writeln!(s, "### {} — {}\n", md(&i.id), md(&i.title));
     let _ = writeln!(s, "- **Severity:** {}", i.severity.name());
@@ -209,7 +219,7 @@ fn incident(s: &mut String, i: &Incident, all: &[Incident], zone: Option<Display
     s.push('\n');
     let _ = writeln!(s, "#### What happened\n\n{}\n", md(&i.summary));
     let _ = writeln!(s, "#### Evidence\n");
-    evidence_table(s, &i.evidence, zone);
+    evidence_table(s, timeline, Some(i), &i.evidence, zone);
     s.push('\n');
     let _ = writeln!(s, "#### Root cause\n\n{}\n", md(&i.root_cause));
     if !i.remediation.is_empty() {
@@ -245,7 +255,7 @@ fn unclassified(s: &mut String, timeline: &Timeline, zone: Option<DisplayZone>) 
             u.count,
             md(&times::range(u.start, u.end, false, zone))
         );
-        evidence_table(s, &u.evidence, zone);
+        evidence_table(s, timeline, None, &u.evidence, zone);
         s.push('\n');
     }
 }
@@ -317,7 +327,7 @@ pub(crate) fn render(
         s.push_str("## Incidents\n\n");
     }
     for i in &timeline.incidents {
-        incident(&mut s, i, &timeline.incidents, zone);
+        incident(&mut s, timeline, i, zone);
     }
     unclassified(&mut s, timeline, zone);
     sources(&mut s, timeline, zone);

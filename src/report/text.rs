@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use super::evidence::{self as rows, RowPlace, SignatureGroup, truncate, width};
+use super::evidence::{self as rows, SignatureGroup, truncate, width};
 use super::overview::{self, Overview};
 use super::{ReportOptions, escape, times};
 use crate::correlate::{Evidence, Incident, Unclassified};
@@ -571,15 +571,7 @@ fn incident(
     let label = if shown == 1 { "row" } else { "rows" };
     w.field(2, "evidence", &format!("{shown} {label}"))?;
     w.evidence_list(&i.evidence, i.nodes.len() > 1, |e| {
-        let mut notes: Vec<String> = RowPlace::of(e, i)
-            .label()
-            .map(str::to_string)
-            .into_iter()
-            .collect();
-        if let Some(zone) = rows::raw_zone(timeline, e) {
-            notes.push(format!("the line's own clock is {zone} local time"));
-        }
-        notes
+        rows::row_notes(timeline, Some(i), e)
     })?;
     w.blank()
 }
