@@ -485,3 +485,37 @@ fn hostile_text_is_inert_in_html() {
     // Only our own script elements exist: the recorder, the data and the main script.
     assert_eq!(html.matches("<script").count(), 3);
 }
+
+#[test]
+fn issue_15_4_html_renders_markdown_code_spans_as_code_and_keeps_them_escaped() {
+    let html = render(&timeline_fixture::timeline(), ReportFormat::Html, &plain());
+    assert!(
+        html.contains("<li>Run Docker with <code>-s overlay2</code> (wipe /var/lib/docker first"),
+        "remediation code span"
+    );
+    // A code span in hostile text is still text.
+    let mut hostile = timeline_fixture::timeline();
+    hostile.incidents[0].remediation = vec!["Run `<img src=x onerror=alert(1)>` now".into()];
+    let html = render(&hostile, ReportFormat::Html, &plain());
+    assert!(html.contains("<li>Run <code>&lt;img src=x onerror=alert(1)&gt;</code> now</li>"));
+    // An unmatched backtick stays a backtick.
+    hostile.incidents[0].remediation = vec!["quote ` alone".into()];
+    let html = render(&hostile, ReportFormat::Html, &plain());
+    assert!(html.contains("<li>quote ` alone</li>"));
+}
+
+#[test]
+fn issue_15_4_html_assets_are_inline_and_the_timeline_is_zoomable() {
+    let html = render(&timeline_fixture::timeline(), ReportFormat::Html, &plain());
+    // The stylesheet and script come from src/report/assets/ and are inlined whole.
+    assert!(html.contains(include_str!("../src/report/assets/report.css")));
+    assert!(html.contains(include_str!("../src/report/assets/report.js")));
+    assert!(!html.contains("<script src") && !html.contains("<link"));
+    assert!(
+        html.contains("<button type=\"button\" id=\"zoom-reset\" disabled>Reset zoom</button>")
+    );
+    assert!(html.contains("<select id=\"signature-filter\""));
+    assert!(html.contains(
+        "<option value=\"net.nofile-exhausted-calico\">net.nofile-exhausted-calico (1)</option>"
+    ));
+}

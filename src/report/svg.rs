@@ -678,4 +678,16 @@ mod tests {
             "class=\"incident-join\" data-t=\"1528426800000\" data-incident=\"INC-002\""
         ));
     }
+
+    #[test]
+    fn arrows_leave_from_the_bottom_edge_and_miss_the_id_labels() {
+        // Cause span x 100..160 at y 50 (label right of it at mid height, y+12);
+        // effect starts at x 300 on a lower row.
+        let d = arrow_path(100.0, 160.0, 50.0 + SPAN_H, 300.0, 80.0);
+        assert!(
+            d.starts_with(&format!("M157.0,{:.1} ", 50.0 + SPAN_H)),
+            "{d}"
+        );
+        assert!(d.ends_with(" 300.0,80.0"), "{d}");
+    }
 }
