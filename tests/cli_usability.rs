@@ -128,6 +128,18 @@ fn issue_15_1_overview_table_first_and_one_fleet_line_per_signature() {
     assert_eq!(text.matches("  HIGH  Kubelet PLEG unhealthy").count(), 40);
     // 60 nodes do not fill the screen.
     assert!(text.contains("node-12 and 48 more"), "{text}");
+    // Markdown and HTML print the root cause once too, then point back to it.
+    let root = root.to_str().expect("utf-8");
+    for format in ["md", "html"] {
+        let out = ok(&["scan", root, "-q", "-f", format]);
+        let body = out.split("podmortem-data").next().unwrap_or_default();
+        assert_eq!(
+            body.matches("pod lifecycle event generator could not finish").count(),
+            1,
+            "{format}"
+        );
+        assert_eq!(body.matches("(same signature)").count(), 48, "{format}");
+    }
 }
 
 #[test]

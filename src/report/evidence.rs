@@ -211,6 +211,22 @@ pub(crate) fn row_notes(
     notes
 }
 
+/// The earlier incident whose root cause, remediation and references `i` repeats
+/// word for word (same signature): reports print them once, at the first incident,
+/// and point back to it, so 40 incidents of one signature do not repeat the same
+/// paragraphs 40 times.
+pub(crate) fn explained_at<'a>(incidents: &'a [Incident], i: &Incident) -> Option<&'a Incident> {
+    incidents
+        .iter()
+        .take_while(|other| other.id != i.id)
+        .find(|other| {
+            other.signature == i.signature
+                && other.root_cause == i.root_cause
+                && other.remediation == i.remediation
+                && other.references == i.references
+        })
+}
+
 /// Incidents of one signature, for "root cause once, then its incidents" and the
 /// fleet lines of the overview.
 pub(crate) struct SignatureGroup<'a> {

@@ -318,20 +318,31 @@ fn incident(s: &mut String, timeline: &Timeline, i: &Incident, zone: Option<Disp
     }
     s.push_str("</dl>\n");
     let _ = writeln!(s, "<h4>What happened</h4><p>{}</p>", rich(&i.summary));
-    let _ = writeln!(s, "<h4>Root cause</h4><p>{}</p>", rich(&i.root_cause));
-    if !i.remediation.is_empty() {
-        s.push_str("<h4>Remediation</h4><ol>\n");
-        for step in &i.remediation {
-            let _ = writeln!(s, "<li>{}</li>", rich(step));
+    match super::evidence::explained_at(all, i) {
+        Some(first) => {
+            let _ = writeln!(
+                s,
+                "<h4>Root cause and remediation</h4><p class=\"same-cause\">As for <a href=\"#{id}\">{id}</a> (same signature).</p>",
+                id = h(&first.id)
+            );
         }
-        s.push_str("</ol>\n");
-    }
-    if !i.references.is_empty() {
-        s.push_str("<h4>References</h4><ul>\n");
-        for r in &i.references {
-            let _ = writeln!(s, "<li>{}</li>", reference(r));
+        None => {
+            let _ = writeln!(s, "<h4>Root cause</h4><p>{}</p>", rich(&i.root_cause));
+            if !i.remediation.is_empty() {
+                s.push_str("<h4>Remediation</h4><ol>\n");
+                for step in &i.remediation {
+                    let _ = writeln!(s, "<li>{}</li>", rich(step));
+                }
+                s.push_str("</ol>\n");
+            }
+            if !i.references.is_empty() {
+                s.push_str("<h4>References</h4><ul>\n");
+                for r in &i.references {
+                    let _ = writeln!(s, "<li>{}</li>", reference(r));
+                }
+                s.push_str("</ul>\n");
+            }
         }
-        s.push_str("</ul>\n");
     }
     evidence_table(s, timeline, &i.evidence, Some(i), zone, "Evidence");
     s.push_str("</article>\n");

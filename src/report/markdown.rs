@@ -221,6 +221,14 @@ fn incident(s: &mut String, timeline: &Timeline, i: &Incident, zone: Option<Disp
     let _ = writeln!(s, "#### Evidence\n");
     evidence_table(s, timeline, Some(i), &i.evidence, zone);
     s.push('\n');
+    if let Some(first) = super::evidence::explained_at(all, i) {
+        let _ = writeln!(
+            s,
+            "#### Root cause and remediation\n\nAs for {} (same signature).\n",
+            link(&first.id)
+        );
+        return;
+    }
     let _ = writeln!(s, "#### Root cause\n\n{}\n", md(&i.root_cause));
     if !i.remediation.is_empty() {
         s.push_str("#### Remediation\n\n");
