@@ -134,7 +134,8 @@ fn issue_15_1_overview_table_first_and_one_fleet_line_per_signature() {
         let out = ok(&["scan", root, "-q", "-f", format]);
         let body = out.split("podmortem-data").next().unwrap_or_default();
         assert_eq!(
-            body.matches("pod lifecycle event generator could not finish").count(),
+            body.matches("pod lifecycle event generator could not finish")
+                .count(),
             1,
             "{format}"
         );
