@@ -1,6 +1,6 @@
 //! A progress bar on stderr for scans that take more than about a second: bytes
-//! done of total, throughput, ETA. Hidden with `--quiet` or when stderr is not a
-//! terminal; never touches stdout.
+//! done of total, throughput, ETA, and the file being read. Hidden with `--quiet` or
+//! when stderr is not a terminal; never touches stdout.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -17,15 +17,18 @@ pub struct Bar {
 }
 
 impl Bar {
-    /// Start polling (if stderr is a terminal and not quiet).
-    pub fn start(total: u64, quiet: bool) -> Bar {
+    /// Start polling (if stderr is a terminal and not quiet). `files` are the
+    /// sources in scan order with their sizes: the bar names the one the byte count
+    /// has reached (files are scanned in that order, a few at a time).
+    pub fn start(files: Vec<(String, u64)>, quiet: bool) -> Bar {
+        let total = files.iter().map(|(_, size)| size).sum();
         let counter = Arc::new(AtomicU64::new(0));
         let done = Arc::new(AtomicBool::new(false));
         let thread = if quiet || !std::io::stderr().is_terminal() {
             None
         } else {
             let (c, d) = (counter.clone(), done.clone());
-            Some(std::thread::spawn(move || poll(total, &c, &d)))
+            Some(std::thread::spawn(move || poll(total, &c, &d, &files)))
         };
         Bar {
             counter,
@@ -48,7 +51,19 @@ impl Bar {
     }
 }
 
-fn poll(total: u64, counter: &AtomicU64, done: &AtomicBool) {
+/// The file whose byte range (in scan order) holds position `at`.
+fn current_file(files: &[(String, u64)], at: u64) -> Option<&str> {
+    let mut end = 0;
+    for (name, size) in files {
+        end += size;
+        if at < end {
+            return Some(name);
+        }
+    }
+    files.last().map(|(name, _)| name.as_str())
+}
+
+fn poll(total: u64, counter: &AtomicU64, done: &AtomicBool, files: &[(String, u64)]) {
     let started = Instant::now();
     let mut bar: Option<ProgressBar> = None;
     while !done.load(Ordering::Relaxed) {
@@ -56,7 +71,7 @@ fn poll(total: u64, counter: &AtomicU64, done: &AtomicBool) {
         if bar.is_none() && started.elapsed() >= Duration::from_secs(1) {
             let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
-                "{spinner} scanning [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+                "{spinner} scanning [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {wide_msg}",
             )
             .map(|s| s.progress_chars("=> "));
             if let Ok(style) = style {
@@ -65,10 +80,38 @@ fn poll(total: u64, counter: &AtomicU64, done: &AtomicBool) {
             bar = Some(b);
         }
         if let Some(b) = &bar {
-            b.set_position(counter.load(Ordering::Relaxed).min(total));
+            let at = counter.load(Ordering::Relaxed).min(total);
+            b.set_position(at);
+            if let Some(name) = current_file(files, at) {
+                b.set_message(name.to_string());
+            }
         }
     }
     if let Some(b) = bar {
         b.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_current_file_follows_the_byte_count() {
+        let files = vec![
+            ("node-1/var/log/syslog".to_string(), 100),
+            ("node-2/var/log/kubelet.log.2.gz".to_string(), 50),
+        ];
+        assert_eq!(current_file(&files, 0), Some("node-1/var/log/syslog"));
+        assert_eq!(current_file(&files, 99), Some("node-1/var/log/syslog"));
+        assert_eq!(
+            current_file(&files, 100),
+            Some("node-2/var/log/kubelet.log.2.gz")
+        );
+        assert_eq!(
+            current_file(&files, 150),
+            Some("node-2/var/log/kubelet.log.2.gz")
+        );
+        assert_eq!(current_file(&[], 0), None);
     }
 }

@@ -19,12 +19,23 @@ pub(crate) const SCHEMA_VERSION: u32 = 1;
 #[derive(Serialize)]
 struct ReportDoc<'a> {
     version: u32,
+    meta: MetaDoc<'a>,
     summary: SummaryDoc<'a>,
     incidents: Vec<IncidentDoc<'a>>,
     unclassified: Vec<UnclassifiedDoc<'a>>,
     sources: Vec<SourceDoc<'a>>,
     nodes: Vec<NodeDoc<'a>>,
     problems: Vec<ProblemDoc<'a>>,
+}
+
+/// Provenance of the run (issue 15): which podmortem, on what, with which filters
+/// and time assumptions.
+#[derive(Serialize)]
+struct MetaDoc<'a> {
+    podmortem_version: &'a str,
+    inputs: &'a [String],
+    filters: &'a [String],
+    time_assumptions: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -253,6 +264,12 @@ pub(crate) fn write_document(
         .collect();
     let doc = ReportDoc {
         version: SCHEMA_VERSION,
+        meta: MetaDoc {
+            podmortem_version: &timeline.run.version,
+            inputs: &timeline.run.inputs,
+            filters: &timeline.run.filters,
+            time_assumptions: &timeline.run.time,
+        },
         summary: SummaryDoc {
             nodes: overview.nodes,
             incidents: overview.incidents,

@@ -212,7 +212,7 @@ fn assemble(
         };
         if h.examined < h.lines {
             assumptions.push(format!(
-                "large source: {} of {} lines examined (lines holding a needle and chunk edges)",
+                "large source: {} of {} lines parsed in full (the lines holding a word some event grammar looks for; the others were skipped unread)",
                 h.examined, h.lines
             ));
         }

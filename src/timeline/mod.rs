@@ -3,13 +3,42 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use crate::correlate::{Incident, Unclassified};
 use crate::error::Problem;
 
+/// Provenance of a run: what produced the report and from what, so a reader can
+/// reproduce it or see why it differs from another run (issue 15, point 5).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// podmortem version that wrote the report.
+    pub version: String,
+    /// Inputs as given on the command line (`-` is standard input).
+    pub inputs: Vec<String>,
+    /// Filters applied, as `--flag value` (empty: the whole bundle).
+    pub filters: Vec<String>,
+    /// Time assumptions of the whole run: `--year`, `--tz`, `--boot-time`, the display
+    /// zone, and hints about times that could not be placed.
+    pub time: Vec<String>,
+}
+
+impl RunInfo {
+    /// Provenance with this build's version and nothing else known yet.
+    pub fn current() -> RunInfo {
+        RunInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            ..RunInfo::default()
+        }
+    }
+}
+
 /// Everything a report needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
+    /// How the report was made (version, inputs, filters, time assumptions).
+    #[serde(default)]
+    pub run: RunInfo,
     /// Nodes, sorted by name.
     pub nodes: Vec<NodeSummary>,
     /// Incidents in time order.
@@ -64,11 +93,71 @@ impl Filter {
     }
 }
 
+/// The canonical name of the node called `name` among `nodes` (name or alias,
+/// case-insensitively).
+pub fn canonical_node<'a>(nodes: &'a [NodeSummary], name: &str) -> Option<&'a str> {
+    let name = name.trim();
+    nodes
+        .iter()
+        .find(|n| {
+            n.name.eq_ignore_ascii_case(name)
+                || n.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+        })
+        .map(|n| n.name.as_str())
+}
+
+/// First and last time a host was seen in events, and the sources that named it.
+type HostSeen<'a> = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Vec<&'a str>);
+
+/// The nodes a report names: those the inventory decided, plus every host the events
+/// name that no source was attributed to. A multi-host syslog file has no one node
+/// (`unknown`), but its lines name their hosts; listing "1 node: unknown" beside
+/// incidents on 16 hosts would be false. `unknown` is dropped once no event is left
+/// on it.
+fn with_event_hosts(mut nodes: Vec<NodeSummary>, events: &[Event]) -> Vec<NodeSummary> {
+    let mut extra: BTreeMap<&str, HostSeen<'_>> = BTreeMap::new();
+    for e in events {
+        if canonical_node(&nodes, &e.node).is_some() {
+            continue;
+        }
+        let entry = extra
+            .entry(e.node.as_str())
+            .or_insert((None, None, Vec::new()));
+        if let Some(t) = e.time {
+            entry.0 = Some(entry.0.map_or(t, |f| f.min(t)));
+            entry.1 = Some(entry.1.map_or(t, |l| l.max(t)));
+        }
+        if !entry.2.contains(&e.source.as_str()) {
+            entry.2.push(&e.source);
+        }
+    }
+    if extra.is_empty() {
+        return nodes;
+    }
+    if !events.iter().any(|e| e.node == "unknown") {
+        nodes.retain(|n| n.name != "unknown");
+    }
+    nodes.extend(
+        extra
+            .into_iter()
+            .map(|(name, (first, last, sources))| NodeSummary {
+                name: name.to_string(),
+                aliases: Vec::new(),
+                spans: first.zip(last).into_iter().collect(),
+                sources: sources.len(),
+            }),
+    );
+    nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    nodes
+}
+
 impl Timeline {
     /// Assemble a timeline from a scan and its correlation.
     pub fn new(scan: ScanOutput, correlation: Correlation) -> Timeline {
+        let nodes = with_event_hosts(scan.nodes, &scan.events);
         Timeline {
-            nodes: scan.nodes,
+            run: RunInfo::current(),
+            nodes,
             incidents: correlation.incidents,
             unclassified: correlation.unclassified,
             sources: scan.sources,
@@ -81,6 +170,7 @@ impl Timeline {
     /// An empty timeline that only knows the time of the last event (for relative filters).
     pub fn empty_with_last(last: Option<DateTime<Utc>>) -> Timeline {
         Timeline {
+            run: RunInfo::current(),
             nodes: Vec::new(),
             incidents: Vec::new(),
             unclassified: Vec::new(),
@@ -89,6 +179,12 @@ impl Timeline {
             event_count: 0,
             last_event: last,
         }
+    }
+
+    /// The canonical name of the node called `name` (its name or one of its aliases,
+    /// case-insensitively), so `--node` accepts any name the report shows.
+    pub fn canonical_node(&self, name: &str) -> Option<&str> {
+        canonical_node(&self.nodes, name)
     }
 
     /// Time of the bundle's last event: the base of relative `--since`/`--until`.

@@ -474,6 +474,7 @@ fn nodes() -> Vec<NodeSummary> {
 /// The realistic fixture.
 pub fn timeline() -> Timeline {
     Timeline {
+        run: Default::default(),
         nodes: nodes(),
         incidents: vec![slab_leak(), devicemapper(), eviction(), nofile()],
         unclassified: vec![hung_tasks()],

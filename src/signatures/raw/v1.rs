@@ -96,7 +96,12 @@ pub enum RawConfidence {
 
 /// `event = "kind"` or `event = ["kind", ...]`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+// `expecting` replaces serde's "did not match any variant of untagged enum" (a Rust
+// type name) with what the signature author must write.
+#[serde(
+    untagged,
+    expecting = "an event kind name (\"kernel.oom_kill\") or a list of them"
+)]
 pub enum OneOrMany {
     /// One kind.
     One(String),
@@ -266,7 +271,7 @@ pub struct RawInput {
 
 /// A literal in a condition.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a string, a number or true/false")]
 pub enum RawScalar {
     /// Boolean.
     Bool(bool),
