@@ -24,6 +24,10 @@ pub(crate) enum OomPart {
     Select,
     /// `Killed process N (x) total-vm:...` (the kill itself; always last)
     Killed,
+    /// `Tasks in /kubepods/... are going to be killed due to memory.oom.group set`
+    Group,
+    /// `memory: usage 524288kB, limit 524288kB, failcnt 123` (memcg OOM)
+    Usage,
 }
 
 /// `Out of memory` → global, `Memory cgroup out of memory` → memcg.
@@ -59,6 +63,7 @@ fn pid_comm<'a>(rest: &'a [u8], close_hint: &[u8]) -> Option<(u64, String, &'a [
 /// `cpuset`, `trigger` (the task that invoked the killer), `trigger_order`,
 /// `selected_pid`/`selected_process` (when a child was sacrificed instead).
 pub(crate) fn kill_process(msg: &[u8]) -> Option<Payload> {
+    (!relayed_by_npd(msg)).then_some(())?;
     let at = find(msg, b"Kill process ")?;
     let (pid, process, rest) = pid_comm(msg.get(at + 13..)?, b") score ")?;
     let (score, rest) = uint(rest)?;
@@ -76,6 +81,7 @@ pub(crate) fn kill_process(msg: &[u8]) -> Option<Payload> {
 /// anon-rss:7000000kB, file-rss:1234kB[, shmem-rss:0kB][, UID:1000 pgtables:2048kB
 /// oom_score_adj:937]`. Fields as on [`kill_process`].
 pub(crate) fn killed_process(msg: &[u8]) -> Option<Payload> {
+    (!relayed_by_npd(msg)).then_some(())?;
     let at = find(msg, b"Killed process ")?;
     let (pid, process, rest) =
         pid_comm(msg.get(at + 15..)?, b") ").or_else(|| pid_comm(msg.get(at + 15..)?, b")"))?;
@@ -146,6 +152,42 @@ pub(crate) fn task_in(msg: &[u8]) -> Option<Payload> {
     )
 }
 
+/// `Tasks in /kubepods/burstable/pod1 are going to be killed due to memory.oom.group set`
+/// (`mm/memcontrol.c` `mem_cgroup_print_oom_group`, 4.19+): every task of the cgroup is
+/// killed, one `Killed process` line each; each is one `kernel.oom_kill` event with
+/// `oom_group` = `true` and `group_memcg` the cgroup.
+pub(crate) fn group(msg: &[u8]) -> Option<Payload> {
+    let rest = after(msg, b"Tasks in ")?;
+    let end = find(rest, b" are going to be killed due to memory.oom.group set")?;
+    Some(
+        Payload::new(Kind::OomKill)
+            .with("oom_group", true)
+            .with("group_memcg", lossy(rest.get(..end)?)),
+    )
+}
+
+/// `memory: usage 524288kB, limit 524288kB, failcnt 123`: the memcg's usage and limit
+/// at the kill (`memcg_usage_kb`, `memcg_limit_kb`).
+pub(crate) fn usage(msg: &[u8]) -> Option<Payload> {
+    let rest = after(msg, b"memory: usage ")?;
+    let (used, rest) = uint(rest)?;
+    let limit = uint_after(rest, b"limit ")?;
+    Some(
+        Payload::new(Kind::OomKill)
+            .with("memcg_usage_kb", used)
+            .with("memcg_limit_kb", limit),
+    )
+}
+
+/// node-problem-detector's own log repeats each kernel kill it saw
+/// (`New status generated: &{Source:kernel-monitor ... Message:Killed process ...`).
+/// NPD reads the kernel log of the same node, so the kill is already counted there:
+/// its echo is not another kill.
+fn relayed_by_npd(msg: &[u8]) -> bool {
+    find(msg, b"Source:kernel-monitor").is_some()
+        || find(msg, b"\"source\":\"kernel-monitor\"").is_some()
+}
+
 /// `java invoked oom-killer: gfp_mask=0x24201ca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0`.
 pub(crate) fn invoked(msg: &[u8]) -> Option<Payload> {
     let at = find(msg, b" invoked oom-killer: ")?;
@@ -170,10 +212,19 @@ const CONTEXT_LINES: u64 = 5000;
 /// Unrelated lines tolerated between a selection and its `Killed process` line.
 const MAX_UNRELATED: u32 = 3;
 
+/// The context lines of one OOM report (`invoked oom-killer`, memcg lines).
+struct Context {
+    /// The first context line, cited when no kill line follows.
+    block: Block,
+    fields: Fields,
+    /// Whether a kill took the context (otherwise the report is emitted on its own).
+    used: bool,
+}
+
 /// Merges the lines of one OOM kill into one event.
 #[derive(Default)]
 pub(crate) struct OomAssembler {
-    context: Option<(u64, Fields)>,
+    context: Option<Context>,
     pending: Option<(Block, Payload, OomPart)>,
     unrelated: u32,
 }
@@ -186,12 +237,24 @@ impl OomAssembler {
         match part {
             OomPart::Invoked => {
                 self.flush(out);
-                self.context = Some((at, p.fields));
+                self.close_context(out);
+                self.context = Some(Context {
+                    block: line,
+                    fields: p.fields,
+                    used: false,
+                });
             }
-            OomPart::TaskIn => {
-                let ctx = self.context.get_or_insert_with(|| (at, Fields::new()));
-                ctx.1.extend(p.fields);
-            }
+            OomPart::TaskIn | OomPart::Group | OomPart::Usage => match self.context.as_mut() {
+                Some(ctx) => ctx.fields.extend(p.fields),
+                None if part == OomPart::Usage => {}
+                None => {
+                    self.context = Some(Context {
+                        block: line,
+                        fields: p.fields,
+                        used: false,
+                    })
+                }
+            },
             OomPart::Summary | OomPart::Select | OomPart::Killed => {
                 let pid = p.fields.get("pid").cloned();
                 let merges = match &self.pending {
@@ -204,10 +267,7 @@ impl OomAssembler {
                 if !merges {
                     self.flush(out);
                     let mut payload = p;
-                    let context = self.context.take();
-                    let fresh = context
-                        .filter(|(ctx_line, _)| at.saturating_sub(*ctx_line) <= CONTEXT_LINES);
-                    for (k, v) in fresh.map(|(_, ctx)| ctx).unwrap_or_default() {
+                    for (k, v) in self.context_for(at) {
                         payload.fields.entry(k).or_insert(v);
                     }
                     self.pending = Some((line, payload, part));
@@ -232,6 +292,37 @@ impl OomAssembler {
         }
     }
 
+    /// The context fields a kill at line `at` inherits. A `memory.oom.group` report
+    /// kills several tasks under one context, so it stays for the next kill; any
+    /// other context belongs to one kill only.
+    fn context_for(&mut self, at: u64) -> Fields {
+        let Some(ctx) = self.context.as_mut() else {
+            return Fields::new();
+        };
+        if at.saturating_sub(ctx.block.first_line()) > CONTEXT_LINES {
+            self.context = None;
+            return Fields::new();
+        }
+        ctx.used = true;
+        let fields = ctx.fields.clone();
+        if !fields.contains_key("oom_group") {
+            self.context = None;
+        }
+        fields
+    }
+
+    /// A report whose kill line never came (cut by the source, or nothing could be
+    /// killed) is still one OOM event: emit its context on its own.
+    fn close_context(&mut self, out: &mut Vec<Found>) {
+        if let Some(ctx) = self.context.take()
+            && !ctx.used
+        {
+            let mut payload = Payload::new(Kind::OomKill);
+            payload.fields = ctx.fields;
+            out.push(ctx.block.found(payload));
+        }
+    }
+
     /// Count a line that was not part of the kill; give up waiting after a few.
     pub(crate) fn unrelated(&mut self, out: &mut Vec<Found>) {
         if self.pending.is_some() {
@@ -253,6 +344,12 @@ impl OomAssembler {
             out.push(block.found(payload));
         }
         self.unrelated = 0;
+    }
+
+    /// End of the source: emit the pending kill and a report left without a kill.
+    pub(crate) fn finish(&mut self, out: &mut Vec<Found>) {
+        self.flush(out);
+        self.close_context(out);
     }
 }
 
