@@ -508,6 +508,7 @@ mod tests {
             h,
             SlubHeader {
                 allocator: "SLUB",
+                cpu: None,
                 node: -1,
                 gfp: b"0x8020",
                 flags: vec![]
