@@ -97,8 +97,12 @@ fn host_and_tag<'a>(
     // Raw kernel text after an uptime looks like `host tag: msg` too: `[843041.35]
     // neighbour: arp_cache: neighbor table overflow!`, `[1356.29] r8125 0000:22:04.0
     // eth4: ...`. No hostname ends with `:` and no journal identifier starts with a
-    // digit, so such lines are left to the dmesg grammar.
-    if host.ends_with(b":") || app.first().is_some_and(u8::is_ascii_digit) {
+    // digit, so such lines are left to the dmesg grammar; nor is `XFS (sdb): ...`
+    // (a parenthesised identifier such as `(sd-pam)` always comes with its pid).
+    let kernel_text = host.ends_with(b":")
+        || app.first().is_some_and(u8::is_ascii_digit)
+        || (app.first() == Some(&b'(') && pid.is_none());
+    if kernel_text {
         return Err(EnvelopeError {
             format,
             offset: grammar::offset_in(line, input),
