@@ -159,12 +159,21 @@ fn kernel_side_files_all_pass() {
             .kinds
             .iter()
             .filter(|(k, min)| found.get(*k).copied().unwrap_or(0) < **min)
-            .map(|(k, min)| format!("{k} >= {min} (found {})", found.get(k).copied().unwrap_or(0)))
+            .map(|(k, min)| {
+                format!(
+                    "{k} >= {min} (found {})",
+                    found.get(k).copied().unwrap_or(0)
+                )
+            })
             .collect();
         if !short.is_empty() {
             failing.push(format!("{file}: {}", short.join(", ")));
         }
     }
     assert!(checked >= 35, "only {checked} kernel-side files found");
-    assert!(failing.is_empty(), "kernel-side files short of events:\n{}", failing.join("\n"));
+    assert!(
+        failing.is_empty(),
+        "kernel-side files short of events:\n{}",
+        failing.join("\n")
+    );
 }
