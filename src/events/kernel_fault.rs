@@ -101,12 +101,19 @@ fn leading_stamps(input: &[u8]) -> PResult<'_, ()> {
 /// `BUG: kernel NULL pointer dereference, address: 0000000000000078` and
 /// `BUG: unable to handle page fault for address: ...`, and every other `BUG:`
 /// report except the soft lockup (its own kind, `kernel.soft_lockup`).
+/// The text after a `kernel:` tag that precedes `at` (`input` up to its anchor): a
+/// line the envelope could not split (`2016-07-31 ... kern.alert kernel: BUG: ...`)
+/// keeps its prefix in the message.
+fn after_kernel_tag(input: &[u8]) -> &[u8] {
+    match super::text::rfind(input, b"kernel:") {
+        Some(at) => input.get(at + 7..).unwrap_or_default(),
+        None => input,
+    }
+}
+
 fn bug_line(input: &[u8]) -> PResult<'_, PanicPart<'_>> {
-    // A line the envelope could not split keeps its `... kernel: ` prefix.
-    let input = match super::text::rfind(input, b"kernel:") {
-        Some(at) if find(input, b"BUG: ").is_some_and(|b| b > at) => {
-            input.get(at + 7..).unwrap_or_default()
-        }
+    let input = match (super::text::rfind(input, b"kernel:"), find(input, b"BUG: ")) {
+        (Some(tag), Some(bug)) if bug > tag => after_kernel_tag(input),
         _ => input,
     };
     let (input, _) = leading_stamps(input)?;
@@ -165,17 +172,16 @@ fn oops_trailer(input: &[u8]) -> PResult<'_, PanicPart<'_>> {
     let (after, before) = take_until(" [#").parse(input)?;
     let (_, count) = delimited(tag(" [#"), dec_u64, char(']')).parse(after)?;
     // `before` ends with `<what>: <hex code>`.
-    let colon = super::text::rfind(before, b": ").ok_or_else(|| {
-        nom::Err::Error(super::text::Fail {
-            input,
-            expected: Some("`: <code>`"),
-        })
-    })?;
+    let colon = super::text::rfind(before, b": ").ok_or(nom::Err::Error(super::text::Fail {
+        input,
+        expected: Some("`: <code>`"),
+    }))?;
     let code = before.get(colon + 2..).unwrap_or_default();
     if code.is_empty() || !code.iter().all(u8::is_ascii_hexdigit) {
         return super::text::fail(input, "a hex error code before `[#N]`");
     }
     let what = before.get(..colon).unwrap_or_default();
+    let what = after_kernel_tag(what);
     let (what, _) = leading_stamps(what)?;
     let what = what.strip_prefix(b"Internal error: ").unwrap_or(what);
     let (kind, reason) = if find(what, b"general protection fault").is_some() {
@@ -476,12 +482,10 @@ fn padded<'a>(
 
 fn task_state_line(input: &[u8]) -> PResult<'_, TaskState<'_>> {
     let (input, _) = anchor("task:").parse(input)?;
-    let at = super::text::rfind(input, b" state:").ok_or_else(|| {
-        nom::Err::Error(super::text::Fail {
-            input,
-            expected: Some("` state:`"),
-        })
-    })?;
+    let at = super::text::rfind(input, b" state:").ok_or(nom::Err::Error(super::text::Fail {
+        input,
+        expected: Some("` state:`"),
+    }))?;
     let comm = trim(input.get(..at).unwrap_or_default());
     let (input, state) = preceded(tag(" state:"), take_while1(|b: u8| b.is_ascii_alphabetic()))
         .parse(input.get(at..).unwrap_or_default())?;

@@ -227,7 +227,16 @@ pub(crate) struct OomAssembler {
     context: Option<Context>,
     pending: Option<(Block, Payload, OomPart)>,
     unrelated: u32,
+    /// The last kill: its line, pid and the context it inherited. A
+    /// `memory.oom.group` line after it starts a group that kills that victim again
+    /// (`oom_kill_memcg_member` walks the whole cgroup): that pid must count once.
+    last_kill: Option<(u64, Option<serde_json::Value>, Fields)>,
+    /// Pids already killed by the open `memory.oom.group` report.
+    group_killed: Vec<serde_json::Value>,
 }
+
+/// Lines between a kill and the `memory.oom.group` line that extends it to its cgroup.
+const GROUP_AFTER_KILL_LINES: u64 = 5;
 
 impl OomAssembler {
     /// Take one recognised OOM line.
@@ -244,7 +253,29 @@ impl OomAssembler {
                     used: false,
                 });
             }
-            OomPart::TaskIn | OomPart::Group | OomPart::Usage => match self.context.as_mut() {
+            OomPart::Group => {
+                self.flush(out);
+                let mut fields = Fields::new();
+                self.group_killed.clear();
+                if let Some((line, pid, inherited)) = self.last_kill.take()
+                    && at.saturating_sub(line) <= GROUP_AFTER_KILL_LINES
+                {
+                    fields = inherited;
+                    self.group_killed.extend(pid);
+                }
+                fields.extend(p.fields);
+                match self.context.as_mut() {
+                    Some(ctx) => ctx.fields.extend(fields),
+                    None => {
+                        self.context = Some(Context {
+                            block: line,
+                            fields,
+                            used: true,
+                        })
+                    }
+                }
+            }
+            OomPart::TaskIn | OomPart::Usage => match self.context.as_mut() {
                 Some(ctx) => ctx.fields.extend(p.fields),
                 None if part == OomPart::Usage => {}
                 None => {
@@ -264,12 +295,27 @@ impl OomAssembler {
                     }
                     None => false,
                 };
+                let in_group = self
+                    .context
+                    .as_ref()
+                    .is_some_and(|c| c.fields.contains_key("oom_group"));
+                if !merges && in_group && part == OomPart::Killed {
+                    // One pid counted once per group kill.
+                    if let Some(pid) = &pid {
+                        if self.group_killed.contains(pid) {
+                            return;
+                        }
+                        self.group_killed.push(pid.clone());
+                    }
+                }
                 if !merges {
                     self.flush(out);
                     let mut payload = p;
-                    for (k, v) in self.context_for(at) {
+                    let inherited = self.context_for(at);
+                    for (k, v) in inherited.clone() {
                         payload.fields.entry(k).or_insert(v);
                     }
+                    self.last_kill = Some((at, pid.clone(), inherited));
                     self.pending = Some((line, payload, part));
                 } else if let Some((block, held, held_part)) = self.pending.as_mut() {
                     block.extend(&line);
@@ -341,6 +387,14 @@ impl OomAssembler {
     /// Emit the pending kill, if any.
     pub(crate) fn flush(&mut self, out: &mut Vec<Found>) {
         if let Some((block, payload, _)) = self.pending.take() {
+            // What a following `memory.oom.group` kill shares with this one.
+            if let Some((_, _, shared)) = self.last_kill.as_mut() {
+                for key in ["memcg", "constraint", "scope", "cpuset", "trigger"] {
+                    if let Some(v) = payload.fields.get(key) {
+                        shared.entry(key.to_string()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
             out.push(block.found(payload));
         }
         self.unrelated = 0;
@@ -413,6 +467,28 @@ mod tests {
             .unwrap();
         assert_eq!(i.fields["trigger"], json!("java"));
         assert_eq!(i.fields["trigger_order"], json!(0));
+    }
+
+    #[test]
+    fn group_and_usage_lines() {
+        // mm/memcontrol.c mem_cgroup_print_oom_group / mem_cgroup_print_oom_meminfo
+        let g = group(b"Tasks in /kubepods/burstable/pod5f8ffd48 are going to be killed due to memory.oom.group set").unwrap();
+        assert_eq!(
+            g.fields["group_memcg"],
+            json!("/kubepods/burstable/pod5f8ffd48")
+        );
+        assert_eq!(g.fields["oom_group"], json!(true));
+        let u = usage(b"memory: usage 524288kB, limit 524288kB, failcnt 1337").unwrap();
+        assert_eq!(u.fields["memcg_usage_kb"], json!(524288));
+        assert_eq!(u.fields["memcg_limit_kb"], json!(524288));
+        assert!(
+            usage(b"memory+swap: usage 524288kB, limit 9007199254740988kB, failcnt 0").is_none()
+        );
+    }
+
+    #[test]
+    fn npd_echo_is_not_a_kill() {
+        assert!(killed_process(b"I0719 10:01:02.123456 1 log_monitor.go:160] New status generated: &{Source:kernel-monitor Events:[{Severity:warn Timestamp:2019-07-19 10:01:01 +0000 UTC Reason:OOMKilling Message:Killed process 1234 (java) total-vm:1000kB, anon-rss:500kB, file-rss:0kB}] Conditions:[]}").is_none());
     }
 
     #[test]
