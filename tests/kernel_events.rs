@@ -225,3 +225,46 @@ fn raw_kernel_text_after_an_uptime_is_not_a_journal_host() {
     assert_eq!(tx.len(), 1);
     assert_eq!(tx[0]["fields"]["interface"], "eth4");
 }
+
+#[test]
+fn slub_block_survives_another_cpus_call_trace() {
+    // 6.x mm/slub.c slab_out_of_memory format; the frames between header and cache line
+    // are another CPU's dump_stack (5.x+ form: `<TASK>` markers, no address column).
+    let ev = events(
+        "dmesg",
+        "[88820.247535] SLUB: Unable to allocate memory on CPU 1 (of node 0) on node -1, gfp=0xa20(GFP_ATOMIC)
+[88820.247536]  <TASK>
+[88820.247537]  dump_stack_lvl+0x48/0x70
+[88820.247538]  warn_alloc+0x165/0x1e0
+[88820.247539]  ? __alloc_pages_direct_compact+0x1b0/0x2d0
+[88820.247540]  __alloc_pages_slowpath.constprop.0+0xcd7/0xe50
+[88820.247541]  </TASK>
+[88820.247542]   cache: kmalloc-256, object size: 256, buffer size: 256, default order: 1, min order: 0
+[88820.247543]   node 0: slabs: 113, objs: 1808, free: 0
+",
+    );
+    let slub = of_kind(&ev, "kernel.slub_alloc_failure");
+    assert_eq!(slub.len(), 1, "{ev:#?}");
+    let f = &slub[0]["fields"];
+    assert_eq!(f["cpu"], 1);
+    assert_eq!(f["gfp_flags"], serde_json::json!(["GFP_ATOMIC"]));
+    assert_eq!(f["cache"], "kmalloc-256");
+    assert_eq!(f["nodes"][0]["slabs"], 113);
+    assert_eq!(slub[0]["end_line"], 9);
+}
+
+#[test]
+fn printk_caller_ids_and_doubled_conntrack_prefix() {
+    // CONFIG_PRINTK_CALLER dmesg and the 4.14+ `nf_conntrack: nf_conntrack:` pr_fmt prefix
+    let ev = events(
+        "dmesg",
+        "[120412.553201][    C3] nf_conntrack: nf_conntrack: table full, dropping packet
+[120417.553911][    C3] net_ratelimit: 1123 callbacks suppressed
+[120417.553920][ T1234] nf_conntrack: nf_conntrack: table full, dropping packet
+",
+    );
+    let full = of_kind(&ev, "kernel.conntrack_full");
+    assert_eq!(full.len(), 2, "{ev:#?}");
+    assert_eq!(full[0]["fields"]["prefixes"], 2);
+    assert_eq!(full[0]["uptime_us"], 120412553201u64);
+}

@@ -169,10 +169,12 @@ impl Extractor {
                 }
             }
         }
-        if !slub_seen {
+        // Another CPU's call trace printed inside a block does not end it.
+        let trace = (!slub_seen || !oom_seen) && super::kernel_trace::is_trace_line(msg);
+        if !slub_seen && !trace {
             self.slub.unrelated(out);
         }
-        if !oom_seen {
+        if !oom_seen && !trace {
             self.oom.unrelated(out);
         }
         self.wants_more()

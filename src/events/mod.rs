@@ -31,6 +31,7 @@ mod kernel_oom;
 mod kernel_report;
 mod kernel_slub;
 mod kernel_storage;
+mod kernel_trace;
 mod kernel_vmalloc;
 mod kubelet_eviction;
 mod kubelet_misc;
