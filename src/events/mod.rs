@@ -37,6 +37,7 @@ mod kubelet_eviction;
 mod kubelet_misc;
 mod net;
 mod registry;
+mod storage_thinpool;
 mod systemd;
 mod text;
 
@@ -162,6 +163,8 @@ kinds! {
     NicTxTimeout => "net.nic_tx_timeout",
     /// A systemd-oomd kill (userspace, not the kernel OOM killer).
     OomdKill => "systemd.oomd_kill",
+    /// A thin pool out of space (Docker devicemapper refusal or dm-thin mode switch).
+    ThinpoolFull => "storage.thinpool_full",
 }
 
 impl fmt::Display for Kind {

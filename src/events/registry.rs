@@ -4,8 +4,9 @@
 
 use super::text::contains;
 use super::{Payload, calico, docker, fs, host, kernel_misc, kernel_oom, kernel_slub};
-use super::{kernel_fault, kernel_net, kernel_report, kernel_storage, kernel_vmalloc, systemd};
+use super::{kernel_fault, kernel_net, kernel_report, kernel_storage, kernel_vmalloc};
 use super::{kubelet_eviction, kubelet_misc, net};
+use super::{storage_thinpool, systemd};
 use crate::envelope::{Envelope, LineFormat};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use kernel_oom::OomPart;
@@ -378,6 +379,13 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Kernel,
         Role::Event,
         kernel_net::nic_reset
+    ),
+    g!(
+        "storage.thinpool_full",
+        ["Thin Pool has ", "switching pool to "],
+        Any,
+        Role::Event,
+        storage_thinpool::thinpool_full
     ),
     g!(
         "systemd.oomd_kill",

@@ -168,6 +168,14 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "limit_percent",
             "processes",
         ],
+        Kind::ThinpoolFull => &[
+            "source",
+            "pool",
+            "free_blocks",
+            "min_blocks",
+            "device",
+            "mode",
+        ],
         _ => return None,
     };
     Some(fields)
