@@ -166,6 +166,20 @@ pub(crate) fn group(msg: &[u8]) -> Option<Payload> {
     )
 }
 
+/// `Memory cgroup stats for /kubepods/burstable/pod1/c1:` (`mem_cgroup_print_oom_meminfo`),
+/// the header of the per-line statistics (`anon 524288000`, `file 0`... on cgroup v2):
+/// the cgroup whose limit was hit (`memcg`) when no summary line names it.
+pub(crate) fn stats_header(msg: &[u8]) -> Option<Payload> {
+    let rest = after(msg, b"Memory cgroup stats for ")?;
+    let path = token(rest).0;
+    let path = path.strip_suffix(b":").unwrap_or(path);
+    path.starts_with(b"/").then(|| {
+        Payload::new(Kind::OomKill)
+            .with("memcg", lossy(path))
+            .with("scope", "memcg")
+    })
+}
+
 /// `memory: usage 524288kB, limit 524288kB, failcnt 123`: the memcg's usage and limit
 /// at the kill (`memcg_usage_kb`, `memcg_limit_kb`).
 pub(crate) fn usage(msg: &[u8]) -> Option<Payload> {
@@ -275,9 +289,17 @@ impl OomAssembler {
                     }
                 }
             }
-            OomPart::TaskIn | OomPart::Usage => match self.context.as_mut() {
+            // 4.x prints the stats of every cgroup under the limit holder: the first
+            // one (the limit holder) is kept.
+            OomPart::Usage => {
+                if let Some(ctx) = self.context.as_mut() {
+                    for (k, v) in p.fields {
+                        ctx.fields.entry(k).or_insert(v);
+                    }
+                }
+            }
+            OomPart::TaskIn => match self.context.as_mut() {
                 Some(ctx) => ctx.fields.extend(p.fields),
-                None if part == OomPart::Usage => {}
                 None => {
                     self.context = Some(Context {
                         block: line,

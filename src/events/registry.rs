@@ -222,6 +222,13 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
     },
     Grammar {
         kind: OOM,
+        needles: &["Memory cgroup stats for "],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Usage),
+        parse: kernel_oom::stats_header,
+    },
+    Grammar {
+        kind: OOM,
         needles: &["memory: usage "],
         route: Route::Kernel,
         role: Role::Oom(OomPart::Usage),
