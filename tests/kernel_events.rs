@@ -82,6 +82,8 @@ fn oops_header_and_trailer_are_one_panic_event() {
 2016-07-31 16:26:53 +0000 UTC kern.warn kernel: PGD 1ee2067 PUD 1ee5067 PMD 800000007bc001e3
 2016-07-31 16:26:53 +0000 UTC kern.warn kernel: Oops: 0011 [#1] SMP
 2016-07-31 16:26:53 +0000 UTC kern.warn kernel: Modules linked in:
+2016-07-31 16:26:53 +0000 UTC kern.warn kernel: CPU: 3 PID: 1835 Comm: start-stop-daem Not tainted 4.4.15-moby #1
+2016-07-31 16:26:53 +0000 UTC kern.warn kernel: Hardware name:   BHYVE, BIOS 1.00 03/14/2014
 ",
     );
     let panics = of_kind(&ev, "kernel.panic");
@@ -90,8 +92,10 @@ fn oops_header_and_trailer_are_one_panic_event() {
     assert_eq!(f["type"], "bug");
     assert_eq!(f["reason"], "unable to handle kernel paging request");
     assert_eq!(f["oops_count"], 1);
+    assert_eq!(f["process"], "start-stop-daem");
+    assert_eq!(f["pid"], 1835);
     assert_eq!(panics[0]["line"], 3);
-    assert_eq!(panics[0]["end_line"], 6);
+    assert_eq!(panics[0]["end_line"], 8);
 }
 
 #[test]

@@ -243,6 +243,36 @@ fn split_address(text: &[u8]) -> (&[u8], Option<&[u8]>) {
     (text.trim_ascii_end(), None)
 }
 
+/// `CPU: 2 PID: 7140 Comm: runc:[2:INIT] Tainted: G           O      4.19.81-` (or `Not
+/// tainted`; 6.x adds `UID: N` before `PID:`): which task the report interrupted. A
+/// detail of the open report only: every warn_alloc, OOM and hung-task dump prints it too.
+///
+/// Adds to `kernel.panic`: `process`, `pid`, `cpu`, `tainted` (`false` for `Not tainted`).
+pub(crate) fn comm_line(msg: &[u8]) -> Option<Payload> {
+    let rest = after_kernel_tag(msg);
+    let (rest, _) = leading_stamps(rest).ok()?;
+    let rest = rest.strip_prefix(b"CPU: ")?;
+    let (cpu, rest) = super::text::uint(rest)?;
+    let pid_at = find(rest, b"PID: ")?;
+    let (pid, rest) = super::text::uint(rest.get(pid_at + 5..)?)?;
+    let comm = rest.strip_prefix(b" Comm: ")?;
+    let (end, tainted) = match (find(comm, b" Not tainted"), find(comm, b" Tainted: ")) {
+        (Some(n), _) => (n, false),
+        (None, Some(t)) => (t, true),
+        (None, None) => return None,
+    };
+    Some(
+        Payload::new(Kind::KernelPanic)
+            .with("process", lossy(trim(comm.get(..end)?)))
+            .with("pid", pid)
+            .with("cpu", cpu)
+            .with("tainted", tainted),
+    )
+}
+
+/// Lines between a report's header and its `CPU: ... Comm:` line.
+const COMM_AFTER_HEADER_LINES: u64 = 12;
+
 /// Lines after which a `Kernel panic - not syncing` still ends the same oops: the
 /// register dump, module list and call trace in between are 40–150 lines.
 const PANIC_AFTER_OOPS_LINES: u64 = 300;
@@ -254,9 +284,14 @@ const OOPS_AFTER_HEADER_LINES: u64 = 30;
 /// the oops before it (`Fatal exception`) or stands alone (`hung_task: blocked
 /// tasks`, `Out of memory and no killable processes`).
 pub(crate) fn join_panic(held: Option<&Payload>, next: &Payload, gap: u64) -> Join {
+    let is_detail = !next.fields.contains_key("type");
     let Some(held) = held else {
-        return Join::Start;
+        return if is_detail { Join::Drop } else { Join::Start };
     };
+    if is_detail {
+        let fresh = gap <= COMM_AFTER_HEADER_LINES && !held.fields.contains_key("process");
+        return if fresh { Join::Merge } else { Join::Drop };
+    }
     let held_fatal = held.fields.get("fatal").and_then(|v| v.as_bool()) == Some(true);
     let held_count = held.fields.get("oops_count").and_then(|v| v.as_u64());
     match next.str_field("type") {
@@ -622,6 +657,29 @@ mod tests {
         let second = panic_line(b"Oops: 0000 [#2] SMP").unwrap();
         let held = oops.clone().with("oops_count", 1);
         assert_eq!(join_panic(Some(&held), &second, 5), Join::Start);
+    }
+
+    #[test]
+    fn comm_line_names_the_task() {
+        // H-k8s-116382 (grep -n prefix and syslog envelope left out by the scanner)
+        let p =
+            comm_line(b"CPU: 2 PID: 7140 Comm: runc:[2:INIT] Tainted: G           O      4.19.81-")
+                .unwrap();
+        assert_eq!(p.fields["process"], json!("runc:[2:INIT]"));
+        assert_eq!(p.fields["pid"], json!(7140));
+        assert_eq!(p.fields["tainted"], json!(true));
+        // D-k3s-12028 (6.14: UID before PID, comm with a space)
+        let p = comm_line(b"CPU: 5 UID: 1000 PID: 38055 Comm: StreamTrans #72 Not tainted 6.14.0-4-cachyos #1 016ff1edc592562531da7158aff85145022cf30c").unwrap();
+        assert_eq!(p.fields["process"], json!("StreamTrans #72"));
+        assert_eq!(p.fields["tainted"], json!(false));
+        let gpf = panic_line(b"general protection fault: 0000 [#1] SMP NOPTI").unwrap();
+        assert_eq!(join_panic(Some(&gpf), &p, 1), Join::Merge);
+        assert_eq!(
+            join_panic(None, &p, 1),
+            Join::Drop,
+            "an OOM or warn_alloc dump alone"
+        );
+        assert_eq!(join_panic(Some(&gpf), &p, 40), Join::Drop);
     }
 
     #[test]

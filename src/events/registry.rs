@@ -289,6 +289,13 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         kernel_fault::panic_line
     ),
     g!(
+        "kernel.panic",
+        [" Comm: "],
+        Kernel,
+        Role::Report(kernel_fault::join_panic),
+        kernel_fault::comm_line
+    ),
+    g!(
         "kernel.rcu_stall",
         [
             "detected stall",

@@ -122,7 +122,17 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "jiffies",
             "kthread_starved_jiffies",
         ],
-        Kind::KernelPanic => &["type", "reason", "address", "oops_count", "fatal"],
+        Kind::KernelPanic => &[
+            "type",
+            "reason",
+            "address",
+            "oops_count",
+            "fatal",
+            "process",
+            "pid",
+            "cpu",
+            "tainted",
+        ],
         Kind::NeighbourTableOverflow => &["table", "family"],
         Kind::UnregisterNetdevice => &["device", "usage_count"],
         Kind::FsError => &[
