@@ -72,6 +72,16 @@ const REQUIRED: &[&str] = &[
     "image-gc-failure",
     "unexpected-reboot",
     "memory-pressure-evictions",
+    // issue 12: kernel and network
+    "kernel-panic",
+    "rcu-stall",
+    "unregister-netdevice-hang",
+    "overlay-storage-error",
+    "nic-driver-reset",
+    "fs-readonly",
+    "xfs-shutdown",
+    "disk-io-errors",
+    "arp-neighbour-overflow",
 ];
 
 #[test]

@@ -94,6 +94,21 @@ fn host_and_tag<'a>(
         .parse(input)
         .map_err(|e| grammar::to_error(line, format, e))?;
     let (message, (app, pid)) = syslog_tag(rest).map_err(|e| grammar::to_error(line, format, e))?;
+    // Raw kernel text after an uptime looks like `host tag: msg` too: `[843041.35]
+    // neighbour: arp_cache: neighbor table overflow!`, `[1356.29] r8125 0000:22:04.0
+    // eth4: ...`. No hostname ends with `:` and no journal identifier starts with a
+    // digit, so such lines are left to the dmesg grammar; nor is `XFS (sdb): ...`
+    // (a parenthesised identifier such as `(sd-pam)` always comes with its pid).
+    let kernel_text = host.ends_with(b":")
+        || app.first().is_some_and(u8::is_ascii_digit)
+        || (app.first() == Some(&b'(') && pid.is_none());
+    if kernel_text {
+        return Err(EnvelopeError {
+            format,
+            offset: grammar::offset_in(line, input),
+            expected: "a hostname and a program tag",
+        });
+    }
     let mut env = Envelope::bare(format, line);
     env.host = utf8(host);
     env.app = utf8(app);

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use super::calico::CalicoTable;
 use super::fs::DfTable;
 use super::kernel_oom::OomAssembler;
+use super::kernel_report::ReportAssembler;
 use super::kernel_slub::SlubAssembler;
 use super::registry::{GRAMMARS, Role, routed};
 use super::{Found, Kind, Payload};
@@ -87,6 +88,8 @@ pub struct Extractor {
     oom: OomAssembler,
     table: Option<CalicoTable>,
     df: Option<DfTable>,
+    /// Open multi-line kernel reports, one assembler per kind (created on first use).
+    reports: Vec<ReportAssembler>,
 }
 
 impl Extractor {
@@ -157,12 +160,21 @@ impl Extractor {
                     self.close_df(out);
                     self.df = Some(DfTable::new(&payload));
                 }
+                Role::Report(joiner) => {
+                    if !emitted.contains(&g.kind) {
+                        emitted.push(g.kind);
+                        self.report(g.kind)
+                            .accept(Block::line(at, env), payload, joiner, out);
+                    }
+                }
             }
         }
-        if !slub_seen {
+        // Another CPU's call trace printed inside a block does not end it.
+        let trace = (!slub_seen || !oom_seen) && super::kernel_trace::is_trace_line(msg);
+        if !slub_seen && !trace {
             self.slub.unrelated(out);
         }
-        if !oom_seen {
+        if !oom_seen && !trace {
             self.oom.unrelated(out);
         }
         self.wants_more()
@@ -171,9 +183,24 @@ impl Extractor {
     /// Emit whatever is still open at the end of the source.
     pub fn finish(&mut self, out: &mut Vec<Found>) {
         self.slub.flush(out);
-        self.oom.flush(out);
+        self.oom.finish(out);
         self.close_table(out);
         self.close_df(out);
+        for r in &mut self.reports {
+            r.flush(out);
+        }
+    }
+
+    /// The report assembler of `kind`.
+    fn report(&mut self, kind: &'static str) -> &mut ReportAssembler {
+        let at = match self.reports.iter().position(|r| r.kind == kind) {
+            Some(at) => at,
+            None => {
+                self.reports.push(ReportAssembler::new(kind));
+                self.reports.len() - 1
+            }
+        };
+        &mut self.reports[at]
     }
 
     fn wants_more(&self) -> bool {

@@ -24,14 +24,22 @@ mod docker;
 mod extract;
 mod fs;
 mod host;
+mod kernel_fault;
 mod kernel_misc;
+mod kernel_net;
 mod kernel_oom;
+mod kernel_report;
 mod kernel_slub;
+mod kernel_storage;
+mod kernel_trace;
+mod kernel_vmalloc;
 mod kubelet_eviction;
 mod kubelet_misc;
 mod net;
 mod registry;
 mod service;
+mod storage_thinpool;
+mod systemd;
 mod text;
 
 pub use extract::Extractor;
@@ -135,6 +143,33 @@ kinds! {
     /// A component started (kubelet, container runtime, calico-node, or the node's PID 1):
     /// start-up chatter follows it.
     ServiceStarted => "service.started",
+    // issue 12: kernel and network
+    /// An RCU CPU stall warning (`INFO: rcu_sched detected stalls on CPUs/tasks:`).
+    RcuStall => "kernel.rcu_stall",
+    /// A kernel panic, oops, `BUG:` fault or general protection fault (one report).
+    KernelPanic => "kernel.panic",
+    /// `neighbour: arp_cache: neighbor table overflow!`.
+    NeighbourTableOverflow => "kernel.neighbour_table_overflow",
+    /// `unregister_netdevice: waiting for X to become free. Usage count = N`.
+    UnregisterNetdevice => "kernel.unregister_netdevice",
+    /// An EXT4/XFS/Btrfs error or shutdown, or a jbd2 journal abort.
+    FsError => "kernel.fs_error",
+    /// A file system remounted read-only after errors.
+    FsReadonly => "kernel.fs_readonly",
+    /// A block-layer or SCSI I/O error.
+    IoError => "kernel.io_error",
+    /// overlayfs refused a mount (`upper fs needs to support d_type`...).
+    OverlayfsError => "kernel.overlayfs_error",
+    /// A vmalloc allocation failure (or vmap address space exhausted).
+    VmallocFailure => "kernel.vmalloc_failure",
+    /// A NIC reset by its driver.
+    NicReset => "net.nic_reset",
+    /// A NIC transmit timeout or hung transmit ring.
+    NicTxTimeout => "net.nic_tx_timeout",
+    /// A systemd-oomd kill (userspace, not the kernel OOM killer).
+    OomdKill => "systemd.oomd_kill",
+    /// A thin pool out of space (Docker devicemapper refusal or dm-thin mode switch).
+    ThinpoolFull => "storage.thinpool_full",
 }
 
 impl fmt::Display for Kind {

@@ -4,7 +4,9 @@
 
 use super::text::contains;
 use super::{Payload, calico, docker, fs, host, kernel_misc, kernel_oom, kernel_slub};
+use super::{kernel_fault, kernel_net, kernel_report, kernel_storage, kernel_vmalloc};
 use super::{kubelet_eviction, kubelet_misc, net, service};
+use super::{storage_thinpool, systemd};
 use crate::envelope::{Envelope, LineFormat};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use kernel_oom::OomPart;
@@ -92,7 +94,7 @@ impl Route {
 }
 
 /// What the extractor does with a grammar's payload.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug)]
 pub(crate) enum Role {
     /// A complete one-line event.
     Event,
@@ -104,6 +106,9 @@ pub(crate) enum Role {
     CalicoTableHeader,
     /// A `df` header: rows follow.
     DfHeader,
+    /// A part of a multi-line kernel report of the grammar's kind, joined by the rule
+    /// given (see `kernel_report.rs`).
+    Report(kernel_report::Joiner),
 }
 
 /// One line grammar.
@@ -208,6 +213,27 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         role: Role::Oom(OomPart::Killed),
         parse: kernel_oom::killed_process,
     },
+    Grammar {
+        kind: OOM,
+        needles: &["memory.oom.group set"],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Group),
+        parse: kernel_oom::group,
+    },
+    Grammar {
+        kind: OOM,
+        needles: &["Memory cgroup stats for "],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Usage),
+        parse: kernel_oom::stats_header,
+    },
+    Grammar {
+        kind: OOM,
+        needles: &["memory: usage "],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Usage),
+        parse: kernel_oom::usage,
+    },
     g!(
         "kernel.conntrack_full",
         ["table full, dropping packet"],
@@ -219,8 +245,15 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         "kernel.hung_task",
         ["blocked for more than "],
         Kernel,
-        Role::Event,
+        Role::Report(kernel_fault::join_hung),
         kernel_misc::hung_task
+    ),
+    g!(
+        "kernel.hung_task",
+        [" state:"],
+        Kernel,
+        Role::Report(kernel_fault::join_hung),
+        kernel_fault::task_line
     ),
     g!(
         "kernel.soft_lockup",
@@ -235,6 +268,156 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Kernel,
         Role::Event,
         kernel_misc::version
+    ),
+    // issue 12: kernel and network
+    g!(
+        "kernel.panic",
+        [
+            "Kernel panic - not syncing",
+            "BUG: ",
+            "kernel BUG at ",
+            "Unable to handle kernel ",
+            "Oops: ",
+            "general protection fault",
+            "invalid opcode: ",
+            "divide error: ",
+            "stack segment: ",
+            "double fault: "
+        ],
+        Kernel,
+        Role::Report(kernel_fault::join_panic),
+        kernel_fault::panic_line
+    ),
+    g!(
+        "kernel.panic",
+        [" Comm: "],
+        Kernel,
+        Role::Report(kernel_fault::join_panic),
+        kernel_fault::comm_line
+    ),
+    g!(
+        "kernel.rcu_stall",
+        [
+            "detected stall",
+            "ticks this GP)",
+            "GPs behind)",
+            " jiffies",
+            "kthread starved for "
+        ],
+        Kernel,
+        Role::Report(kernel_fault::join_rcu),
+        kernel_fault::rcu_stall_line
+    ),
+    g!(
+        "kernel.neighbour_table_overflow",
+        ["neighbor table overflow!", "Neighbour table overflow."],
+        Kernel,
+        Role::Event,
+        kernel_net::neighbour_overflow
+    ),
+    g!(
+        "kernel.unregister_netdevice",
+        ["unregister_netdevice: waiting for "],
+        Kernel,
+        Role::Event,
+        kernel_net::unregister_netdevice
+    ),
+    g!(
+        "kernel.fs_error",
+        [
+            "Aborting journal on device ",
+            "-fs error (device ",
+            "BTRFS error (device ",
+            "BTRFS critical (device ",
+            "XFS ("
+        ],
+        Kernel,
+        Role::Report(kernel_storage::join_fs_error),
+        kernel_storage::fs_error
+    ),
+    g!(
+        "kernel.fs_readonly",
+        ["emounting filesystem read-only", "forced readonly"],
+        Kernel,
+        Role::Event,
+        kernel_storage::fs_readonly
+    ),
+    g!(
+        "kernel.io_error",
+        [
+            " error, dev ",
+            "Buffer I/O error on dev",
+            " FAILED Result: "
+        ],
+        Kernel,
+        Role::Report(kernel_storage::join_io_error),
+        kernel_storage::io_error
+    ),
+    g!(
+        "kernel.overlayfs_error",
+        ["overlayfs: "],
+        Kernel,
+        Role::Event,
+        kernel_storage::overlayfs_error
+    ),
+    g!(
+        "kernel.vmalloc_failure",
+        [
+            "vmap allocation for size ",
+            "vmalloc: allocation failure",
+            "vmalloc error: size "
+        ],
+        Kernel,
+        Role::Report(kernel_vmalloc::join_vmalloc),
+        kernel_vmalloc::vmalloc_failure
+    ),
+    g!(
+        "net.nic_tx_timeout",
+        [
+            "NETDEV WATCHDOG: ",
+            "Unit Hang",
+            "wasn't completed on time",
+            "tx_timeout",
+            "TX timeout",
+            "Tx timeout",
+            "tx timeout",
+            "transmit timed out"
+        ],
+        Kernel,
+        Role::Event,
+        kernel_net::nic_tx_timeout
+    ),
+    g!(
+        "net.nic_reset",
+        ["reset", "Reset"],
+        Kernel,
+        Role::Event,
+        kernel_net::nic_reset
+    ),
+    g!(
+        "storage.thinpool_full",
+        ["Thin Pool has ", "switching pool to "],
+        Any,
+        Role::Event,
+        storage_thinpool::thinpool_full
+    ),
+    g!(
+        "systemd.oomd_kill",
+        [": systemd-oomd killed ", " due to memory "],
+        Host,
+        Role::Report(systemd::join_oomd),
+        systemd::oomd_kill
+    ),
+    g!(
+        "node.reboot",
+        [
+            "System is rebooting",
+            "System is powering down",
+            "System is halting"
+        ],
+        Host,
+        Role::Event,
+        systemd::logind_shutdown
     ),
     // kubelet
     g!(
@@ -454,25 +637,28 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
     ),
 ];
 
-/// Which grammars a message may match, as a bit set over [`GRAMMARS`] (bit `i` for
-/// grammar `i`): one automaton pass over the message finds every needle it holds,
+/// Which grammars a message may match, as a [`GrammarSet`]: one automaton pass over the message finds every needle it holds,
 /// instead of one substring search per needle per grammar.
-pub(crate) fn routed(message: &[u8]) -> u64 {
+pub(crate) fn routed(message: &[u8]) -> GrammarSet {
     let router = &*ROUTER;
     // Without an automaton (it always builds for these few literals) every grammar is
     // tried: each one checks its own syntax anyway.
     let Some(ac) = &router.automaton else {
-        return u64::MAX;
+        return GrammarSet::MAX;
     };
     ac.find_overlapping_iter(message)
         .filter_map(|hit| router.grammars.get(hit.pattern().as_usize()))
         .fold(0, |set, grammars| set | grammars)
 }
 
+/// A set of grammars as bits over [`GRAMMARS`] (bit `i` for grammar `i`). 128 bits:
+/// issue 12 took the table past 64 grammars.
+pub(crate) type GrammarSet = u128;
+
 /// The needle automaton behind [`routed`], with each needle's grammar set.
 struct Router {
     automaton: Option<AhoCorasick>,
-    grammars: Vec<u64>,
+    grammars: Vec<GrammarSet>,
 }
 
 static ROUTER: LazyLock<Router> = LazyLock::new(|| {
@@ -483,9 +669,9 @@ static ROUTER: LazyLock<Router> = LazyLock::new(|| {
             GRAMMARS
                 .iter()
                 .enumerate()
-                .take(64)
+                .take(GrammarSet::BITS as usize)
                 .filter(|(_, g)| g.needles.contains(n))
-                .fold(0u64, |set, (i, _)| set | (1 << i))
+                .fold(0, |set: GrammarSet, (i, _)| set | (1 << i))
         })
         .collect();
     let automaton = AhoCorasick::builder()
@@ -535,7 +721,10 @@ mod tests {
 
     #[test]
     fn grammar_sets_fit_the_router() {
-        assert!(GRAMMARS.len() <= 64, "routed() keeps grammar sets in a u64");
+        assert!(
+            GRAMMARS.len() <= GrammarSet::BITS as usize,
+            "routed() keeps grammar sets in a GrammarSet"
+        );
     }
 
     #[test]
@@ -554,7 +743,7 @@ mod tests {
             .iter()
             .enumerate()
             .filter(|(_, g)| g.needles.iter().any(|n| both.contains(n)))
-            .fold(0u64, |s, (i, _)| s | (1 << i));
+            .fold(0, |s: GrammarSet, (i, _)| s | (1 << i));
         assert_eq!(set, expected);
         assert_eq!(routed(b"sshd[1]: Accepted publickey for root"), 0);
     }

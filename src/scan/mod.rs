@@ -377,6 +377,8 @@ fn drop_first_boots(events: Vec<Event>, rows: &[SourceReport]) -> Vec<Event> {
         .filter(|e| {
             // Earlier lines of the same source, or an earlier time anywhere on the node.
             e.kind != Kind::NodeReboot
+                // A shutdown announced by logind is a reboot wherever it sits.
+                || e.fields.contains_key("announced_by")
                 || e.line > 1
                 || matches!((e.time, earliest.get(&e.node)), (Some(t), Some(first)) if *first < t - chrono::Duration::seconds(1))
         })
