@@ -9,7 +9,7 @@ use super::calico::CalicoTable;
 use super::fs::DfTable;
 use super::kernel_oom::OomAssembler;
 use super::kernel_slub::SlubAssembler;
-use super::registry::{GRAMMARS, Role, routed};
+use super::registry::{GRAMMARS, Role, bit, routed};
 use super::{Found, Kind, Payload};
 use crate::envelope::{Envelope, Level, LineFormat, RawTime};
 use crate::input::Location;
@@ -128,7 +128,7 @@ impl Extractor {
         let mut emitted: Vec<&str> = Vec::new();
         let set = routed(msg);
         for (i, g) in GRAMMARS.iter().enumerate() {
-            if set & (1 << i) == 0 || !g.route.admits(env, msg) {
+            if set & bit(i) == 0 || !g.route.admits(env, msg) {
                 continue;
             }
             let Some(payload) = (g.parse)(msg) else {
@@ -224,7 +224,12 @@ fn component_of(env: &Envelope<'_>) -> Option<String> {
 /// Push one recognised one-line payload, after the per-kind post-processing.
 fn emit(at: Location, env: &Envelope<'_>, mut payload: Payload, out: &mut Vec<Found>) {
     match payload.kind {
-        Kind::TooManyOpenFiles | Kind::NoSpaceLeft | Kind::ConnectionReset
+        Kind::TooManyOpenFiles
+        | Kind::NoSpaceLeft
+        | Kind::ConnectionReset
+        | Kind::InotifyExhausted
+        | Kind::PidExhausted
+        | Kind::XtablesLock
             if !payload.fields.contains_key("component") =>
         {
             payload = payload.with_opt("component", component_of(env));

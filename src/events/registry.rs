@@ -4,7 +4,8 @@
 
 use super::text::contains;
 use super::{Payload, calico, docker, fs, host, kernel_misc, kernel_oom, kernel_slub};
-use super::{kubelet_eviction, kubelet_misc, net};
+use super::{clock, cni, containerd, kubelet_eviction, kubelet_misc, kubelet_node, limits, net};
+use super::{runtime, tls};
 use crate::envelope::{Envelope, LineFormat};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use kernel_oom::OomPart;
@@ -15,7 +16,11 @@ use std::sync::LazyLock;
 pub(crate) enum Route {
     /// `kernel`, or no/unknown program (raw dmesg, kmsg).
     Kernel,
-    /// kubelet / hyperkube / kubelite / k3s, or no/unknown program.
+    /// The kubelet, decided by the message rather than the program: a kubelet program
+    /// name (see [`KUBELET_PROGRAMS`]), no/unknown program, or any program whose line
+    /// carries a klog header (a containerised kubelet under `docker`/`dockerd-current`,
+    /// k0s's logrus `msg="E0527 ... kubelet.go:...]"`): the grammar's needles are the
+    /// kubelet's own phrases, so the header only has to show a Kubernetes component.
     Kubelet,
     /// calico-node, felix, bird, confd, calicoctl, or calico line formats, or no/unknown program.
     Calico,
@@ -35,6 +40,43 @@ fn app_starts(app: &str, prefixes: &[&str]) -> bool {
     prefixes.iter().any(|p| {
         app.get(..p.len())
             .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
+}
+
+/// Program names (prefixes) the kubelet runs under: the kubelet itself and
+/// `kubelet-wrapper`/`kubelet.service`, hyperkube, the single-binary distributions
+/// (k3s/k3s-agent, rke2, k0s/k0sworker, microk8s's kubelite) and OpenShift 3.x nodes.
+const KUBELET_PROGRAMS: &[&str] = &[
+    "kubelet",
+    "hyperkube",
+    "kubelite",
+    "microk8s.daemon-kubelite",
+    "k3s",
+    "rke2",
+    "k0s",
+    "origin-node",
+    "atomic-openshift-node",
+    "openshift-node",
+];
+
+/// Whether a klog header (`E0527 17:05:52.997924 ...`) appears in the first bytes of
+/// `raw`, at its start or after a space or quote.
+fn carries_klog(raw: &[u8]) -> bool {
+    let window = raw.get(..512).unwrap_or(raw);
+    window.iter().enumerate().any(|(i, &b)| {
+        matches!(b, b'I' | b'W' | b'E' | b'F')
+            && (i == 0 || matches!(window.get(i - 1), Some(b' ' | b'"' | b'=')))
+            && window.get(i + 1..i + 17).is_some_and(klog_stamp)
+    })
+}
+
+/// `mmdd hh:mm:ss.uu` right after the severity letter of a klog header.
+fn klog_stamp(s: &[u8]) -> bool {
+    s.iter().enumerate().all(|(i, &b)| match i {
+        4 => b == b' ',
+        7 | 10 => b == b':',
+        13 => b == b'.',
+        _ => b.is_ascii_digit(),
     })
 }
 
@@ -82,7 +124,7 @@ impl Route {
         };
         match self {
             Route::Kernel => app.eq_ignore_ascii_case("kernel"),
-            Route::Kubelet => app_starts(app, &["kubelet", "hyperkube", "kubelite", "k3s"]),
+            Route::Kubelet => app_starts(app, KUBELET_PROGRAMS) || carries_klog(env.raw),
             Route::Calico | Route::CalicoStrict => calico_app(app) || calico_format(env.format),
             Route::Docker => app_starts(app, &["docker"]),
             Route::Host => app_starts(app, &["systemd", "hostnamed"]),
@@ -398,7 +440,7 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         docker::storage_driver
     ),
     g!(
-        "docker.devmapper_low_space",
+        "storage.thinpool_full",
         ["Thin Pool has "],
         Any,
         Role::Event,
@@ -432,17 +474,183 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Role::DfHeader,
         fs::df_header
     ),
+    // issue 12: runtime, kubelet, identity
+    g!(
+        "net.inotify_exhausted",
+        [
+            "inotify_add_watch",
+            "inotify_init",
+            "fsnotify watcher",
+            "inotify watch limit reached"
+        ],
+        Any,
+        Role::Event,
+        limits::inotify_exhausted
+    ),
+    g!(
+        "net.pid_exhausted",
+        [
+            "resource temporarily unavailable",
+            "Resource temporarily unavailable",
+            "failed to create new OS thread"
+        ],
+        Any,
+        Role::Event,
+        limits::pid_exhausted
+    ),
+    g!(
+        "cni.ip_exhausted",
+        [
+            "failed to assign an IP address",
+            "no IP addresses available in range set",
+            "InsufficientFreeAddressesInSubnet"
+        ],
+        Any,
+        Role::Event,
+        cni::ip_exhausted
+    ),
+    g!(
+        "kube_proxy.xtables_lock",
+        ["holding the xtables lock"],
+        Any,
+        Role::Event,
+        cni::xtables_lock
+    ),
+    g!(
+        "calico.not_ready",
+        ["BIRD is not ready: ", "BIRD6 is not ready: ", "elix is not ready"],
+        Any,
+        Role::Event,
+        cni::not_ready
+    ),
+    g!(
+        "kubelet.runtime_error",
+        [
+            " from runtime service failed",
+            " from image service failed",
+            "Failed create pod sandbox",
+            "Failed to create pod sandbox",
+            "CreatePodSandbox for pod",
+            "createPodSandbox for pod",
+            "RunPodSandbox for ",
+            "Failed to update image list: rpc error",
+            "failed to reserve sandbox name",
+            "failed to reserve container name",
+            "error reserving pod name",
+            "error reserving ctr name"
+        ],
+        Any,
+        Role::Event,
+        runtime::runtime_error
+    ),
+    g!(
+        "containerd.task_oom",
+        [
+            "containerd.events.TaskOOM",
+            "topic=/tasks/oom",
+            "TaskOOM event",
+            "container oom "
+        ],
+        Any,
+        Role::Event,
+        containerd::task_oom
+    ),
+    g!(
+        "kubelet.runtime_network_not_ready",
+        ["untime network not ready", "NetworkPluginNotReady"],
+        Kubelet,
+        Role::Event,
+        kubelet_node::runtime_network_not_ready
+    ),
+    g!(
+        "kubelet.node_not_found",
+        [
+            "node \"",
+            "node \\\"",
+            "nodes \"",
+            "minion \"",
+            "rror getting node",
+            "failed to get node info"
+        ],
+        Kubelet,
+        Role::Event,
+        kubelet_node::node_not_found
+    ),
+    g!(
+        "kubelet.node_identity_mismatch",
+        [
+            "is not allowed to modify node",
+            "cannot modify node",
+            "can only access node lease with the same name"
+        ],
+        Kubelet,
+        Role::Event,
+        kubelet_node::node_identity_mismatch
+    ),
+    g!(
+        "kubelet.node_status_update_failed",
+        [
+            "rror updating node status",
+            "Unable to update node status",
+            "ailed to update lease",
+            "ailed to ensure node lease exists",
+            "ailed to ensure lease exists"
+        ],
+        Kubelet,
+        Role::Event,
+        kubelet_node::node_status_update_failed
+    ),
+    g!(
+        "kubelet.cgroup_mkdir_enomem",
+        ["mkdir /sys/fs/cgroup/"],
+        Any,
+        Role::Event,
+        kubelet_node::cgroup_mkdir_enomem
+    ),
+    g!(
+        "tls.cert_expired",
+        [
+            "certificate has expired",
+            "certificate is expired",
+            "certificate is not yet valid"
+        ],
+        Any,
+        Role::Event,
+        tls::cert_expired
+    ),
+    g!(
+        "time.clock_skew",
+        [
+            "clock difference against peer",
+            "high clock drift",
+            "System clock wrong by",
+            "System clock was stepped by",
+            "clock_step ",
+            "current time "
+        ],
+        Any,
+        Role::Event,
+        clock::clock_skew
+    ),
 ];
+
+/// A set of grammars, bit `i` for `GRAMMARS[i]`.
+pub(crate) type GrammarSet = u128;
+
+/// The set holding only grammar `i`.
+pub(crate) fn bit(i: usize) -> GrammarSet {
+    1 << i
+}
 
 /// Which grammars a message may match, as a bit set over [`GRAMMARS`] (bit `i` for
 /// grammar `i`): one automaton pass over the message finds every needle it holds,
 /// instead of one substring search per needle per grammar.
-pub(crate) fn routed(message: &[u8]) -> u64 {
+pub(crate) fn routed(message: &[u8]) -> GrammarSet {
     let router = &*ROUTER;
     // Without an automaton (it always builds for these few literals) every grammar is
     // tried: each one checks its own syntax anyway.
     let Some(ac) = &router.automaton else {
-        return u64::MAX;
+        return GrammarSet::MAX;
     };
     ac.find_overlapping_iter(message)
         .filter_map(|hit| router.grammars.get(hit.pattern().as_usize()))
@@ -452,7 +660,7 @@ pub(crate) fn routed(message: &[u8]) -> u64 {
 /// The needle automaton behind [`routed`], with each needle's grammar set.
 struct Router {
     automaton: Option<AhoCorasick>,
-    grammars: Vec<u64>,
+    grammars: Vec<GrammarSet>,
 }
 
 static ROUTER: LazyLock<Router> = LazyLock::new(|| {
@@ -463,9 +671,9 @@ static ROUTER: LazyLock<Router> = LazyLock::new(|| {
             GRAMMARS
                 .iter()
                 .enumerate()
-                .take(64)
+                .take(GrammarSet::BITS as usize)
                 .filter(|(_, g)| g.needles.contains(n))
-                .fold(0u64, |set, (i, _)| set | (1 << i))
+                .fold(0, |set, (i, _)| set | bit(i))
         })
         .collect();
     let automaton = AhoCorasick::builder()
@@ -499,7 +707,7 @@ pub fn drift_kind(message: &[u8]) -> Option<&'static str> {
     let mut first = None;
     let set = routed(message);
     for (i, g) in GRAMMARS.iter().enumerate() {
-        if set & (1 << i) != 0 {
+        if set & bit(i) != 0 {
             if (g.parse)(message).is_some() {
                 return None;
             }
@@ -515,7 +723,11 @@ mod tests {
 
     #[test]
     fn grammar_sets_fit_the_router() {
-        assert!(GRAMMARS.len() <= 64, "routed() keeps grammar sets in a u64");
+        assert!(
+            GRAMMARS.len() <= GrammarSet::BITS as usize,
+            "routed() keeps grammar sets in a {}-bit set",
+            GrammarSet::BITS
+        );
     }
 
     #[test]
@@ -523,7 +735,7 @@ mod tests {
         for (i, g) in GRAMMARS.iter().enumerate() {
             for n in g.needles {
                 let msg = format!("prefix {n} suffix");
-                assert_ne!(routed(msg.as_bytes()) & (1 << i), 0, "{} / {n}", g.kind);
+                assert_ne!(routed(msg.as_bytes()) & bit(i), 0, "{} / {n}", g.kind);
             }
         }
         // Overlapping needles are all found: a message holding two grammars' needles
@@ -534,7 +746,7 @@ mod tests {
             .iter()
             .enumerate()
             .filter(|(_, g)| g.needles.iter().any(|n| both.contains(n)))
-            .fold(0u64, |s, (i, _)| s | (1 << i));
+            .fold(0, |s, (i, _)| s | bit(i));
         assert_eq!(set, expected);
         assert_eq!(routed(b"sshd[1]: Accepted publickey for root"), 0);
     }

@@ -95,7 +95,7 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
         ],
         Kind::HostnameChanged => &["old", "new", "from", "source"],
         Kind::DockerStorageDriver => &["driver", "source", "version"],
-        Kind::DevmapperLowSpace => &["free_blocks", "min_blocks", "pool"],
+        Kind::ThinpoolFull => &["free_blocks", "min_blocks", "pool"],
         Kind::NoSpaceLeft => &["component", "path", "operation", "file"],
         Kind::FsUsage => &[
             "mount",
