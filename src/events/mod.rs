@@ -30,6 +30,7 @@ mod host;
 mod kernel_misc;
 mod kernel_oom;
 mod kernel_slub;
+mod kubelet_evicted;
 mod kubelet_eviction;
 mod kubelet_misc;
 mod kubelet_node;

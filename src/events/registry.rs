@@ -4,7 +4,7 @@
 
 use super::text::contains;
 use super::{Payload, calico, docker, fs, host, kernel_misc, kernel_oom, kernel_slub};
-use super::{clock, cni, containerd, kubelet_eviction, kubelet_misc, kubelet_node, limits, net};
+use super::{clock, cni, containerd, kubelet_evicted, kubelet_eviction, kubelet_misc, kubelet_node, limits, net};
 use super::{runtime, tls};
 use crate::envelope::{Envelope, LineFormat};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
@@ -310,11 +310,22 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         "kubelet.pod_evicted",
         [
             "evicted, waiting for pod to be cleaned up",
-            "is evicted successfully"
+            "evicted successfully"
         ],
         Kubelet,
         Role::Event,
         kubelet_eviction::evicted
+    ),
+    g!(
+        "kubelet.pod_evicted",
+        [
+            "The node was low on resource: ",
+            "The node had condition: [",
+            "\"Evicting pod\""
+        ],
+        Kubelet,
+        Role::Event,
+        kubelet_evicted::evicted_notice
     ),
     g!(
         "kubelet.pleg_unhealthy",
@@ -327,7 +338,8 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         "kubelet.image_gc_failed",
         [
             "Image garbage collection failed",
-            "garbage collect required amount of images"
+            "garbage collect required amount of images",
+            "bytes space with errors in image deletion"
         ],
         Kubelet,
         Role::Event,
