@@ -87,6 +87,9 @@ pub struct Extractor {
     oom: OomAssembler,
     table: Option<CalicoTable>,
     df: Option<DfTable>,
+    /// A journalctl boot separator waiting for the next timed entry, whose time the
+    /// `node.reboot` takes (the separator itself carries none).
+    boot: Option<Block>,
 }
 
 impl Extractor {
@@ -99,6 +102,20 @@ impl Extractor {
     /// pushed to `out` (multi-line ones when they end, possibly on a later call).
     /// Returns `true` when the next line must be fed whether or not it has a needle.
     pub fn feed(&mut self, at: Location, env: &Envelope<'_>, out: &mut Vec<Found>) -> bool {
+        if crate::envelope::is_boot_separator(env.raw) {
+            self.boot = Some(Block::line(at, env));
+            return true;
+        }
+        if let Some(mut boot) = self.boot.take() {
+            if env.time == RawTime::None {
+                self.boot = Some(boot);
+            } else {
+                boot.time = env.time;
+                boot.host = env.host.map(str::to_string);
+                let reboot = Payload::new(Kind::NodeReboot).with("from", "journal boot separator");
+                out.push(boot.found(reboot));
+            }
+        }
         let msg = message_for_grammars(env);
         let msg: &[u8] = &msg;
 
@@ -177,7 +194,11 @@ impl Extractor {
     }
 
     fn wants_more(&self) -> bool {
-        self.slub.is_open() || self.oom.is_open() || self.table.is_some() || self.df.is_some()
+        self.slub.is_open()
+            || self.oom.is_open()
+            || self.table.is_some()
+            || self.df.is_some()
+            || self.boot.is_some()
     }
 
     fn close_table(&mut self, out: &mut Vec<Found>) {

@@ -698,6 +698,18 @@ static ROUTER: LazyLock<Router> = LazyLock::new(|| {
     }
 });
 
+/// Literals of journalctl's banners: boot separators (`-- Reboot --`, `-- Boot <id>
+/// --`), which the extractor turns into `node.reboot`, and the span header (`-- Logs
+/// begin at ..., end at ... --`), whose end the scanner takes as the year reference. No
+/// grammar reads them (their envelope has no message): they only have to pass the
+/// prefilter.
+const BOOT_SEPARATOR_NEEDLES: &[&str] = &[
+    "-- Reboot --",
+    "-- Boot ",
+    "-- Logs begin at ",
+    "-- Journal begins at ",
+];
+
 /// Every needle of every grammar, deduplicated and sorted: the scanner builds its
 /// prefilter automaton from these. A line without any of them can neither produce
 /// nor start an event (continuation lines are requested through `Extractor::feed`).
@@ -705,6 +717,7 @@ pub fn needles() -> Vec<&'static str> {
     let mut all: Vec<&'static str> = GRAMMARS
         .iter()
         .flat_map(|g| g.needles.iter().copied())
+        .chain(BOOT_SEPARATOR_NEEDLES.iter().copied())
         .collect();
     all.sort_unstable();
     all.dedup();

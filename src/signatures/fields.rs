@@ -43,7 +43,7 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "trigger",
             "trigger_order",
         ],
-        Kind::NodeReboot => &["release", "silence_s"],
+        Kind::NodeReboot => &["release", "silence_s", "from"],
         Kind::ConntrackFull => &["prefixes"],
         Kind::LoopbackWarning => &["driver"],
         Kind::HungTask => &["process", "pid", "seconds"],
