@@ -374,7 +374,7 @@ fn context_raise_and_lower_confidence_with_reasons() {
 
 fn dm_low(node: &str, minute: i64, line: u64) -> Event {
     ev(
-        "docker.devmapper_low_space",
+        "storage.thinpool_full",
         node,
         minute,
         line,

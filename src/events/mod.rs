@@ -293,3 +293,21 @@ pub struct Found {
     /// The raw line(s) joined with `\n`.
     pub text: String,
 }
+
+#[cfg(test)]
+mod kind_tests {
+    use super::Kind;
+
+    #[test]
+    fn renamed_kinds_still_read() {
+        assert_eq!(
+            Kind::from_name("docker.devmapper_low_space"),
+            Some(Kind::ThinpoolFull)
+        );
+        assert_eq!(Kind::ThinpoolFull.name(), "storage.thinpool_full");
+        assert_eq!(
+            Kind::from_name("kubelet.runtime_error"),
+            Some(Kind::RuntimeError)
+        );
+    }
+}
