@@ -15,6 +15,7 @@ pub mod cri;
 pub mod detect;
 pub mod dmesg;
 pub mod docker;
+pub mod docker_events;
 pub mod felix;
 pub(crate) mod grammar;
 mod inner;
@@ -64,6 +65,8 @@ pub enum LineFormat {
     KlogJson,
     /// Docker json-file (`{"log":"...","stream":"stderr","time":"..."}`).
     DockerJson,
+    /// `docker events` output (`2019-05-04T18:05:45.011072877-05:00 container oom <id> (...)`).
+    DockerEvents,
     /// CRI container logs (`2018-06-17T03:05:13.803095123Z stderr F msg`).
     Cri,
     /// logrus text (`time="..." level=info msg="..."`).
@@ -102,6 +105,7 @@ impl LineFormat {
             LineFormat::Klog => "klog",
             LineFormat::KlogJson => "klog-json",
             LineFormat::DockerJson => "docker-json",
+            LineFormat::DockerEvents => "docker-events",
             LineFormat::Cri => "cri",
             LineFormat::Logrus => "logrus",
             LineFormat::Felix => "felix",
@@ -306,6 +310,7 @@ pub fn parse_as(line: &[u8], format: LineFormat, strictness: Strictness) -> Opti
         F::Klog => klog::parse(line, strictness),
         F::KlogJson => klog::parse_json(line),
         F::DockerJson => docker::parse(line),
+        F::DockerEvents => docker_events::parse(line, strictness),
         F::Cri => cri::parse(line, strictness),
         F::Logrus => logrus::parse(line, strictness),
         F::Felix => felix::parse(line, strictness),
@@ -325,7 +330,14 @@ fn candidates(line: &[u8]) -> &'static [LineFormat] {
         Some(b'{') => &[F::DockerJson, F::JournalJson, F::KlogJson],
         Some(b'<') => &[F::Rfc3164, F::Dmesg],
         Some(b'[') => &[F::Dmesg, F::JournalShortMonotonic],
-        Some(b'0'..=b'9') => &[F::Cri, F::Felix, F::Bird, F::Rfc3164, F::Dmesg],
+        Some(b'0'..=b'9') => &[
+            F::Cri,
+            F::DockerEvents,
+            F::Felix,
+            F::Bird,
+            F::Rfc3164,
+            F::Dmesg,
+        ],
         Some(b't') => &[F::Logrus],
         Some(b'b' | b'@') => &[F::Bird],
         Some(b'n') => &[F::BirdProtocols],

@@ -413,7 +413,7 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
     ),
     g!(
         "calico.bgp_peer_state",
-        ["PEER ADDRESS"],
+        ["PEER ADDRESS", "Peer address"],
         Calico,
         Role::CalicoTableHeader,
         calico::table_header
