@@ -54,7 +54,10 @@ Jun 26 20:28:38 node03 sshd[77]: PLEG is not healthy: pleg was last seen active 
         ]
     );
     assert_eq!(found[1].payload.fields["reason"], json!("name_reserved"));
-    assert_eq!(found[2].payload.fields["component"], json!("kubelet-wrapper"));
+    assert_eq!(
+        found[2].payload.fields["component"],
+        json!("kubelet-wrapper")
+    );
 }
 
 #[test]
@@ -85,7 +88,14 @@ Nov 28 17:28:16 fedora systemd[1]: Starting Hostname Service...",
     let reboot = &found[0];
     assert_eq!(reboot.first.line, 3);
     assert_eq!(reboot.host.as_deref(), Some("fedora"));
-    assert!(matches!(reboot.time, RawTime::YearLess { month: 11, day: 28, .. }));
+    assert!(matches!(
+        reboot.time,
+        RawTime::YearLess {
+            month: 11,
+            day: 28,
+            ..
+        }
+    ));
     assert_eq!(reboot.text, "-- Reboot --");
 }
 
@@ -115,7 +125,10 @@ fn kubectl_event_rows_carry_runtime_and_cni_failures() {
             "kubelet.runtime_error"
         ]
     );
-    assert_eq!(found[0].payload.fields["reason"], json!("deadline_exceeded"));
+    assert_eq!(
+        found[0].payload.fields["reason"],
+        json!("deadline_exceeded")
+    );
     assert_eq!(found[1].payload.fields["plugin"], json!("aws-cni"));
     assert_eq!(found[2].payload.fields["reason"], json!("network"));
 }
@@ -146,6 +159,9 @@ fn evicted_event_rows_and_admission_rejects() {
             "kubelet.node_condition"
         ]
     );
-    assert_eq!(found[2].payload.fields["condition"], json!("MemoryPressure"));
+    assert_eq!(
+        found[2].payload.fields["condition"],
+        json!("MemoryPressure")
+    );
     assert_eq!(found[2].payload.fields["status"], json!("on"));
 }

@@ -85,7 +85,12 @@ mod tests {
 
     #[test]
     fn syslog_lines_are_not_events() {
-        assert!(parse_strict(b"2018-06-08T03:03:28.803180+00:00 node-1 kubelet[5478]: I0608 x").is_err());
-        assert!(parse_strict(b"2018-06-08T03:03:28.803180+00:00 container kubelet[5478]: x").is_err());
+        assert!(
+            parse_strict(b"2018-06-08T03:03:28.803180+00:00 node-1 kubelet[5478]: I0608 x")
+                .is_err()
+        );
+        assert!(
+            parse_strict(b"2018-06-08T03:03:28.803180+00:00 container kubelet[5478]: x").is_err()
+        );
     }
 }

@@ -412,7 +412,9 @@ mod tests {
     fn boot_separators() {
         // source: okd-project/okd#394 (corpus J-okd-394)
         assert!(is_boot_separator(b"-- Reboot --"));
-        assert!(is_boot_separator(b"-- Boot 0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e --"));
+        assert!(is_boot_separator(
+            b"-- Boot 0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e --"
+        ));
         assert!(!is_boot_separator(
             b"-- Logs begin at Sat 2020-11-28 17:14:37 UTC, end at Mon 2020-11-30 01:48:48 UTC. --"
         ));

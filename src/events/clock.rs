@@ -21,7 +21,7 @@ pub(crate) fn clock_skew(msg: &[u8]) -> Option<Payload> {
     let p = Payload::new(Kind::ClockSkew);
     if let Some(rest) = after(msg, b"clock difference against peer ") {
         let peer = super::text::token(rest).0;
-        let offset = after(rest, b"[").and_then(|r| go_seconds(r));
+        let offset = after(rest, b"[").and_then(go_seconds);
         return Some(
             p.with("source", "etcd")
                 .with("peer", lossy(peer))
@@ -29,9 +29,12 @@ pub(crate) fn clock_skew(msg: &[u8]) -> Option<Payload> {
         );
     }
     if find(msg, b"high clock drift").is_some() {
-        let offset = after(msg, b"\"clock-drift\":\"").and_then(|r| go_seconds(r));
+        let offset = after(msg, b"\"clock-drift\":\"").and_then(go_seconds);
         let peer = after(msg, b"\"remote-peer-id\":\"").map(|r| {
-            lossy(r.get(..r.iter().position(|&b| b == b'"').unwrap_or(r.len())).unwrap_or(r))
+            lossy(
+                r.get(..r.iter().position(|&b| b == b'"').unwrap_or(r.len()))
+                    .unwrap_or(r),
+            )
         });
         return Some(
             p.with("source", "etcd")
@@ -51,7 +54,10 @@ pub(crate) fn clock_skew(msg: &[u8]) -> Option<Payload> {
     }
     let rest = after(msg, b"current time ")?;
     let (now, then) = (word(rest), word(after(rest, b" is before ")?));
-    let offset = match (DateTime::parse_from_rfc3339(&now), DateTime::parse_from_rfc3339(&then)) {
+    let offset = match (
+        DateTime::parse_from_rfc3339(&now),
+        DateTime::parse_from_rfc3339(&then),
+    ) {
         (Ok(now), Ok(then)) => Some((then - now).num_seconds().abs()),
         _ => None,
     };

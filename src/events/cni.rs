@@ -19,9 +19,7 @@ pub(crate) fn ip_exhausted(msg: &[u8]) -> Option<Payload> {
         "no IP addresses available in range set",
         "InsufficientFreeAddressesInSubnet",
     ];
-    let reason = REASONS
-        .iter()
-        .find(|r| find(msg, r.as_bytes()).is_some())?;
+    let reason = REASONS.iter().find(|r| find(msg, r.as_bytes()).is_some())?;
     let plugin = after(msg, b"plugin type=\"").map(quoted_prefix);
     let pod = after(msg, b"set up pod \"").map(quoted_prefix);
     let range = after(msg, b"available in range set: ").map(|r| lossy(super::text::token(r).0));
@@ -62,7 +60,10 @@ pub(crate) fn not_ready(msg: &[u8]) -> Option<Payload> {
         let peers: Vec<String> = list
             .split(|&b| b == b',' || b.is_ascii_whitespace())
             .map(|p| p.trim_ascii())
-            .take_while(|p| p.iter().all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':')))
+            .take_while(|p| {
+                p.iter()
+                    .all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':'))
+            })
             .filter(|p| !p.is_empty())
             .map(lossy)
             .collect();
@@ -93,10 +94,17 @@ pub(crate) fn not_ready(msg: &[u8]) -> Option<Payload> {
 pub(crate) fn xtables_lock(msg: &[u8]) -> Option<Payload> {
     let at = find(msg, b"holding the xtables lock")?;
     let head = msg.get(..at)?;
-    let command = ["ip6tables-restore", "iptables-restore", "ip6tables", "iptables"]
-        .into_iter()
-        .find(|c| find(head, c.as_bytes()).is_some());
-    let exit_status = after(head, b"exit status ").and_then(|r| uint(r)).map(|(n, _)| n);
+    let command = [
+        "ip6tables-restore",
+        "iptables-restore",
+        "ip6tables",
+        "iptables",
+    ]
+    .into_iter()
+    .find(|c| find(head, c.as_bytes()).is_some());
+    let exit_status = after(head, b"exit status ")
+        .and_then(|r| uint(r))
+        .map(|(n, _)| n);
     let waiting = find(msg.get(at..)?, b"time ahead").is_some();
     Some(
         Payload::new(Kind::XtablesLock)
@@ -127,7 +135,10 @@ mod tests {
     #[test]
     fn calico_readiness() {
         // source: projectcalico/calico#9524 (corpus C-calico-9524)
-        let p = not_ready(b"calico/node is not ready: BIRD is not ready: BGP not established with 10.10.40.34").unwrap();
+        let p = not_ready(
+            b"calico/node is not ready: BIRD is not ready: BGP not established with 10.10.40.34",
+        )
+        .unwrap();
         assert_eq!(p.fields["reason"], json!("bgp_not_established"));
         assert_eq!(p.fields["peers"], json!(["10.10.40.34"]));
         let p = not_ready(b"Readiness probe failed: calico/node is not ready: BIRD is not ready: Error querying BIRD: unable to connect to BIRDv4 socket: dial unix /var/run/calico/bird.ctl: connect: connection refused").unwrap();

@@ -26,7 +26,9 @@ pub(crate) fn task_oom(msg: &[u8]) -> Option<Payload> {
                 .unwrap_or(name.len());
             let parts: Vec<&[u8]> = name.get(..end)?.split(|&b| b == b'_').collect();
             if let [container, pod, ..] = parts.as_slice() {
-                p = p.with("container", lossy(container)).with("pod", lossy(pod));
+                p = p
+                    .with("container", lossy(container))
+                    .with("pod", lossy(pod));
             }
         }
         return Some(p);
@@ -62,7 +64,8 @@ mod tests {
         // source: containerd/containerd#4547 (corpus D-containerd-4547)
         let p = task_oom(b"level=debug msg=\"event published\" ns=moby topic=/tasks/oom type=containerd.events.TaskOOM").unwrap();
         assert_eq!(p.fields["namespace"], json!("moby"));
-        let p = task_oom(b"TaskOOM event &TaskOOM{ContainerID:5f6a0b2c,XXX_unrecognized:[],}").unwrap();
+        let p =
+            task_oom(b"TaskOOM event &TaskOOM{ContainerID:5f6a0b2c,XXX_unrecognized:[],}").unwrap();
         assert_eq!(p.fields["container_id"], json!("5f6a0b2c"));
         // other topics are not OOMs
         assert!(task_oom(b"level=debug msg=\"event published\" ns=moby topic=/tasks/exit type=containerd.events.TaskExit").is_none());

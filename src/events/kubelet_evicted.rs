@@ -28,10 +28,7 @@ pub(crate) fn evicted_notice(msg: &[u8]) -> Option<Payload> {
             Some((ns, name)) => (Some(ns.to_string()), Some(name.to_string())),
             None => (None, Some(obj)),
         },
-        None => (
-            None,
-            after(msg, b" pod/").map(|r| lossy(token(r).0)),
-        ),
+        None => (None, after(msg, b" pod/").map(|r| lossy(token(r).0))),
     };
     let threshold = after(msg, b"Threshold quantity: ").map(|r| {
         let end = r.iter().position(|&b| b == b',').unwrap_or(r.len());
@@ -60,7 +57,10 @@ mod tests {
         assert_eq!(p.fields["resource"], json!("memory"));
         let p = evicted_notice(b"4m7s        Warning   Evicted               pod/egg-def    The node had condition: [MemoryPressure].").unwrap();
         assert_eq!(p.fields["resource"], json!("MemoryPressure"));
-        assert!(evicted_notice(b"4m11s  Normal  Killing  pod/egg-abc  Stopping container egg").is_none());
+        assert!(
+            evicted_notice(b"4m11s  Normal  Killing  pod/egg-abc  Stopping container egg")
+                .is_none()
+        );
     }
 
     #[test]

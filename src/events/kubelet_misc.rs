@@ -191,9 +191,12 @@ pub(crate) const CONDITION_NEEDLES: &[&str] = &[
 /// conditions: [DiskPressure]`, 1.9–1.20; the `Evicted` message `The node had condition:
 /// [MemoryPressure].`): the node had it, so it is on.
 fn admission_condition(msg: &[u8]) -> Option<Payload> {
-    let list = after(msg, b"node has conditions: [").or_else(|| after(msg, b"The node had condition: ["))?;
+    let list = after(msg, b"node has conditions: [")
+        .or_else(|| after(msg, b"The node had condition: ["))?;
     let list = before(list, b"]")?;
-    let first = list.split(|&b| b == b' ' || b == b',').find(|w| !w.is_empty())?;
+    let first = list
+        .split(|&b| b == b' ' || b == b',')
+        .find(|w| !w.is_empty())?;
     Some(
         Payload::new(Kind::NodeCondition)
             .with("condition", lossy(first))

@@ -83,7 +83,10 @@ pub(crate) fn node_identity_mismatch(msg: &[u8]) -> Option<Payload> {
         (identity, tail)
     } else if find(t, b"can only access node lease with the same name").is_some() {
         let identity = after(t, b"User \"system:node:").map(|r| {
-            lossy(r.get(..r.iter().position(|&b| b == b'"').unwrap_or(r.len())).unwrap_or(r))
+            lossy(
+                r.get(..r.iter().position(|&b| b == b'"').unwrap_or(r.len()))
+                    .unwrap_or(r),
+            )
         });
         let node = after(t, b"leases.coordination.k8s.io ").and_then(quoted);
         (identity, node)
@@ -167,7 +170,8 @@ fn cause_of(msg: &[u8]) -> &'static str {
 /// Fields of `kubelet.runtime_network_not_ready`: `reason` (`NetworkPluginNotReady`),
 /// `detail` (`cni config uninitialized`, `cni plugin not initialized`, or the message).
 pub(crate) fn runtime_network_not_ready(msg: &[u8]) -> Option<Payload> {
-    let at = find(msg, b"untime network not ready").or_else(|| find(msg, b"NetworkPluginNotReady"))?;
+    let at =
+        find(msg, b"untime network not ready").or_else(|| find(msg, b"NetworkPluginNotReady"))?;
     let rest = msg.get(at..)?;
     let reason = after(rest, b"reason:").map(|r| {
         let end = r
@@ -244,7 +248,8 @@ mod tests {
         let p = node_not_found(b"error updating node status, will retry: error getting node \"10.99.0.14\": minion \"10.99.0.14\" not found").unwrap();
         assert_eq!(p.fields["node"], json!("10.99.0.14"));
         // structured (klog ≥ 1.21)
-        let p = node_not_found(br#""Error getting node" err="node \"ip-10-0-1-5\" not found""#).unwrap();
+        let p = node_not_found(br#""Error getting node" err="node \"ip-10-0-1-5\" not found""#)
+            .unwrap();
         assert_eq!(p.fields["node"], json!("ip-10-0-1-5"));
         // source: kubernetes/kubernetes#71665 (corpus J-k8s-71665): cut by the pager
         assert!(node_not_found(b"eviction manager: failed to get get summary stats: failed to get node info: node \"wr").is_some());
@@ -270,7 +275,10 @@ mod tests {
         assert_eq!(p.fields["cause"], json!("timeout"));
         let p = node_status_update_failed(br#""Error updating node status, will retry" err="error getting node \"node-1\": Get \"https://10.0.0.1:6443/api/v1/nodes/node-1?timeout=10s\": dial tcp 10.0.0.1:6443: connect: connection refused""#).unwrap();
         assert_eq!(p.fields["cause"], json!("connection_refused"));
-        let p = node_status_update_failed(b"Unable to update node status: update node status exceeds retry count").unwrap();
+        let p = node_status_update_failed(
+            b"Unable to update node status: update node status exceeds retry count",
+        )
+        .unwrap();
         assert_eq!(p.fields["cause"], json!("retries_exhausted"));
         assert!(node_status_update_failed(b"Successfully registered node node-1").is_none());
     }
@@ -284,7 +292,10 @@ mod tests {
         let p = runtime_network_not_ready(br#""Container runtime network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized""#).unwrap();
         assert_eq!(p.fields["detail"], json!("cni plugin not initialized"));
         // source: kubernetes/kubernetes#71692 (corpus E-k8s-71692): cut at terminal width
-        let p = runtime_network_not_ready(b"Container runtime network not ready: NetworkReady=false reason:NetworkPl").unwrap();
+        let p = runtime_network_not_ready(
+            b"Container runtime network not ready: NetworkReady=false reason:NetworkPl",
+        )
+        .unwrap();
         assert_eq!(p.fields["reason"], json!("NetworkPl"));
     }
 
@@ -293,7 +304,12 @@ mod tests {
         let p = cgroup_mkdir_enomem(b"Failed to create pod sandbox: rpc error: code = Unknown desc = failed to start sandbox container: OCI runtime create failed: container_linux.go:348: starting container process caused \"process_linux.go:301: running exec setns process for init caused \\\"mkdir /sys/fs/cgroup/memory/kubepods/burstable/pod0c1b: cannot allocate memory\\\"\": unknown").unwrap();
         assert_eq!(p.fields["errno"], json!("ENOMEM"));
         assert_eq!(p.fields["controller"], json!("memory"));
-        assert_eq!(p.fields["path"], json!("/sys/fs/cgroup/memory/kubepods/burstable/pod0c1b"));
-        assert!(cgroup_mkdir_enomem(b"mkdir /sys/fs/cgroup/memory/kubepods: file exists").is_none());
+        assert_eq!(
+            p.fields["path"],
+            json!("/sys/fs/cgroup/memory/kubepods/burstable/pod0c1b")
+        );
+        assert!(
+            cgroup_mkdir_enomem(b"mkdir /sys/fs/cgroup/memory/kubepods: file exists").is_none()
+        );
     }
 }

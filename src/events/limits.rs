@@ -103,8 +103,8 @@ mod tests {
         let p = inotify_exhausted(b"Failed to start cAdvisor inotify_init: too many open files")
             .unwrap();
         assert_eq!(p.fields["limit"], json!("max_user_instances"));
-        let p = inotify_exhausted(b"failed to create fsnotify watcher: too many open files")
-            .unwrap();
+        let p =
+            inotify_exhausted(b"failed to create fsnotify watcher: too many open files").unwrap();
         assert_eq!(p.fields["call"], json!("fsnotify"));
         // an inotify call that did not fail on a limit
         assert!(inotify_exhausted(b"inotify_add_watch /var/log/x: permission denied").is_none());
@@ -124,14 +124,16 @@ mod tests {
 
     #[test]
     fn thread_and_shell_forms() {
-        let p = pid_exhausted(b"runtime: failed to create new OS thread (have 8 already; errno=11)")
-            .unwrap();
+        let p =
+            pid_exhausted(b"runtime: failed to create new OS thread (have 8 already; errno=11)")
+                .unwrap();
         assert_eq!(p.fields["call"], json!("thread"));
         let p = pid_exhausted(b"-bash: fork: retry: Resource temporarily unavailable").unwrap();
         assert_eq!(p.fields["call"], json!("fork"));
-        let p =
-            pid_exhausted(b"runc create failed: pthread_create failed: Resource temporarily unavailable")
-                .unwrap();
+        let p = pid_exhausted(
+            b"runc create failed: pthread_create failed: Resource temporarily unavailable",
+        )
+        .unwrap();
         assert_eq!(p.fields["call"], json!("pthread_create"));
         // EAGAIN from a read or a lock is not the PID limit
         assert!(pid_exhausted(b"read /dev/kmsg: resource temporarily unavailable").is_none());

@@ -4,7 +4,10 @@
 
 use super::text::contains;
 use super::{Payload, calico, docker, fs, host, kernel_misc, kernel_oom, kernel_slub};
-use super::{clock, cni, containerd, kubelet_evicted, kubelet_eviction, kubelet_misc, kubelet_node, limits, net};
+use super::{
+    clock, cni, containerd, kubelet_evicted, kubelet_eviction, kubelet_misc, kubelet_node, limits,
+    net,
+};
 use super::{runtime, tls};
 use crate::envelope::{Envelope, LineFormat};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
@@ -530,7 +533,11 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
     ),
     g!(
         "calico.not_ready",
-        ["BIRD is not ready: ", "BIRD6 is not ready: ", "elix is not ready"],
+        [
+            "BIRD is not ready: ",
+            "BIRD6 is not ready: ",
+            "elix is not ready"
+        ],
         Any,
         Role::Event,
         cni::not_ready

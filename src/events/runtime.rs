@@ -33,7 +33,9 @@ const NAME_RESERVED: &[&str] = &[
 pub(crate) fn runtime_error(msg: &[u8]) -> Option<Payload> {
     let call = call_of(msg)?;
     let code = after(msg, b"rpc error: code = ").map(|r| lossy(token(r).0));
-    let reserved = NAME_RESERVED.iter().find(|p| find(msg, p.as_bytes()).is_some());
+    let reserved = NAME_RESERVED
+        .iter()
+        .find(|p| find(msg, p.as_bytes()).is_some());
     let reason = if reserved.is_some() {
         "name_reserved"
     } else if code.as_deref() == Some("DeadlineExceeded")
@@ -97,7 +99,10 @@ fn call_of(msg: &[u8]) -> Option<String> {
     if find(msg, b"Failed to update image list: rpc error").is_some() {
         return Some("ListImages".into());
     }
-    if NAME_RESERVED.iter().any(|p| find(msg, p.as_bytes()).is_some()) {
+    if NAME_RESERVED
+        .iter()
+        .any(|p| find(msg, p.as_bytes()).is_some())
+    {
         let call = if find(msg, b"container name").is_some() || find(msg, b"ctr name").is_some() {
             "CreateContainer"
         } else {
@@ -141,10 +146,16 @@ mod tests {
         let p = runtime_error(b"RunPodSandbox from runtime service failed: rpc error: code = Unknown desc = failed to reserve sandbox name \"svclb-traefik-phpd2_kube-system_964d3950_1\": name \"svclb-traefik-phpd2_kube-system_964d3950_1\" is reserved for \"081b44846a5b\"").unwrap();
         assert_eq!(p.fields["call"], json!("RunPodSandbox"));
         assert_eq!(p.fields["reason"], json!("name_reserved"));
-        assert_eq!(p.fields["name"], json!("svclb-traefik-phpd2_kube-system_964d3950_1"));
+        assert_eq!(
+            p.fields["name"],
+            json!("svclb-traefik-phpd2_kube-system_964d3950_1")
+        );
         // source: cri-o/cri-o#2984 (corpus E-cri-o-2984)
         let p = runtime_error(b"Failed create pod sandbox: rpc error: code = Unknown desc = error reserving pod name k8s_authentication-operator-54f5d6c8c9-qpmd5_openshift_0 for id f0325581e954").unwrap();
-        assert_eq!(p.fields["name"], json!("k8s_authentication-operator-54f5d6c8c9-qpmd5_openshift_0"));
+        assert_eq!(
+            p.fields["name"],
+            json!("k8s_authentication-operator-54f5d6c8c9-qpmd5_openshift_0")
+        );
     }
 
     #[test]
@@ -155,7 +166,12 @@ mod tests {
         let p = runtime_error(b"Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox \"2585\": plugin type=\"aws-cni\" failed (add): add cmd: failed to assign an IP address to container").unwrap();
         assert_eq!(p.fields["reason"], json!("network"));
         // containerd's success line for the same call
-        assert!(runtime_error(b"RunPodSandbox for &PodSandboxMetadata{Name:web,} returns sandbox id \"abc\"").is_none());
+        assert!(
+            runtime_error(
+                b"RunPodSandbox for &PodSandboxMetadata{Name:web,} returns sandbox id \"abc\""
+            )
+            .is_none()
+        );
         assert!(runtime_error(b"Successfully pulled image \"nginx\"").is_none());
     }
 }

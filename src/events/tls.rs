@@ -56,7 +56,7 @@ pub(crate) fn cert_expired(msg: &[u8]) -> Option<Payload> {
     let endpoint = after(msg, b"https://").map(|r| {
         let end = r
             .iter()
-            .position(|&b| matches!(b, b'/' | b'"' | b' ' | b':' ) )
+            .position(|&b| matches!(b, b'/' | b'"' | b' ' | b':'))
             .unwrap_or(r.len());
         let host = lossy(r.get(..end).unwrap_or(r));
         match r.get(end..).and_then(|t| t.strip_prefix(b":")) {
@@ -101,7 +101,10 @@ mod tests {
         assert_eq!(p.fields["not_after"], json!("2024-01-19T20:19:24Z"));
         let p = cert_expired(b"WARNING: could not validate bounds for certificate apiserver-kubelet-client: the certificate has expired: NotBefore: 2022-12-21 06:52:08 +0000 UTC, NotAfter: 2024-01-19 20:19:24 +0000 UTC").unwrap();
         assert_eq!(p.fields["certificate"], json!("apiserver-kubelet-client"));
-        assert_eq!(p.fields["not_after"], json!("2024-01-19 20:19:24 +0000 UTC"));
+        assert_eq!(
+            p.fields["not_after"],
+            json!("2024-01-19 20:19:24 +0000 UTC")
+        );
     }
 
     #[test]
@@ -113,7 +116,10 @@ mod tests {
         // source: kubernetes/kubernetes#98150 (corpus J-k8s-98150)
         let p = cert_expired(b"part of the existing bootstrap client certificate is expired: 2020-12-06 18:55:55 +0000 UTC").unwrap();
         assert_eq!(p.fields["certificate"], json!("bootstrap client"));
-        assert_eq!(p.fields["not_after"], json!("2020-12-06 18:55:55 +0000 UTC"));
+        assert_eq!(
+            p.fields["not_after"],
+            json!("2020-12-06 18:55:55 +0000 UTC")
+        );
     }
 
     #[test]
