@@ -312,6 +312,7 @@ pub fn parse_as(line: &[u8], format: LineFormat, strictness: Strictness) -> Opti
         F::DockerJson => docker::parse(line),
         F::DockerEvents => docker_events::parse(line, strictness),
         F::Cri => cri::parse(line, strictness),
+        F::Logrus if line.first() == Some(&b'{') => logrus::parse_json(line),
         F::Logrus => logrus::parse(line, strictness),
         F::Felix => felix::parse(line, strictness),
         F::Bird | F::Svlogd => bird::parse(line, strictness),
@@ -327,7 +328,7 @@ pub fn parse_as(line: &[u8], format: LineFormat, strictness: Strictness) -> Opti
 fn candidates(line: &[u8]) -> &'static [LineFormat] {
     use LineFormat as F;
     match line.first() {
-        Some(b'{') => &[F::DockerJson, F::JournalJson, F::KlogJson],
+        Some(b'{') => &[F::DockerJson, F::JournalJson, F::KlogJson, F::Logrus],
         Some(b'<') => &[F::Rfc3164, F::Dmesg],
         Some(b'[') => &[F::Dmesg, F::JournalShortMonotonic],
         Some(b'0'..=b'9') => &[
