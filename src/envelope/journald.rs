@@ -59,6 +59,21 @@ pub fn banner_end(line: &[u8]) -> Option<chrono::NaiveDateTime> {
     Some(date.and_time(stamp.clock.time()?))
 }
 
+/// The time of the `Active:` line of `systemctl status` output captured as a file
+/// (`   Active: failed (Result: exit-code) since Thu 2017-12-28 21:08:53 UTC; 6h ago`,
+/// indented by 3 or 5 spaces depending on the systemd release). It carries the year
+/// the journal lines printed below it lack; the zone is ignored (a year hint only).
+pub fn systemctl_active_since(line: &[u8]) -> Option<chrono::NaiveDateTime> {
+    let rest = line.trim_ascii_start().strip_prefix(b"Active: ")?;
+    let since = after_literal(rest, b" since ")?;
+    let end = memchr::memchr(b';', since).unwrap_or(since.len());
+    let mut stamp_text = since.get(..end)?.to_vec();
+    stamp_text.push(b' ');
+    let (_, (stamp, _)) = timestamp_full(&stamp_text).ok()?;
+    let date = chrono::NaiveDate::from_ymd_opt(stamp.year?, stamp.month, stamp.day)?;
+    Some(date.and_time(stamp.clock.time()?))
+}
+
 /// The bytes after the first `needle`.
 fn after_literal<'a>(hay: &'a [u8], needle: &[u8]) -> Option<&'a [u8]> {
     let at = memchr::memmem::find(hay, needle)?;
@@ -406,6 +421,24 @@ mod tests {
         let end = banner_end(b"-- Journal begins at Fri 2018-06-08 03:03:28 UTC, ends at Sat 2019-06-09 00:00:00 UTC. --").unwrap();
         assert_eq!(end.to_string(), "2019-06-09 00:00:00");
         assert_eq!(banner_end(b"-- Reboot --"), None);
+    }
+
+    #[test]
+    fn systemctl_status_active_line() {
+        // source: kubernetes/kubernetes#57428 (corpus K-k8s-57428)
+        let t = systemctl_active_since(
+            b"   Active: failed (Result: exit-code) since Thu 2017-12-28 21:08:53 UTC; 6h ago",
+        )
+        .unwrap();
+        assert_eq!(t.to_string(), "2017-12-28 21:08:53");
+        // source: kubeasz/kubeasz#704 (corpus K-kubeasz-704), newer 5-space indent
+        let t = systemctl_active_since(
+            b"     Active: active (running) since Tue 2019-10-08 14:25:25 CST; 6h ago",
+        )
+        .unwrap();
+        assert_eq!(t.to_string(), "2019-10-08 14:25:25");
+        assert_eq!(systemctl_active_since(b"   Active: inactive (dead)"), None);
+        assert_eq!(systemctl_active_since(b"Active:          1234 kB"), None);
     }
 
     #[test]

@@ -165,11 +165,20 @@ mod tests {
         let env = parse_json(br#"{"error":"failed to reserve sandbox name \"web-1_default_5a7f_0\": name \"web-1_default_5a7f_0\" is reserved for \"2585\"","level":"error","msg":"RunPodSandbox for &PodSandboxMetadata{Name:web-1,Uid:5a7f,Namespace:default,Attempt:0,} failed, error","time":"2020-10-24T14:10:02.101101101Z"}"#).unwrap();
         assert_eq!(env.level, Some(Level::Error));
         assert!(matches!(env.time, RawTime::Utc(_)));
-        assert!(env.message.starts_with(b"RunPodSandbox for &PodSandboxMetadata"));
-        assert!(memchr::memmem::find(&env.message, b" error=\"failed to reserve sandbox name").is_some());
+        assert!(
+            env.message
+                .starts_with(b"RunPodSandbox for &PodSandboxMetadata")
+        );
+        assert!(
+            memchr::memmem::find(&env.message, b" error=\"failed to reserve sandbox name")
+                .is_some()
+        );
         // Kubernetes JSON logs and docker json-file are not logrus
         assert!(parse_json(br#"{"ts":1528427008803.095,"msg":"x","v":0}"#).is_err());
-        assert!(parse_json(br#"{"log":"x\n","stream":"stdout","time":"2018-06-17T03:05:13Z"}"#).is_err());
+        assert!(
+            parse_json(br#"{"log":"x\n","stream":"stdout","time":"2018-06-17T03:05:13Z"}"#)
+                .is_err()
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub mod syslog;
 pub mod time;
 
 pub use detect::detect;
-pub use journald::{banner_end, is_banner, is_boot_separator};
+pub use journald::{banner_end, is_banner, is_boot_separator, systemctl_active_since};
 
 /// A line (or record) format. Closed set: adding one gives a compile-error checklist.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

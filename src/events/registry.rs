@@ -710,11 +710,15 @@ static ROUTER: LazyLock<Router> = LazyLock::new(|| {
 /// begin at ..., end at ... --`), whose end the scanner takes as the year reference. No
 /// grammar reads them (their envelope has no message): they only have to pass the
 /// prefilter.
-const BOOT_SEPARATOR_NEEDLES: &[&str] = &[
+///
+/// Also the `Active: ... since <date>` line of a captured `systemctl status`, whose
+/// date is a year hint for the journal lines below it.
+const BANNER_NEEDLES: &[&str] = &[
     "-- Reboot --",
     "-- Boot ",
     "-- Logs begin at ",
     "-- Journal begins at ",
+    "Active: ",
 ];
 
 /// Every needle of every grammar, deduplicated and sorted: the scanner builds its
@@ -724,7 +728,7 @@ pub fn needles() -> Vec<&'static str> {
     let mut all: Vec<&'static str> = GRAMMARS
         .iter()
         .flat_map(|g| g.needles.iter().copied())
-        .chain(BOOT_SEPARATOR_NEEDLES.iter().copied())
+        .chain(BANNER_NEEDLES.iter().copied())
         .collect();
     all.sort_unstable();
     all.dedup();

@@ -100,6 +100,11 @@ impl Harvest {
                 if let Some(end) = crate::envelope::banner_end(env.raw) {
                     self.journal_end = self.journal_end.max(Some(end));
                 }
+                // `systemctl status` captured as a file: its `Active: ... since <date>`
+                // is a dated time of this node, like any year-bearing line.
+                if let Some(since) = crate::envelope::systemctl_active_since(env.raw) {
+                    self.note_dated(since);
+                }
             }
         }
         if let (Some(u), t) = (env.uptime_us, env.time)
