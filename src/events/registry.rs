@@ -631,7 +631,8 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         [
             "certificate has expired",
             "certificate is expired",
-            "certificate is not yet valid"
+            "certificate is not yet valid",
+            "client certificate in "
         ],
         Any,
         Role::Event,

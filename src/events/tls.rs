@@ -13,8 +13,11 @@ use super::{Kind, Payload};
 /// HTTPS request that failed, when printed).
 pub(crate) fn cert_expired(msg: &[u8]) -> Option<Payload> {
     let generic = find(msg, b"certificate has expired or is not yet valid").is_some();
+    // `part of the existing bootstrap client certificate in /etc/kubernetes/kubelet.conf
+    // is expired: ...` (kubelet 1.2x names the file).
     let expired = find(msg, b"certificate has expired").is_some()
-        || find(msg, b"certificate is expired").is_some();
+        || find(msg, b"certificate is expired").is_some()
+        || (find(msg, b"client certificate in ").is_some() && find(msg, b" is expired").is_some());
     let not_yet = find(msg, b"certificate is not yet valid").is_some();
     if !(generic || expired || not_yet) {
         return None;
@@ -43,6 +46,7 @@ pub(crate) fn cert_expired(msg: &[u8]) -> Option<Payload> {
     let not_after = after_t.or_else(|| {
         after(msg, b"NotAfter: ")
             .or_else(|| after(msg, b"certificate is expired: "))
+            .or_else(|| after(msg, b" is expired: "))
             .map(|r| {
                 let end = find(r, b" UTC").map_or(r.len(), |i| i + 4);
                 lossy(r.get(..end).unwrap_or(r))
