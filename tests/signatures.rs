@@ -77,6 +77,7 @@ const REQUIRED: &[&str] = &[
     "sandbox-name-reserved",
     "containerd-task-oom",
     "node-notready-apiserver-unreachable",
+    "node-identity-mismatch",
     "kubelet-cert-expiry",
     "cni-not-ready",
     "cni-ip-exhaustion",

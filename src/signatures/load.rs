@@ -37,6 +37,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = embedded!(
     "patterns/kubelet/image-gc-failure.toml",
     "patterns/kubelet/kubelet-cert-expiry.toml",
     "patterns/kubelet/memory-pressure-evictions.toml",
+    "patterns/kubelet/node-identity-mismatch.toml",
     "patterns/kubelet/node-notready-apiserver-unreachable.toml",
     "patterns/kubelet/pleg-unhealthy.toml",
     "patterns/network/cni-ip-exhaustion.toml",
