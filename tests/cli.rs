@@ -333,7 +333,7 @@ fn issue_3_events_jsonl_has_every_kind_the_samples_contain_with_provenance() {
         "net.too_many_open_files",
         "host.hostname_changed",
         "docker.storage_driver",
-        "docker.devmapper_low_space",
+        "storage.thinpool_full",
         "docker.loopback_warning",
         "fs.no_space_left",
         "fs.usage",

@@ -158,8 +158,8 @@ fn issue_15_1_overview_rows_on_the_samples_and_evidence_all() {
     assert_eq!(table.len(), 7, "{table:?}");
     assert!(table[0].starts_with("INC-001   high     slub-kmem-cgroup-leak"));
     assert!(table[6].contains("node-6, node-7 +2"), "{}", table[6]);
-    // The rename incident cites 12 rows; the default limit shows 8.
-    assert!(text.contains("… 4 more evidence rows (all of them: --evidence all)"));
+    // The rename incident cites more rows than the default limit of 8 shows.
+    assert!(text.contains(" more evidence rows (all of them: --evidence all)"));
     let all = ok(&["scan", &b, "-q", "--evidence", "all"]);
     assert!(!all.contains("more evidence rows"));
     assert!(all.lines().count() > text.lines().count());

@@ -82,6 +82,19 @@ const REQUIRED: &[&str] = &[
     "xfs-shutdown",
     "disk-io-errors",
     "arp-neighbour-overflow",
+    // issue 12: runtime, kubelet, identity
+    "container-runtime-hang",
+    "sandbox-name-reserved",
+    "containerd-task-oom",
+    "node-notready-apiserver-unreachable",
+    "node-identity-mismatch",
+    "kubelet-cert-expiry",
+    "cni-not-ready",
+    "cni-ip-exhaustion",
+    "kube-proxy-xtables-lock",
+    "inotify-exhaustion",
+    "pid-exhaustion",
+    "clock-skew",
 ];
 
 #[test]
@@ -411,7 +424,7 @@ fn context_raise_and_lower_confidence_with_reasons() {
 
 fn dm_low(node: &str, minute: i64, line: u64) -> Event {
     ev(
-        "docker.devmapper_low_space",
+        "storage.thinpool_full",
         node,
         minute,
         line,
@@ -712,7 +725,7 @@ fn cluster_scope_merges_three_nodes_into_one_incident() {
     assert_eq!(inc[0].nodes, vec!["node-1", "node-2", "node-4"]);
     assert_eq!(
         inc[0].summary,
-        "3 node(s) (node-1, node-2, node-4) ran out of file descriptors (nofile 1024) and their calico BGP sessions dropped"
+        "3 node(s) (node-1, node-2, node-4) ran out of file descriptors (failing call: accept4)"
     );
     assert_eq!(inc[0].confidence.level, "high");
     // Time-less status rows come last in the evidence.

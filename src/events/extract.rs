@@ -10,7 +10,7 @@ use super::fs::DfTable;
 use super::kernel_oom::OomAssembler;
 use super::kernel_report::ReportAssembler;
 use super::kernel_slub::SlubAssembler;
-use super::registry::{GRAMMARS, Role, routed};
+use super::registry::{GRAMMARS, Role, bit, routed};
 use super::{Found, Kind, Payload};
 use crate::envelope::{Envelope, Level, LineFormat, RawTime};
 use crate::input::Location;
@@ -90,6 +90,9 @@ pub struct Extractor {
     df: Option<DfTable>,
     /// Open multi-line kernel reports, one assembler per kind (created on first use).
     reports: Vec<ReportAssembler>,
+    /// A journalctl boot separator waiting for the next timed entry, whose time the
+    /// `node.reboot` takes (the separator itself carries none).
+    boot: Option<Block>,
 }
 
 impl Extractor {
@@ -102,6 +105,20 @@ impl Extractor {
     /// pushed to `out` (multi-line ones when they end, possibly on a later call).
     /// Returns `true` when the next line must be fed whether or not it has a needle.
     pub fn feed(&mut self, at: Location, env: &Envelope<'_>, out: &mut Vec<Found>) -> bool {
+        if crate::envelope::is_boot_separator(env.raw) {
+            self.boot = Some(Block::line(at, env));
+            return true;
+        }
+        if let Some(mut boot) = self.boot.take() {
+            if env.time == RawTime::None {
+                self.boot = Some(boot);
+            } else {
+                boot.time = env.time;
+                boot.host = env.host.map(str::to_string);
+                let reboot = Payload::new(Kind::NodeReboot).with("from", "journal boot separator");
+                out.push(boot.found(reboot));
+            }
+        }
         let msg = message_for_grammars(env);
         let msg: &[u8] = &msg;
 
@@ -131,7 +148,7 @@ impl Extractor {
         let mut emitted: Vec<&str> = Vec::new();
         let set = routed(msg);
         for (i, g) in GRAMMARS.iter().enumerate() {
-            if set & (1 << i) == 0 || !g.route.admits(env, msg) {
+            if set & bit(i) == 0 || !g.route.admits(env, msg) {
                 continue;
             }
             let Some(payload) = (g.parse)(msg) else {
@@ -204,7 +221,11 @@ impl Extractor {
     }
 
     fn wants_more(&self) -> bool {
-        self.slub.is_open() || self.oom.is_open() || self.table.is_some() || self.df.is_some()
+        self.slub.is_open()
+            || self.oom.is_open()
+            || self.table.is_some()
+            || self.df.is_some()
+            || self.boot.is_some()
     }
 
     fn close_table(&mut self, out: &mut Vec<Found>) {
@@ -251,7 +272,12 @@ fn component_of(env: &Envelope<'_>) -> Option<String> {
 /// Push one recognised one-line payload, after the per-kind post-processing.
 fn emit(at: Location, env: &Envelope<'_>, mut payload: Payload, out: &mut Vec<Found>) {
     match payload.kind {
-        Kind::TooManyOpenFiles | Kind::NoSpaceLeft | Kind::ConnectionReset
+        Kind::TooManyOpenFiles
+        | Kind::NoSpaceLeft
+        | Kind::ConnectionReset
+        | Kind::InotifyExhausted
+        | Kind::PidExhausted
+        | Kind::XtablesLock
             if !payload.fields.contains_key("component") =>
         {
             payload = payload.with_opt("component", component_of(env));

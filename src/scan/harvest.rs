@@ -37,6 +37,9 @@ pub struct Harvest {
     pub drift: BTreeMap<&'static str, u64>,
     /// Latest timestamp that carried a year (zone ignored): the year hint for the node.
     pub latest_dated: Option<NaiveDateTime>,
+    /// End of the span a journalctl header (`-- Logs begin at ..., end at B. --`) gives:
+    /// an upper bound for every entry below it, so the year reference of this stream.
+    pub journal_end: Option<NaiveDateTime>,
     /// Latest year-less (month, day, time) seen, for `--year`.
     pub latest_yearless: Option<(u64, RawTime)>,
     /// Format detected by sampling the start of the source.
@@ -66,6 +69,7 @@ impl Default for Harvest {
             uptimes: Vec::new(),
             drift: BTreeMap::new(),
             latest_dated: None,
+            journal_end: None,
             latest_yearless: None,
             detected: LineFormat::Unknown,
             boot_gaps: Vec::new(),
@@ -92,7 +96,16 @@ impl Harvest {
                 let banner = env.message.starts_with(b"Linux version ");
                 self.uptimes.push((line, u, banner));
             }
-            RawTime::None => {}
+            RawTime::None => {
+                if let Some(end) = crate::envelope::banner_end(env.raw) {
+                    self.journal_end = self.journal_end.max(Some(end));
+                }
+                // `systemctl status` captured as a file: its `Active: ... since <date>`
+                // is a dated time of this node, like any year-bearing line.
+                if let Some(since) = crate::envelope::systemctl_active_since(env.raw) {
+                    self.note_dated(since);
+                }
+            }
         }
         if let (Some(u), t) = (env.uptime_us, env.time)
             && !matches!(t, RawTime::None | RawTime::Uptime(_))
@@ -198,6 +211,7 @@ impl Harvest {
         if let Some(t) = later.latest_dated {
             self.note_dated(t);
         }
+        self.journal_end = self.journal_end.max(later.journal_end);
         if later.latest_yearless.is_some() {
             self.latest_yearless = later.latest_yearless;
         }

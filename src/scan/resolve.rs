@@ -224,6 +224,15 @@ pub fn stream_clock(
             assumptions.push(format!("year from --year {year}"));
         }
         r
+    } else if let Some(end) = h.journal_end {
+        // The journalctl header's end bounds every entry of this stream (issue 12).
+        if needs_year {
+            assumptions.push(format!(
+                "year inferred from the journal header (entries end by {})",
+                end.format("%Y-%m-%d")
+            ));
+        }
+        Some(end)
     } else if let Some(t) = node_latest_dated {
         if needs_year {
             assumptions.push(format!(
@@ -302,6 +311,7 @@ fn local_time(format: LineFormat) -> bool {
             | LineFormat::Klog
             | LineFormat::DmesgCtime
             | LineFormat::Felix
+            | LineFormat::Capnslog
             | LineFormat::Bird
     )
 }

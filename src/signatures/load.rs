@@ -40,11 +40,23 @@ pub const BUILTIN_FILES: &[(&str, &str)] = embedded!(
     "patterns/kernel/unexpected-reboot.toml",
     "patterns/kernel/unregister-netdevice-hang.toml",
     "patterns/kernel/xfs-shutdown.toml",
+    "patterns/kubelet/cni-not-ready.toml",
     "patterns/kubelet/critical-pod-evicted.toml",
     "patterns/kubelet/disk-pressure-evictions.toml",
     "patterns/kubelet/image-gc-failure.toml",
+    "patterns/kubelet/kubelet-cert-expiry.toml",
     "patterns/kubelet/memory-pressure-evictions.toml",
+    "patterns/kubelet/node-identity-mismatch.toml",
+    "patterns/kubelet/node-notready-apiserver-unreachable.toml",
     "patterns/kubelet/pleg-unhealthy.toml",
+    "patterns/network/cni-ip-exhaustion.toml",
+    "patterns/network/kube-proxy-xtables-lock.toml",
+    "patterns/node/clock-skew.toml",
+    "patterns/node/inotify-exhaustion.toml",
+    "patterns/node/pid-exhaustion.toml",
+    "patterns/runtime/container-runtime-hang.toml",
+    "patterns/runtime/containerd-task-oom.toml",
+    "patterns/runtime/sandbox-name-reserved.toml",
 );
 
 /// One signature file to load.

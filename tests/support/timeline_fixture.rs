@@ -179,7 +179,7 @@ fn devicemapper() -> Incident {
                 Some("2018-06-10T09:40:11.552006120Z"),
                 TimeQuality::Exact,
                 W2,
-                "docker.devmapper_low_space",
+                "storage.thinpool_full",
                 DOCKER_2,
                 20514,
                 20514,
