@@ -130,6 +130,9 @@ kinds! {
     NoSpaceLeft => "fs.no_space_left",
     /// Disk usage figures (`df` output, alert lines).
     FsUsage => "fs.usage",
+    /// An error-level line no grammar recognised (fields `template`, `component`):
+    /// listed in an `unclassified` group unless a signature cites it.
+    LogError => "log.error",
 }
 
 impl fmt::Display for Kind {

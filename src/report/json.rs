@@ -9,6 +9,7 @@ use std::io::Write;
 use super::overview::Overview;
 use super::{escape, times};
 use crate::correlate::{Evidence, Incident, Unclassified};
+use crate::envelope::Level;
 use crate::error::Problem;
 use crate::input::NodeFrom;
 use crate::timeline::{NodeSummary, SourceReport, Timeline};
@@ -88,7 +89,9 @@ struct EvidenceDoc<'a> {
 #[derive(Serialize)]
 struct UnclassifiedDoc<'a> {
     kind: &'a str,
-    node: &'a str,
+    template: &'a str,
+    level: Level,
+    nodes: &'a [String],
     start: Option<String>,
     end: Option<String>,
     count: u64,
@@ -191,7 +194,9 @@ fn incident<'a>(i: &'a Incident, all: &'a [Incident]) -> IncidentDoc<'a> {
 fn unclassified(u: &Unclassified) -> UnclassifiedDoc<'_> {
     UnclassifiedDoc {
         kind: &u.kind,
-        node: &u.node,
+        template: &u.template,
+        level: u.level,
+        nodes: &u.nodes,
         start: times::json(u.start),
         end: times::json(u.end),
         count: u.count,

@@ -301,3 +301,14 @@ mod tests {
         assert!(causal_chains(&incidents).is_empty());
     }
 }
+
+/// How a report names an unclassified group's level.
+pub(crate) fn level_word(level: crate::envelope::Level) -> &'static str {
+    match level {
+        crate::envelope::Level::Fatal => "FATAL",
+        crate::envelope::Level::Error => "ERROR",
+        crate::envelope::Level::Warning => "WARNING",
+        crate::envelope::Level::Info => "INFO",
+        crate::envelope::Level::Debug => "DEBUG",
+    }
+}

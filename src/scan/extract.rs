@@ -7,11 +7,13 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 
 use super::custom::CustomRules;
+use super::errors;
 use super::harvest::Harvest;
 use super::lines;
 use super::prefilter::Prefilter;
+use super::template;
 use crate::envelope::{self, Envelope, LineFormat, RawTime};
-use crate::events::{self, Extractor, Kind};
+use crate::events::{self, Extractor, Found, Kind, Payload};
 use crate::input::{CompressedData, Location, SourceId};
 
 /// Bytes before a chunk that are fed to the grammars first (their events are left to
@@ -77,7 +79,7 @@ impl Scanner<'_> {
         }
         // Anchors chosen for this source's own bytes: the prefilter's first level
         // then hits a few times per megabyte instead of on every other line.
-        let tuned = self.prefilter.tuned(&sample(data));
+        let tuned = self.source_prefilter(format, &sample(data));
         let this = Scanner {
             prefilter: &tuned,
             ..*self
@@ -131,7 +133,7 @@ impl Scanner<'_> {
             return h;
         }
         let hosts = host_mode(&buf, term, format);
-        let tuned = self.prefilter.tuned(&sample(&buf));
+        let tuned = self.source_prefilter(format, &sample(&buf));
         let this = Scanner {
             prefilter: &tuned,
             ..*self
@@ -209,6 +211,16 @@ impl Scanner<'_> {
         total
     }
 
+    /// The prefilter for one source of `format`, tuned on `sample`: raw klog, whose
+    /// level letter starts the line, also looks for error lines by their line start.
+    fn source_prefilter(&self, format: LineFormat, sample: &[u8]) -> Prefilter {
+        if format == LineFormat::Klog {
+            self.prefilter.extended(errors::KLOG_LINE_START, sample)
+        } else {
+            self.prefilter.tuned(sample)
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn scan_range(
         &self,
@@ -251,7 +263,13 @@ impl Scanner<'_> {
                 else {
                     break;
                 };
-                let ls = lines::line_start(data, hit, term).max(pos);
+                // A needle that begins with the line end (raw klog's level letter)
+                // is a hit on the line after it.
+                let ls = if data.get(hit) == Some(&term) {
+                    hit + 1
+                } else {
+                    lines::line_start(data, hit, term).max(pos)
+                };
                 line_no += lines::count(data.get(pos..ls).unwrap_or(&[]), term);
                 pos = ls;
                 holds_needle = true;
@@ -283,11 +301,20 @@ impl Scanner<'_> {
                 }
                 if let Some(j) = partial.take() {
                     let whole = j.envelope(&env);
+                    let before = h.found.len();
+                    let in_block = want_more;
                     want_more = self.feed(&mut ex, j.at, &whole, &mut h, ours);
+                    if ours && !in_block && !want_more {
+                        note_error_line(j.at, &whole, before, &mut h);
+                    }
                 }
             } else if want_more || holds_needle || self.is_candidate(line, &env) {
                 let before = h.found.len();
+                let in_block = want_more;
                 want_more = self.feed(&mut ex, at, &env, &mut h, ours);
+                if ours && !in_block && !want_more {
+                    note_error_line(at, &env, before, &mut h);
+                }
                 if ours
                     && h.found
                         .get(before..)
@@ -301,6 +328,11 @@ impl Scanner<'_> {
                 }
             } else {
                 want_more = false;
+                // A full pass judges every line; a prefiltered one only needle lines
+                // (the error markers are needles).
+                if ours && mode == Mode::Full {
+                    note_error_line(at, &env, h.found.len(), &mut h);
+                }
             }
             pos = next;
             line_no += 1;
@@ -455,13 +487,47 @@ impl Scanner<'_> {
                 line: entry.line,
                 byte: entry.byte,
             };
+            let in_block = want_more;
+            let before = h.found.len();
             if want_more || self.prefilter.matches(&env.message) {
                 want_more = self.feed(&mut ex, at, env, &mut h, true);
+            }
+            if !in_block && !want_more {
+                note_error_line(at, env, before, &mut h);
             }
         }
         ex.finish(&mut h.found);
         h
     }
+}
+
+/// An error-level line that gave no event of its own (events found since `before`
+/// do not cover it) becomes a `log.error` event, so that it is never dropped
+/// (issue #11). Lines fed while a multi-line event was open belong to that event.
+fn note_error_line(at: Location, env: &Envelope<'_>, before: usize, h: &mut Harvest) {
+    let covered = h
+        .found
+        .get(before..)
+        .is_some_and(|new| new.iter().any(|f| f.first.line <= at.line && at.line <= f.end_line.max(f.first.line)));
+    if covered {
+        return;
+    }
+    let Some(level) = errors::level(env) else {
+        return;
+    };
+    let payload = Payload::new(Kind::LogError)
+        .with("template", template::of(&env.message))
+        .with_opt("component", env.app);
+    h.found.push(Found {
+        payload,
+        first: at,
+        end_line: at.line,
+        time: env.time,
+        uptime_us: env.uptime_us,
+        host: env.host.map(str::to_string),
+        level: Some(level),
+        text: String::from_utf8_lossy(env.raw).into_owned(),
+    });
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]

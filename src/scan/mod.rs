@@ -17,11 +17,13 @@ use crate::input::{Bundle, NodeFrom, Source, SourceData};
 use crate::timeline::{NodeSummary, SourceReport};
 
 pub mod custom;
+pub mod errors;
 mod extract;
 mod harvest;
 pub mod lines;
 pub mod prefilter;
 pub mod resolve;
+pub mod template;
 
 pub use custom::{CustomRule, CustomRules};
 pub use prefilter::Prefilter;
@@ -75,6 +77,7 @@ pub struct ScanOutput {
 pub fn prefilter(config: &ScanConfig) -> Prefilter {
     let mut needles: Vec<String> = events::needles().into_iter().map(str::to_string).collect();
     needles.extend(config.custom.literals().map(str::to_string));
+    needles.extend(errors::NEEDLES.iter().map(|n| n.to_string()));
     Prefilter::new(needles)
 }
 

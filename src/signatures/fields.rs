@@ -108,6 +108,7 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "high_threshold",
             "source",
         ],
+        Kind::LogError => &["template", "component"],
         _ => return None,
     };
     Some(fields)
