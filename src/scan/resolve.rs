@@ -222,6 +222,16 @@ pub fn stream_clock(
             assumptions.push(format!("year from --year {year}"));
         }
         r
+    } else if let Some(t) = h.latest_dated {
+        // The stream's own year-bearing stamps (RFC 3339 lines, a logrus `time=` or
+        // a journal realtime among them) say best which year its other lines are in.
+        if needs_year {
+            assumptions.push(format!(
+                "year from year-bearing timestamps in this source (latest {})",
+                t.format("%Y-%m-%d")
+            ));
+        }
+        Some(t + Duration::days(181))
     } else if let Some(t) = node_latest_dated {
         if needs_year {
             assumptions.push(format!(
