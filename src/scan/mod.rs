@@ -196,10 +196,18 @@ fn assemble(
                 anchors.get(node.as_str()).unwrap_or(&empty),
                 config.time.boot_time,
             );
-            for (i, (first, last, boot)) in segs.iter().enumerate() {
-                assumptions.push(match boot {
-                    Some(b) => format!("boot {} (lines {first}-{last}) anchored: booted at {}", i + 1, b.to_rfc3339()),
-                    None => format!("boot {} (lines {first}-{last}) unanchored: uptimes only (give --boot-time)", i + 1),
+            for (i, s) in segs.iter().enumerate() {
+                let (n, first, last) = (i + 1, s.first, s.last);
+                assumptions.push(match (s.boot, s.anchors) {
+                    (Some(b), 0) => format!("boot {n} (lines {first}-{last}) booted at {} (--boot-time)", b.to_rfc3339()),
+                    (Some(b), k) => {
+                        let replay = match s.replayed {
+                            0 => String::new(),
+                            r => format!("; {r} lines of the syslog daemon's start-up replay ignored"),
+                        };
+                        format!("boot {n} (lines {first}-{last}) anchored: booted at {} (lower envelope of wall - uptime over {k} kernel lines of the node{replay})", b.to_rfc3339())
+                    }
+                    (None, _) => format!("boot {n} (lines {first}-{last}) unanchored: uptimes only (give --boot-time)"),
                 });
             }
             segs
@@ -208,8 +216,8 @@ fn assemble(
             let mut c = sc.clock.clone();
             c.boot = segments
                 .iter()
-                .find(|(f, l, _)| line >= *f && line <= *l)
-                .and_then(|(_, _, b)| *b);
+                .find(|s| line >= s.first && line <= s.last)
+                .and_then(|s| s.boot);
             c
         };
         if h.examined < h.lines {
