@@ -252,6 +252,9 @@ impl Scanner<'_> {
         let mut line_no = 1u64;
         let mut want_more = false;
         let mut past_end = 0usize;
+        if mode == Mode::Prefiltered && start == 0 {
+            self.first_line_error(id, data, term, hint, &mut h);
+        }
         while pos < end || (want_more && pos < data.len() && past_end < MAX_PAST_END) {
             // The prefilter found a needle in this very line: no need to search again.
             let mut holds_needle = false;
@@ -363,6 +366,31 @@ impl Scanner<'_> {
         }
         h.settle_hosts();
         h
+    }
+
+    /// The first line of a prefiltered source has no line end before it, so a needle
+    /// that begins with one ([`errors::KLOG_LINE_START`]) cannot find it: it is judged
+    /// here unless it holds a needle of its own (then the jump finds it).
+    fn first_line_error(
+        &self,
+        id: SourceId,
+        data: &[u8],
+        term: u8,
+        hint: LineFormat,
+        h: &mut Harvest,
+    ) {
+        let (line, _) = lines::line_at(data, 0, term);
+        let line = line.get(..MAX_PARSED_LINE).unwrap_or(line);
+        if self.prefilter.matches(line) {
+            return;
+        }
+        let env = envelope::parse_line(line, Some(hint));
+        let at = Location {
+            source: id,
+            line: 1,
+            byte: 0,
+        };
+        note_error_line(at, &env, h.found.len(), h);
     }
 
     /// A line goes to the grammars when it (or its decoded message) holds a needle,
@@ -896,6 +924,43 @@ mod tests {
         }
         // Two nodes taking turns are not a rename.
         assert!(full.hosts.is_empty());
+    }
+
+    /// Raw klog (a kubelet.log) scanned in prefiltered chunks finds the same error
+    /// lines as a full parse: the level letter starts the line, so the prefilter looks
+    /// for it after the line end (issue #11), and the very first line is judged too.
+    #[test]
+    fn klog_error_lines_are_found_by_the_prefilter() {
+        let log = include_str!("../../samples/k8s-incidents/bundle/node-2/var/log/kubelet.log");
+        // An untyped kubelet error (containerd/cri#1014's shape) first and every 40 lines.
+        let deadline = "E0614 10:00:05.123456    1123 remote_runtime.go:92] RunPodSandbox from runtime service failed: rpc error: code = DeadlineExceeded desc = context deadline exceeded";
+        let mut text = format!("{deadline}\n");
+        for _ in 0..3 {
+            for (i, line) in log.lines().enumerate() {
+                text.push_str(line);
+                text.push('\n');
+                if i % 40 == 39 {
+                    text.push_str(deadline);
+                    text.push('\n');
+                }
+            }
+        }
+        let data = text.into_bytes();
+        let errors = |h: &Harvest| -> Vec<(u64, String)> {
+            h.found
+                .iter()
+                .filter(|f| f.payload.kind == Kind::LogError)
+                .map(|f| (f.first.line, format!("{:?}", f.payload.fields)))
+                .collect()
+        };
+        let full = scan_with(&data, usize::MAX, 1 << 30);
+        assert!(errors(&full).len() > 3, "{:?}", errors(&full));
+        assert_eq!(errors(&full).first().map(|e| e.0), Some(1));
+        for chunk in [4 << 10, 64 << 10] {
+            let part = scan_with(&data, 0, chunk);
+            assert_eq!(part.detected, LineFormat::Klog);
+            assert_eq!(errors(&part), errors(&full), "chunk {chunk}");
+        }
     }
 
     #[test]
