@@ -212,10 +212,15 @@ impl Scanner<'_> {
     }
 
     /// The prefilter for one source of `format`, tuned on `sample`: raw klog, whose
-    /// level letter starts the line, also looks for error lines by their line start.
+    /// level letter starts the line, also looks for error lines by their line start,
+    /// and a source whose sample shows klog errors under a syslog prefix for those.
     fn source_prefilter(&self, format: LineFormat, sample: &[u8]) -> Prefilter {
         if format == LineFormat::Klog {
-            self.prefilter.extended(errors::KLOG_LINE_START, sample)
+            return self.prefilter.extended(errors::KLOG_LINE_START, sample);
+        }
+        let shows = |n: &&str| memchr::memmem::find(sample, n.as_bytes()).is_some();
+        if errors::KLOG_IN_SYSLOG.iter().any(shows) {
+            self.prefilter.extended(errors::KLOG_IN_SYSLOG, sample)
         } else {
             self.prefilter.tuned(sample)
         }
@@ -961,6 +966,41 @@ mod tests {
             assert_eq!(part.detected, LineFormat::Klog);
             assert_eq!(errors(&part), errors(&full), "chunk {chunk}");
         }
+    }
+
+    /// klog errors under a syslog prefix that name no error word (kubelet's
+    /// `node "X" not found`, kubernetes/minikube's shape) are found in prefiltered
+    /// chunks when the source's sample shows them (issue #11).
+    #[test]
+    fn klog_errors_in_syslog_are_found_by_the_prefilter() {
+        let log = include_str!("../../samples/k8s-incidents/bundle/node-2/var/log/syslog.1");
+        let missing = "Jun 14 10:00:05 node-2 kubelet[1123]: E0614 10:00:05.123456    1123 kubelet.go:2266] node \"node-2\" not found";
+        let mut text = String::new();
+        for _ in 0..3 {
+            for (i, line) in log.lines().enumerate() {
+                text.push_str(line);
+                text.push('\n');
+                if i % 25 == 24 {
+                    text.push_str(missing);
+                    text.push('\n');
+                }
+            }
+        }
+        let data = text.into_bytes();
+        let errors = |h: &Harvest| -> Vec<u64> {
+            h.found
+                .iter()
+                .filter(|f| {
+                    f.payload.kind == Kind::LogError
+                        && f.payload.str_field("template") == Some("node \"<*>\" not found")
+                })
+                .map(|f| f.first.line)
+                .collect()
+        };
+        let full = scan_with(&data, usize::MAX, 1 << 30);
+        assert!(errors(&full).len() > 10, "{:?}", errors(&full));
+        let part = scan_with(&data, 0, 16 << 10);
+        assert_eq!(errors(&part), errors(&full));
     }
 
     #[test]
