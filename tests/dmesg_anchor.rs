@@ -54,7 +54,11 @@ fn dmesg_anchors_on_live_kernel_lines_not_rsyslog_start_up_replay() {
         .arg(dir.path())
         .output()
         .expect("podmortem runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let dmesg = v["sources"]
         .as_array()
@@ -82,14 +86,20 @@ fn dmesg_anchors_on_live_kernel_lines_not_rsyslog_start_up_replay() {
     let truth = chrono::DateTime::parse_from_rfc3339("2018-06-14T10:00:00.6Z")
         .expect("time")
         .with_timezone(&chrono::Utc);
-    assert!((boot - truth).num_milliseconds().abs() < 1000, "booted at {boot}");
+    assert!(
+        (boot - truth).num_milliseconds().abs() < 1000,
+        "booted at {boot}"
+    );
 
     // Each live kernel line: its dmesg time (boot + uptime) within 1 s of its syslog copy.
     let mut compared = 0;
     for line in KERN_LOG.lines().filter(|l| l.contains("kernel: [")) {
-        let wall = chrono::NaiveDateTime::parse_from_str(&format!("2018 {}", &line[..15]), "%Y %b %d %H:%M:%S")
-            .expect("syslog stamp")
-            .and_utc();
+        let wall = chrono::NaiveDateTime::parse_from_str(
+            &format!("2018 {}", &line[..15]),
+            "%Y %b %d %H:%M:%S",
+        )
+        .expect("syslog stamp")
+        .and_utc();
         let up: f64 = line
             .split_once('[')
             .and_then(|(_, r)| r.split_once(']'))

@@ -807,7 +807,13 @@ fn unclassified_groups_uncited_errors_by_template_across_nodes() {
     );
     let pages = &c.unclassified[1];
     assert_eq!(pages.template, "java: page allocation failure: <*>, <*>)");
-    assert_eq!((pages.start, pages.end), (Some(t0() + TimeDelta::minutes(1)), Some(t0() + TimeDelta::minutes(121))));
+    assert_eq!(
+        (pages.start, pages.end),
+        (
+            Some(t0() + TimeDelta::minutes(1)),
+            Some(t0() + TimeDelta::minutes(121))
+        )
+    );
     // One evidence row per node and source, repeats summarised.
     assert_eq!(pages.evidence.len(), 2);
     assert_eq!(pages.evidence.iter().map(|e| e.count).sum::<u64>(), 4);

@@ -72,7 +72,11 @@ Jun 14 10:03:06 node-4 systemd[1]: Started Session 3 of user core.
 "#;
 
 fn groups(v: &Value) -> Vec<&Value> {
-    v["unclassified"].as_array().expect("unclassified").iter().collect()
+    v["unclassified"]
+        .as_array()
+        .expect("unclassified")
+        .iter()
+        .collect()
 }
 
 fn group<'v>(v: &'v Value, needle: &str) -> &'v Value {
@@ -90,7 +94,10 @@ fn issue_11_error_lines_become_unclassified_groups_across_nodes() {
     let root = dir.path().to_str().expect("utf-8");
     let v = run_json(&["scan", "--format", "json", "--quiet", root]);
 
-    let deadline = group(&v, "RunPodSandbox from runtime service failed: rpc error: code = DeadlineExceeded");
+    let deadline = group(
+        &v,
+        "RunPodSandbox from runtime service failed: rpc error: code = DeadlineExceeded",
+    );
     assert_eq!(deadline["count"], 3, "{deadline:#}");
     assert_eq!(deadline["nodes"], serde_json::json!(["node-3", "node-4"]));
     assert_eq!(deadline["level"], "error");
@@ -101,9 +108,24 @@ fn issue_11_error_lines_become_unclassified_groups_across_nodes() {
         .as_array()
         .expect("evidence")
         .iter()
-        .map(|e| (e["source"].as_str().unwrap_or_default().rsplit_once("/node-").map_or(String::new(), |(_, s)| s.to_string()), e["line"].as_u64().unwrap_or(0)))
+        .map(|e| {
+            (
+                e["source"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .rsplit_once("/node-")
+                    .map_or(String::new(), |(_, s)| s.to_string()),
+                e["line"].as_u64().unwrap_or(0),
+            )
+        })
         .collect();
-    assert_eq!(cited, vec![("3/var/log/syslog".to_string(), 4), ("4/var/log/syslog".to_string(), 2)]);
+    assert_eq!(
+        cited,
+        vec![
+            ("3/var/log/syslog".to_string(), 4),
+            ("4/var/log/syslog".to_string(), 2)
+        ]
+    );
 
     let reserve = group(&v, "failed to reserve sandbox name");
     assert_eq!(reserve["count"], 1);
@@ -125,7 +147,10 @@ fn issue_11_error_lines_become_unclassified_groups_across_nodes() {
     // The terminal report lists them, with their evidence.
     let report = text(&["scan", root]);
     assert!(report.contains("Unclassified error groups (5)"), "{report}");
-    assert!(report.contains("ERROR ×3  RunPodSandbox from runtime service failed"), "{report}");
+    assert!(
+        report.contains("ERROR ×3  RunPodSandbox from runtime service failed"),
+        "{report}"
+    );
 }
 
 /// Issue #11, item 4: the dockerd lines' `time="2018-..."` decides the year of the
@@ -146,11 +171,15 @@ fn issue_11_year_comes_from_a_dated_line_not_the_mtime() {
         .filter_map(|e| e["time"].as_str().map(str::to_string))
         .collect();
     assert!(times.len() >= 6, "{lines}");
-    assert!(times.iter().all(|t| t.starts_with("2018-06-14T")), "{times:?}");
+    assert!(
+        times.iter().all(|t| t.starts_with("2018-06-14T")),
+        "{times:?}"
+    );
     let v = run_json(&["sources", "--format", "json", p]);
     let assumptions = v["sources"][0]["assumptions"].to_string();
     assert!(
-        assumptions.contains("year from year-bearing timestamps in this source (latest 2018-06-14)"),
+        assumptions
+            .contains("year from year-bearing timestamps in this source (latest 2018-06-14)"),
         "{assumptions}"
     );
     assert!(!assumptions.contains("mtime"), "{assumptions}");
@@ -169,6 +198,12 @@ Jun 14 10:00:05 node-1 kubelet[1123]: I0614 10:00:05.123456    1123 server.go:40
 Jun 14 10:00:06 node-1 systemd[1]: Started Kubernetes systemd probe.
 "#,
     );
-    let v = run_json(&["scan", "--format", "json", "--quiet", dir.path().to_str().expect("utf-8")]);
+    let v = run_json(&[
+        "scan",
+        "--format",
+        "json",
+        "--quiet",
+        dir.path().to_str().expect("utf-8"),
+    ]);
     assert_eq!(v["unclassified"], serde_json::json!([]));
 }

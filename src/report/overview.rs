@@ -240,6 +240,17 @@ pub(crate) fn gaps(timeline: &Timeline, zone: Option<DisplayZone>) -> Vec<Gap> {
     items
 }
 
+/// How a report names an unclassified group's level.
+pub(crate) fn level_word(level: crate::envelope::Level) -> &'static str {
+    match level {
+        crate::envelope::Level::Fatal => "FATAL",
+        crate::envelope::Level::Error => "ERROR",
+        crate::envelope::Level::Warning => "WARNING",
+        crate::envelope::Level::Info => "INFO",
+        crate::envelope::Level::Debug => "DEBUG",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,16 +310,5 @@ mod tests {
         ];
         // A pure cycle has no root, so no chain is reported; nothing panics or loops.
         assert!(causal_chains(&incidents).is_empty());
-    }
-}
-
-/// How a report names an unclassified group's level.
-pub(crate) fn level_word(level: crate::envelope::Level) -> &'static str {
-    match level {
-        crate::envelope::Level::Fatal => "FATAL",
-        crate::envelope::Level::Error => "ERROR",
-        crate::envelope::Level::Warning => "WARNING",
-        crate::envelope::Level::Info => "INFO",
-        crate::envelope::Level::Debug => "DEBUG",
     }
 }

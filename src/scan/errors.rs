@@ -132,9 +132,9 @@ fn unlevelled(message: &[u8]) -> Option<Level> {
     if message.starts_with(b"fatal:") {
         return Some(Level::Fatal);
     }
-    let structured = [&b" err="[..], b" error="]
-        .into_iter()
-        .any(|key| memchr::memmem::find_iter(message, key).any(|i| real_value(message, i + key.len())));
+    let structured = [&b" err="[..], b" error="].into_iter().any(|key| {
+        memchr::memmem::find_iter(message, key).any(|i| real_value(message, i + key.len()))
+    });
     structured.then_some(Level::Error)
 }
 

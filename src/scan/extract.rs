@@ -538,10 +538,10 @@ impl Scanner<'_> {
 /// do not cover it) becomes a `log.error` event, so that it is never dropped
 /// (issue #11). Lines fed while a multi-line event was open belong to that event.
 fn note_error_line(at: Location, env: &Envelope<'_>, before: usize, h: &mut Harvest) {
-    let covered = h
-        .found
-        .get(before..)
-        .is_some_and(|new| new.iter().any(|f| f.first.line <= at.line && at.line <= f.end_line.max(f.first.line)));
+    let covered = h.found.get(before..).is_some_and(|new| {
+        new.iter()
+            .any(|f| f.first.line <= at.line && at.line <= f.end_line.max(f.first.line))
+    });
     if covered {
         return;
     }

@@ -349,7 +349,10 @@ pub fn lower_envelope(anchors: &[(u64, DateTime<Utc>)]) -> (Option<DateTime<Utc>
         let n = anchors.len() - live.len();
         (live, n)
     };
-    let boot = used.iter().map(|(up, wall)| time::boot_time(*wall, *up)).min();
+    let boot = used
+        .iter()
+        .map(|(up, wall)| time::boot_time(*wall, *up))
+        .min();
     (boot, used.len(), left_out)
 }
 

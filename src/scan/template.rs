@@ -131,9 +131,9 @@ fn value_template(word: &str, out: &mut String) {
 fn plain_word(word: &str, out: &mut String) {
     let is_edge = |c: char| "()[]{}<>,;:\"'\\`!?".contains(c) || c == '.';
     let core_start = word.find(|c: char| !is_edge(c)).unwrap_or(word.len());
-    let core_end = word
-        .rfind(|c: char| !is_edge(c))
-        .map_or(core_start, |i| i + word[i..].chars().next().map_or(1, char::len_utf8));
+    let core_end = word.rfind(|c: char| !is_edge(c)).map_or(core_start, |i| {
+        i + word[i..].chars().next().map_or(1, char::len_utf8)
+    });
     let (lead, core, trail) = (
         &word[..core_start],
         &word[core_start..core_end.max(core_start)],
@@ -226,7 +226,10 @@ mod tests {
 
     #[test]
     fn words_that_name_things_are_kept() {
-        assert_eq!(of(b"I/O error, dev sda, sector 2048"), "I/O error, dev sda, sector <*>");
+        assert_eq!(
+            of(b"I/O error, dev sda, sector 2048"),
+            "I/O error, dev sda, sector <*>"
+        );
         assert_eq!(
             of(b"level=error msg=\"failed\" module=libcontainerd namespace=moby"),
             "level=error msg=\"failed\" module=libcontainerd namespace=moby"
