@@ -62,10 +62,18 @@ fn next_word(text: &str) -> (&str, &str) {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' | b'\'' => i = closing_quote(bytes, i).map_or(bytes.len(), |c| c + 1),
+            // An escaped quote (`\"` inside a quoted value being split) opens nothing.
+            b'\\' => i += 2,
+            // An unterminated quote (a line cut short) is an ordinary character.
+            b'"' | b'\'' => i = closing_quote(bytes, i).map_or(i + 1, |c| c + 1),
             b if b.is_ascii_whitespace() => break,
             _ => i += 1,
         }
+    }
+    // `\` skips a byte, which may be past the end or inside a multi-byte character.
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i += 1;
     }
     text.split_at(i)
 }
@@ -224,6 +232,15 @@ mod tests {
         assert!(one.ends_with(r#"pod="<*>""#), "{one}");
     }
 
+    /// Escaped quotes inside a quoted value (kubelet's `err="... node \"x\" not found"`).
+    #[test]
+    fn escaped_quotes_inside_values_are_words() {
+        assert_eq!(
+            of(br#""Eviction manager: failed to get summary stats" err="failed to get node info: node \"minikube-2\" not found""#),
+            r#""Eviction manager: failed to get summary stats" err="failed to get node info: node \"<*>\" not found""#
+        );
+    }
+
     #[test]
     fn words_that_name_things_are_kept() {
         assert_eq!(
@@ -238,6 +255,17 @@ mod tests {
         assert_eq!(of(b""), "");
     }
 
+    proptest::proptest! {
+        /// Any bytes, any quotes and backslashes: a template, never a panic.
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(
+            proptest::sample::select(vec![b'a', b'1', b' ', b'"', b'\'', b'\\', b'=', b'/', b'[', b']', 0xc3, 0xbc, 0xff]),
+            0..64,
+        )) {
+            let _ = of(&bytes);
+        }
+    }
+
     #[test]
     fn hostile_input_does_not_panic() {
         for s in [
@@ -245,10 +273,15 @@ mod tests {
             b"a=\"\\",
             b"\xff\xfe bad utf8 =\"",
             b"=\"x y\"",
+            "a \\\u{fc}b \"c\\\u{1F600}\" d\\".as_bytes(),
             "\u{1F600}=\u{1F600} 'ü".as_bytes(),
         ] {
             let _ = of(s);
         }
+        assert_eq!(
+            of(br#""Handler for DELETE /v1.22/containers/vm50_56d9 returned"#),
+            r#""Handler for DELETE <*> returned"#
+        );
         let long = "word ".repeat(1000);
         assert!(of(long.as_bytes()).len() <= MAX_TEMPLATE + 4);
     }
