@@ -478,7 +478,7 @@ fn issue_5_formats_render_the_samples() {
 }
 
 /// Real public syslog samples (LogHub: Linux, OpenSSH, BGL, Thunderbird) are background
-/// noise: podmortem must not invent incidents on them. The corpus sits beside the
+/// noise: podmortem must not invent incidents on them, and must not drop their error lines. The corpus sits beside the
 /// checkout (`../shared/corpus/loghub`), in CI too.
 #[test]
 fn loghub_noise_gives_no_incidents() {
@@ -498,7 +498,27 @@ fn loghub_noise_gives_no_incidents() {
         serde_json::json!([]),
         "incidents invented on noise"
     );
-    assert_eq!(v["unclassified"], serde_json::json!([]));
+    // Issue #11: error-level lines are never dropped. Of these files only OpenSSH's
+    // holds lines its program marked as errors (`sshd[N]: error: ...`, `fatal: ...`);
+    // they become unclassified groups, and nothing else does.
+    let openssh = std::fs::read_to_string(dir.join("G-loghub-OpenSSH_2k.log")).expect("OpenSSH_2k");
+    let marked = openssh
+        .lines()
+        .filter(|l| l.contains("]: error: ") || l.contains("]: fatal: "))
+        .count() as u64;
+    assert!(marked > 0, "the file holds sshd error lines");
+    let groups = v["unclassified"].as_array().expect("unclassified");
+    let mut counted = 0;
+    for g in groups {
+        let template = g["template"].as_str().unwrap_or_default();
+        assert!(
+            template.starts_with("error: ") || template.starts_with("fatal: "),
+            "{g:#}"
+        );
+        assert_eq!(g["nodes"], serde_json::json!(["LabSZ"]), "{g:#}");
+        counted += g["count"].as_u64().unwrap_or(0);
+    }
+    assert_eq!(counted, marked, "every sshd error line is in a group");
     let parsed: u64 = v["sources"]
         .as_array()
         .expect("sources")

@@ -734,7 +734,7 @@ fn cluster_scope_merges_three_nodes_into_one_incident() {
     assert_eq!(c.unclassified.len(), 1);
     assert_eq!(
         (
-            c.unclassified[0].node.as_str(),
+            c.unclassified[0].nodes.join(",").as_str(),
             c.unclassified[0].kind.as_str()
         ),
         ("node-5", "net.too_many_open_files")
@@ -795,8 +795,10 @@ fn ten_thousand_repeats_become_one_evidence_row() {
     );
 }
 
+/// Issue #11: uncited error-level events are grouped by kind and message template
+/// across nodes and time, ranked fatal first, then by count.
 #[test]
-fn unclassified_groups_uncited_errors_by_kind_node_and_burst() {
+fn unclassified_groups_uncited_errors_by_template_across_nodes() {
     let set = set();
     let mut err = ev(
         "kubelet.flag",
@@ -810,34 +812,62 @@ fn unclassified_groups_uncited_errors_by_kind_node_and_burst() {
     let mut info = err.clone();
     info.level = Some(Level::Info);
     info.line = 2;
-    let pf = |minute, line| {
+    let pf = |node, minute, line, order| {
         ev(
             "kernel.page_alloc_failure",
-            "node-9",
+            node,
             minute,
             line,
-            json!({"process": "java", "order": 2, "mode": "0x2080020(GFP_ATOMIC)"}),
-            "java: page allocation failure: order:2, mode:0x2080020(GFP_ATOMIC)",
+            json!({"process": "java", "order": order, "mode": "0x2080020(GFP_ATOMIC)"}),
+            &format!("java: page allocation failure: order:{order}, mode:0x2080020(GFP_ATOMIC)"),
         )
     };
-    let events = vec![err, info, pf(1, 3), pf(20, 4), pf(120, 5), pf(121, 6)];
+    let mut bug = ev(
+        "log.error",
+        "node-8",
+        300,
+        9,
+        json!({"template": "BUG: unable to handle kernel NULL pointer dereference at <*>", "component": "kernel"}),
+        "kernel: BUG: unable to handle kernel NULL pointer dereference at 0000000000000008",
+    );
+    bug.level = Some(Level::Fatal);
+    let events = vec![
+        err,
+        info,
+        pf("node-9", 1, 3, 2),
+        pf("node-9", 20, 4, 3),
+        pf("node-8", 120, 5, 2),
+        pf("node-9", 121, 6, 0),
+        bug,
+    ];
     let c = correlate(&events, &set);
     assert!(c.incidents.is_empty());
-    let groups: Vec<(&str, u64)> = c
+    let groups: Vec<(&str, u64, String)> = c
         .unclassified
         .iter()
-        .map(|u| (u.kind.as_str(), u.count))
+        .map(|u| (u.kind.as_str(), u.count, u.nodes.join(",")))
         .collect();
     assert_eq!(
         groups,
         vec![
-            ("kubelet.flag", 1),
-            ("kernel.page_alloc_failure", 2),
-            ("kernel.page_alloc_failure", 2)
+            ("log.error", 1, "node-8".to_string()),
+            ("kernel.page_alloc_failure", 4, "node-8,node-9".to_string()),
+            ("kubelet.flag", 1, "node-9".to_string()),
         ]
     );
-    assert_eq!(c.unclassified[1].evidence.len(), 1);
-    assert_eq!(c.unclassified[1].evidence[0].count, 2);
+    let pages = &c.unclassified[1];
+    assert_eq!(pages.template, "java: page allocation failure: <*>, <*>)");
+    assert_eq!(
+        (pages.start, pages.end),
+        (
+            Some(t0() + TimeDelta::minutes(1)),
+            Some(t0() + TimeDelta::minutes(121))
+        )
+    );
+    // One evidence row per node and source, repeats summarised.
+    assert_eq!(pages.evidence.len(), 2);
+    assert_eq!(pages.evidence.iter().map(|e| e.count).sum::<u64>(), 4);
+    assert_eq!(c.unclassified[0].level, Level::Fatal);
 }
 
 #[test]

@@ -93,6 +93,9 @@ pub struct Extractor {
     /// A journalctl boot separator waiting for the next timed entry, whose time the
     /// `node.reboot` takes (the separator itself carries none).
     boot: Option<Block>,
+    /// Whether the last line fed was taken by a grammar or an open block, even when its
+    /// event is still being assembled: such a line is explained, not an unknown error.
+    took_last: bool,
 }
 
 impl Extractor {
@@ -105,6 +108,7 @@ impl Extractor {
     /// pushed to `out` (multi-line ones when they end, possibly on a later call).
     /// Returns `true` when the next line must be fed whether or not it has a needle.
     pub fn feed(&mut self, at: Location, env: &Envelope<'_>, out: &mut Vec<Found>) -> bool {
+        self.took_last = true;
         if crate::envelope::is_boot_separator(env.raw) {
             self.boot = Some(Block::line(at, env));
             return true;
@@ -147,6 +151,7 @@ impl Extractor {
         let mut oom_seen = false;
         let mut emitted: Vec<&str> = Vec::new();
         let set = routed(msg);
+        self.took_last = false;
         for (i, g) in GRAMMARS.iter().enumerate() {
             if set & bit(i) == 0 || !g.route.admits(env, msg) {
                 continue;
@@ -154,6 +159,7 @@ impl Extractor {
             let Some(payload) = (g.parse)(msg) else {
                 continue;
             };
+            self.took_last = true;
             match g.role {
                 Role::Event => {
                     if !emitted.contains(&g.kind) {
@@ -195,6 +201,16 @@ impl Extractor {
             self.oom.unrelated(out);
         }
         self.wants_more()
+    }
+
+    /// Whether the line last fed was taken by a grammar or an open multi-line block.
+    pub fn took_last_line(&self) -> bool {
+        self.took_last
+    }
+
+    /// Mark that a line went by without being fed (it holds no needle).
+    pub fn forget_last_line(&mut self) {
+        self.took_last = false;
     }
 
     /// Emit whatever is still open at the end of the source.

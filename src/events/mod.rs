@@ -216,6 +216,9 @@ kinds! {
     /// The clock is wrong or jumped (etcd clock difference, clock steps, a certificate
     /// not yet valid because the node's clock is behind).
     ClockSkew => "time.clock_skew",
+    /// An error-level line no grammar recognised (fields `template`, `component`):
+    /// listed in an `unclassified` group unless a signature cites it.
+    LogError => "log.error",
 }
 
 /// Old names of renamed kinds, still accepted when reading (signature files, events

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::overview::{self, Overview};
+use super::overview::{self, Overview, level_word};
 use super::{DisplayZone, ReportOptions, escape, json, svg, times};
 use crate::correlate::{Evidence, Incident};
 use crate::timeline::Timeline;
@@ -354,13 +354,15 @@ fn unclassified(s: &mut String, timeline: &Timeline, zone: Option<DisplayZone>) 
         return;
     }
     s.push_str("<section id=\"unclassified\"><h2>Unclassified errors</h2>\n");
-    s.push_str("<p class=\"muted\">Error-level events that no signature explained, grouped by kind, node and burst.</p>\n");
+    s.push_str("<p class=\"muted\">Error-level lines that no signature explained, grouped by message template across nodes; fatal first, then by count.</p>\n");
     for u in groups {
         let label = format!(
-            "{} on {}: {} events, {}",
-            u.kind,
-            u.node,
+            "{} \u{d7}{} {} ({}) on {}: {}",
+            level_word(u.level),
             u.count,
+            u.template,
+            u.kind,
+            u.nodes.join(", "),
             times::range(u.start, u.end, false, zone)
         );
         evidence_table(s, timeline, &u.evidence, None, zone, &label);

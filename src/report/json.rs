@@ -9,6 +9,7 @@ use std::io::Write;
 use super::overview::Overview;
 use super::{escape, times};
 use crate::correlate::{Evidence, Incident, Unclassified};
+use crate::envelope::Level;
 use crate::error::Problem;
 use crate::input::NodeFrom;
 use crate::timeline::{NodeSummary, SourceReport, Timeline};
@@ -99,7 +100,10 @@ struct EvidenceDoc<'a> {
 #[derive(Serialize)]
 struct UnclassifiedDoc<'a> {
     kind: &'a str,
+    template: &'a str,
+    level: Level,
     node: &'a str,
+    nodes: &'a [String],
     start: Option<String>,
     end: Option<String>,
     count: u64,
@@ -202,7 +206,10 @@ fn incident<'a>(i: &'a Incident, all: &'a [Incident]) -> IncidentDoc<'a> {
 fn unclassified(u: &Unclassified) -> UnclassifiedDoc<'_> {
     UnclassifiedDoc {
         kind: &u.kind,
-        node: &u.node,
+        template: &u.template,
+        level: u.level,
+        node: u.nodes.first().map_or("", String::as_str),
+        nodes: &u.nodes,
         start: times::json(u.start),
         end: times::json(u.end),
         count: u.count,

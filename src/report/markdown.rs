@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::overview::{self, Overview};
+use super::overview::{self, Overview, level_word};
 use super::{DisplayZone, ReportOptions, escape, times};
 use crate::correlate::{Evidence, Incident};
 use crate::timeline::Timeline;
@@ -252,15 +252,17 @@ fn unclassified(s: &mut String, timeline: &Timeline, zone: Option<DisplayZone>) 
     }
     s.push_str("## Unclassified errors\n\n");
     s.push_str(
-        "Error-level events that no signature explained, grouped by kind, node and burst.\n\n",
+        "Error-level lines that no signature explained, grouped by message template across nodes; fatal first, then by count.\n\n",
     );
     for u in &timeline.unclassified {
         let _ = writeln!(
             s,
-            "### {} on {} ({} events)\n\n{}\n",
-            md(&u.kind),
-            md(&u.node),
+            "### {} \u{d7}{}: {}\n\n`{}` on {}, {}\n",
+            level_word(u.level),
             u.count,
+            md(&u.template),
+            md(&u.kind),
+            md(&u.nodes.join(", ")),
             md(&times::range(u.start, u.end, false, zone))
         );
         evidence_table(s, timeline, None, &u.evidence, zone);

@@ -251,6 +251,17 @@ pub(crate) fn gaps(timeline: &Timeline, zone: Option<DisplayZone>) -> Vec<Gap> {
     items
 }
 
+/// How a report names an unclassified group's level.
+pub(crate) fn level_word(level: crate::envelope::Level) -> &'static str {
+    match level {
+        crate::envelope::Level::Fatal => "FATAL",
+        crate::envelope::Level::Error => "ERROR",
+        crate::envelope::Level::Warning => "WARNING",
+        crate::envelope::Level::Info => "INFO",
+        crate::envelope::Level::Debug => "DEBUG",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

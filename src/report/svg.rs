@@ -102,7 +102,12 @@ fn lane_names(timeline: &Timeline) -> Vec<&str> {
         .incidents
         .iter()
         .flat_map(|i| i.nodes.iter().map(String::as_str))
-        .chain(timeline.unclassified.iter().map(|u| u.node.as_str()))
+        .chain(
+            timeline
+                .unclassified
+                .iter()
+                .flat_map(|u| u.nodes.iter().map(String::as_str)),
+        )
         .filter(|n| !names.contains(n))
         .collect();
     extra.sort_unstable();

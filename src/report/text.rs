@@ -576,16 +576,25 @@ fn incident(
     w.blank()
 }
 
+/// Unclassified groups the terminal report shows; JSON, Markdown and HTML list all.
+const TOP_UNCLASSIFIED: usize = 10;
+
 fn unclassified(w: &mut Writer<'_>, u: &Unclassified) -> std::io::Result<()> {
     let head = format!(
-        "{} on {}: {} events, {}",
-        escape::terminal(&u.kind),
-        escape::terminal(&u.node),
+        "{} \u{d7}{}  {}",
+        super::overview::level_word(u.level),
         u.count,
-        times::range(u.start, u.end, false, w.zone)
+        escape::terminal(&u.template),
     );
     w.line(&truncate(&head, w.width))?;
-    w.evidence_list(&u.evidence, false, |_| Vec::new())
+    let place = format!(
+        "{} on {}: {}",
+        u.kind,
+        u.nodes.join(", "),
+        times::range(u.start, u.end, false, w.zone)
+    );
+    w.item(2, "", &place)?;
+    w.evidence_list(&u.evidence, u.nodes.len() > 1, |_| Vec::new())
 }
 
 fn problems(w: &mut Writer<'_>, problems: &[Problem]) -> std::io::Result<()> {
@@ -622,8 +631,14 @@ pub(crate) fn render(
             "Unclassified error groups ({})",
             timeline.unclassified.len()
         ))?;
-        for u in &timeline.unclassified {
+        for u in timeline.unclassified.iter().take(TOP_UNCLASSIFIED) {
             unclassified(&mut w, u)?;
+        }
+        let more = timeline.unclassified.len().saturating_sub(TOP_UNCLASSIFIED);
+        if more > 0 {
+            w.line(&format!(
+                "... and {more} smaller groups (--format json lists all)"
+            ))?;
         }
         w.blank()?;
     }

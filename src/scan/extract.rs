@@ -7,11 +7,13 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 
 use super::custom::CustomRules;
+use super::errors;
 use super::harvest::Harvest;
 use super::lines;
 use super::prefilter::Prefilter;
+use super::template;
 use crate::envelope::{self, Envelope, LineFormat, RawTime};
-use crate::events::{self, Extractor, Kind};
+use crate::events::{self, Extractor, Found, Kind, Payload};
 use crate::input::{CompressedData, Location, SourceId};
 
 /// Bytes before a chunk that are fed to the grammars first (their events are left to
@@ -77,7 +79,7 @@ impl Scanner<'_> {
         }
         // Anchors chosen for this source's own bytes: the prefilter's first level
         // then hits a few times per megabyte instead of on every other line.
-        let tuned = self.prefilter.tuned(&sample(data));
+        let tuned = self.source_prefilter(format, &sample(data));
         let this = Scanner {
             prefilter: &tuned,
             ..*self
@@ -131,7 +133,7 @@ impl Scanner<'_> {
             return h;
         }
         let hosts = host_mode(&buf, term, format);
-        let tuned = self.prefilter.tuned(&sample(&buf));
+        let tuned = self.source_prefilter(format, &sample(&buf));
         let this = Scanner {
             prefilter: &tuned,
             ..*self
@@ -209,6 +211,21 @@ impl Scanner<'_> {
         total
     }
 
+    /// The prefilter for one source of `format`, tuned on `sample`: raw klog, whose
+    /// level letter starts the line, also looks for error lines by their line start,
+    /// and a source whose sample shows klog errors under a syslog prefix for those.
+    fn source_prefilter(&self, format: LineFormat, sample: &[u8]) -> Prefilter {
+        if format == LineFormat::Klog {
+            return self.prefilter.extended(errors::KLOG_LINE_START, sample);
+        }
+        let shows = |n: &&str| memchr::memmem::find(sample, n.as_bytes()).is_some();
+        if errors::KLOG_IN_SYSLOG.iter().any(shows) {
+            self.prefilter.extended(errors::KLOG_IN_SYSLOG, sample)
+        } else {
+            self.prefilter.tuned(sample)
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn scan_range(
         &self,
@@ -240,18 +257,34 @@ impl Scanner<'_> {
         let mut line_no = 1u64;
         let mut want_more = false;
         let mut past_end = 0usize;
+        if mode == Mode::Prefiltered && start == 0 {
+            self.first_line_error(id, data, term, hint, &mut h);
+        }
         while pos < end || (want_more && pos < data.len() && past_end < MAX_PAST_END) {
             // The prefilter found a needle in this very line: no need to search again.
             let mut holds_needle = false;
             if mode == Mode::Prefiltered && !want_more {
-                // Jump to the next line holding a needle.
+                // Jump to the next line holding a needle. The search starts on the
+                // previous line's end, where a needle for a line-start marker (raw
+                // klog's level letter after `\n`) begins.
+                let from = if pos > 0 && data.get(pos - 1) == Some(&term) {
+                    pos - 1
+                } else {
+                    pos
+                };
                 let Some(hit) = self
                     .prefilter
-                    .find_from(data.get(..end).unwrap_or(data), pos)
+                    .find_from(data.get(..end).unwrap_or(data), from)
                 else {
                     break;
                 };
-                let ls = lines::line_start(data, hit, term).max(pos);
+                // A needle that begins with the line end (raw klog's level letter)
+                // is a hit on the line after it.
+                let ls = if data.get(hit) == Some(&term) {
+                    hit + 1
+                } else {
+                    lines::line_start(data, hit, term).max(pos)
+                };
                 line_no += lines::count(data.get(pos..ls).unwrap_or(&[]), term);
                 pos = ls;
                 holds_needle = true;
@@ -283,11 +316,20 @@ impl Scanner<'_> {
                 }
                 if let Some(j) = partial.take() {
                     let whole = j.envelope(&env);
+                    let before = h.found.len();
+                    let in_block = want_more;
                     want_more = self.feed(&mut ex, j.at, &whole, &mut h, ours);
+                    if ours && !in_block && !want_more && !ex.took_last_line() {
+                        note_error_line(j.at, &whole, before, &mut h);
+                    }
                 }
             } else if want_more || holds_needle || self.is_candidate(line, &env) {
                 let before = h.found.len();
+                let in_block = want_more;
                 want_more = self.feed(&mut ex, at, &env, &mut h, ours);
+                if ours && !in_block && !want_more && !ex.took_last_line() {
+                    note_error_line(at, &env, before, &mut h);
+                }
                 if ours
                     && h.found
                         .get(before..)
@@ -301,6 +343,11 @@ impl Scanner<'_> {
                 }
             } else {
                 want_more = false;
+                // A full pass judges every line; a prefiltered one only needle lines
+                // (the error markers are needles).
+                if ours && mode == Mode::Full {
+                    note_error_line(at, &env, h.found.len(), &mut h);
+                }
             }
             pos = next;
             line_no += 1;
@@ -331,6 +378,31 @@ impl Scanner<'_> {
         }
         h.settle_hosts();
         h
+    }
+
+    /// The first line of a prefiltered source has no line end before it, so a needle
+    /// that begins with one ([`errors::KLOG_LINE_START`]) cannot find it: it is judged
+    /// here unless it holds a needle of its own (then the jump finds it).
+    fn first_line_error(
+        &self,
+        id: SourceId,
+        data: &[u8],
+        term: u8,
+        hint: LineFormat,
+        h: &mut Harvest,
+    ) {
+        let (line, _) = lines::line_at(data, 0, term);
+        let line = line.get(..MAX_PARSED_LINE).unwrap_or(line);
+        if self.prefilter.matches(line) {
+            return;
+        }
+        let env = envelope::parse_line(line, Some(hint));
+        let at = Location {
+            source: id,
+            line: 1,
+            byte: 0,
+        };
+        note_error_line(at, &env, h.found.len(), h);
     }
 
     /// A line goes to the grammars when it (or its decoded message) holds a needle,
@@ -455,13 +527,49 @@ impl Scanner<'_> {
                 line: entry.line,
                 byte: entry.byte,
             };
+            let in_block = want_more;
+            let before = h.found.len();
             if want_more || self.prefilter.matches(&env.message) {
                 want_more = self.feed(&mut ex, at, env, &mut h, true);
+            } else {
+                ex.forget_last_line();
+            }
+            if !in_block && !want_more && !ex.took_last_line() {
+                note_error_line(at, env, before, &mut h);
             }
         }
         ex.finish(&mut h.found);
         h
     }
+}
+
+/// An error-level line that gave no event of its own (events found since `before`
+/// do not cover it) becomes a `log.error` event, so that it is never dropped
+/// (issue #11). Lines fed while a multi-line event was open belong to that event.
+fn note_error_line(at: Location, env: &Envelope<'_>, before: usize, h: &mut Harvest) {
+    let covered = h.found.get(before..).is_some_and(|new| {
+        new.iter()
+            .any(|f| f.first.line <= at.line && at.line <= f.end_line.max(f.first.line))
+    });
+    if covered {
+        return;
+    }
+    let Some(level) = errors::level(env) else {
+        return;
+    };
+    let payload = Payload::new(Kind::LogError)
+        .with("template", template::of(&env.message))
+        .with_opt("component", env.app);
+    h.found.push(Found {
+        payload,
+        first: at,
+        end_line: at.line,
+        time: env.time,
+        uptime_us: env.uptime_us,
+        host: env.host.map(str::to_string),
+        level: Some(level),
+        text: String::from_utf8_lossy(env.raw).into_owned(),
+    });
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -830,6 +938,81 @@ mod tests {
         }
         // Two nodes taking turns are not a rename.
         assert!(full.hosts.is_empty());
+    }
+
+    /// Raw klog (a kubelet.log) scanned in prefiltered chunks finds the same error
+    /// lines as a full parse: the level letter starts the line, so the prefilter looks
+    /// for it after the line end (issue #11), and the very first line is judged too.
+    #[test]
+    fn klog_error_lines_are_found_by_the_prefilter() {
+        let log = include_str!("../../samples/k8s-incidents/bundle/node-2/var/log/kubelet.log");
+        // An untyped kubelet error (pod_workers' CrashLoopBackOff report) first and every
+        // 40 lines.
+        let deadline = "E0614 10:00:05.123456    1123 pod_workers.go:190] Error syncing pod 9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d (\"web-7d9f8b6c5d-2xk4p_default(9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d)\"), skipping: failed to \"StartContainer\" for \"web\" with CrashLoopBackOff: \"back-off 5m0s restarting failed container=web pod=web-7d9f8b6c5d-2xk4p_default(9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d)\"";
+        let mut text = format!("{deadline}\n");
+        for _ in 0..3 {
+            for (i, line) in log.lines().enumerate() {
+                text.push_str(line);
+                text.push('\n');
+                if i % 40 == 39 {
+                    text.push_str(deadline);
+                    text.push('\n');
+                }
+            }
+        }
+        let data = text.into_bytes();
+        let errors = |h: &Harvest| -> Vec<(u64, String)> {
+            h.found
+                .iter()
+                .filter(|f| f.payload.kind == Kind::LogError)
+                .map(|f| (f.first.line, format!("{:?}", f.payload.fields)))
+                .collect()
+        };
+        let full = scan_with(&data, usize::MAX, 1 << 30);
+        assert!(errors(&full).len() > 3, "{:?}", errors(&full));
+        assert_eq!(errors(&full).first().map(|e| e.0), Some(1));
+        for chunk in [4 << 10, 64 << 10] {
+            let part = scan_with(&data, 0, chunk);
+            assert_eq!(part.detected, LineFormat::Klog);
+            assert_eq!(errors(&part), errors(&full), "chunk {chunk}");
+        }
+    }
+
+    /// klog errors under a syslog prefix that name no error word (kubelet's
+    /// `node "X" not found`, kubernetes/minikube's shape) are found in prefiltered
+    /// chunks when the source's sample shows them (issue #11).
+    #[test]
+    fn klog_errors_in_syslog_are_found_by_the_prefilter() {
+        let log = include_str!("../../samples/k8s-incidents/bundle/node-2/var/log/syslog.1");
+        let missing = "Jun 14 10:00:05 node-2 kubelet[1123]: E0614 10:00:05.123456    1123 reflector.go:134] k8s.io/kubernetes/pkg/kubelet/kubelet.go:453: Failed to list *v1.Node: Get https://10.0.1.5:6443/api/v1/nodes?fieldSelector=metadata.name%3Dnode-2&limit=500&resourceVersion=0: dial tcp 10.0.1.5:6443: connect: connection refused";
+        let mut text = String::new();
+        for _ in 0..3 {
+            for (i, line) in log.lines().enumerate() {
+                text.push_str(line);
+                text.push('\n');
+                if i % 25 == 24 {
+                    text.push_str(missing);
+                    text.push('\n');
+                }
+            }
+        }
+        let data = text.into_bytes();
+        let errors = |h: &Harvest| -> Vec<u64> {
+            h.found
+                .iter()
+                .filter(|f| {
+                    f.payload.kind == Kind::LogError
+                        && f.payload
+                            .str_field("template")
+                            .is_some_and(|t| t.contains("Failed to list *v1.Node"))
+                })
+                .map(|f| f.first.line)
+                .collect()
+        };
+        let full = scan_with(&data, usize::MAX, 1 << 30);
+        assert!(errors(&full).len() > 10, "{:?}", errors(&full));
+        let part = scan_with(&data, 0, 16 << 10);
+        assert_eq!(errors(&part), errors(&full));
     }
 
     #[test]

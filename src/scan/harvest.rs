@@ -89,8 +89,7 @@ impl Harvest {
         }
         self.note_edge(line, env);
         match env.time {
-            RawTime::Utc(t) => self.note_dated(t.naive_utc()),
-            RawTime::Local(t) => self.note_dated(t),
+            RawTime::Utc(_) | RawTime::Local(_) => {}
             RawTime::YearLess { .. } => self.latest_yearless = Some((line, env.time)),
             RawTime::Uptime(u) => {
                 let banner = env.message.starts_with(b"Linux version ");
@@ -116,6 +115,11 @@ impl Harvest {
 
     /// Record only the time and hostname of a line (edge samples in prefiltered mode).
     pub fn note_edge(&mut self, line: u64, env: &Envelope<'_>) {
+        match env.time {
+            RawTime::Utc(t) => self.note_dated(t.naive_utc()),
+            RawTime::Local(t) => self.note_dated(t),
+            _ => {}
+        }
         if !matches!(env.time, RawTime::None) {
             if self.first_time.is_none_or(|(l, _)| line < l) {
                 self.first_time = Some((line, env.time));

@@ -16,12 +16,14 @@ use crate::events::{self, Event, Fields, Found, Kind};
 use crate::input::{Bundle, NodeFrom, Source, SourceData};
 
 pub mod custom;
+pub mod errors;
 mod extract;
 mod harvest;
 mod inventory;
 pub mod lines;
 pub mod prefilter;
 pub mod resolve;
+pub mod template;
 
 pub use custom::{CustomRule, CustomRules};
 pub use inventory::{NodeSummary, SourceReport};
@@ -76,6 +78,7 @@ pub struct ScanOutput {
 pub fn prefilter(config: &ScanConfig) -> Prefilter {
     let mut needles: Vec<String> = events::needles().into_iter().map(str::to_string).collect();
     needles.extend(config.custom.literals().map(str::to_string));
+    needles.extend(errors::NEEDLES.iter().map(|n| n.to_string()));
     Prefilter::new(needles)
 }
 
@@ -194,10 +197,18 @@ fn assemble(
                 anchors.get(node.as_str()).unwrap_or(&empty),
                 config.time.boot_time,
             );
-            for (i, (first, last, boot)) in segs.iter().enumerate() {
-                assumptions.push(match boot {
-                    Some(b) => format!("boot {} (lines {first}-{last}) anchored: booted at {}", i + 1, b.to_rfc3339()),
-                    None => format!("boot {} (lines {first}-{last}) unanchored: uptimes only (give --boot-time)", i + 1),
+            for (i, s) in segs.iter().enumerate() {
+                let (n, first, last) = (i + 1, s.first, s.last);
+                assumptions.push(match (s.boot, s.anchors) {
+                    (Some(b), 0) => format!("boot {n} (lines {first}-{last}) booted at {} (--boot-time)", b.to_rfc3339()),
+                    (Some(b), k) => {
+                        let replay = match s.replayed {
+                            0 => String::new(),
+                            r => format!("; {r} lines of the syslog daemon's start-up replay ignored"),
+                        };
+                        format!("boot {n} (lines {first}-{last}) anchored: booted at {} (lower envelope of wall - uptime over {k} kernel lines of the node{replay})", b.to_rfc3339())
+                    }
+                    (None, _) => format!("boot {n} (lines {first}-{last}) unanchored: uptimes only (give --boot-time)"),
                 });
             }
             segs
@@ -206,8 +217,8 @@ fn assemble(
             let mut c = sc.clock.clone();
             c.boot = segments
                 .iter()
-                .find(|(f, l, _)| line >= *f && line <= *l)
-                .and_then(|(_, _, b)| *b);
+                .find(|s| line >= s.first && line <= s.last)
+                .and_then(|s| s.boot);
             c
         };
         if h.examined < h.lines {

@@ -105,6 +105,17 @@ impl Prefilter {
         p
     }
 
+    /// The same needles and `extra` ones (for one source whose format needs them),
+    /// anchors chosen for data like `sample`.
+    pub fn extended(&self, extra: &[&str], sample: &[u8]) -> Prefilter {
+        let needles = self
+            .needles
+            .iter()
+            .map(String::as_str)
+            .chain(extra.iter().copied());
+        Prefilter::new(needles).tuned(sample)
+    }
+
     /// The literals, sorted.
     pub fn needles(&self) -> &[String] {
         &self.needles

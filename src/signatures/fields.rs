@@ -208,6 +208,7 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "device",
             "mode",
         ],
+        Kind::LogError => &["template", "component"],
         _ => return None,
     };
     Some(fields)

@@ -200,7 +200,7 @@ impl Timeline {
                 && f.min_severity.is_none_or(|m| i.severity >= m)
         });
         self.unclassified
-            .retain(|u| f.keeps_span(u.start, u.end) && f.keeps_nodes(std::iter::once(&u.node)));
+            .retain(|u| f.keeps_span(u.start, u.end) && f.keeps_nodes(u.nodes.iter()));
         if !f.nodes.is_empty() {
             self.nodes.retain(|n| f.nodes.contains(&n.name));
             self.sources.retain(|s| f.nodes.contains(&s.node));
