@@ -21,7 +21,7 @@ use podmortem::report::{self, ReportFormat, ReportOptions};
 use podmortem::scan::{self, ScanConfig, ScanOutput};
 use podmortem::signatures::{self, Severity, SignatureSet};
 use podmortem::timeline::{Filter, Timeline};
-use podmortem::{Error, input};
+use podmortem::Error;
 
 /// Exit status: 0 ran and nothing at or above `--fail-on`; 1 findings at or above it;
 /// 2 usage or input errors that stopped the run.
@@ -131,40 +131,38 @@ fn scan_inputs(
 ) -> Result<ScanOutput, Error> {
     let input_cfg = config::input(input_args)?;
     let time_cfg = config::time(time)?;
-    {
-        let bundle = input::collect(&input_args.paths, &input_cfg)?;
-        if bundle.sources.is_empty() && !bundle.problems.is_empty() {
-            report_problems(&bundle.problems);
-            return Err(Error::Input {
-                path: input_args.paths.first().cloned().unwrap_or_default(),
-                message: "nothing readable was found".to_string(),
-            });
-        }
-        let custom = signatures::custom_rules(set);
-        let slow: Vec<&str> = custom.without_literals().collect();
-        if !slow.is_empty() {
-            eprintln!(
-                "podmortem: note: raw rule {} has no literal the prefilter can search for; \
-                 every line of every source is parsed (slower)",
-                slow.join(", ")
-            );
-        }
-        let total: u64 = bundle.sources.iter().map(|s| s.data.len() as u64).sum();
-        let bar = progress::Bar::start(total, input_args.quiet);
-        let cfg = ScanConfig {
-            time: time_cfg,
-            custom,
-            progress: Some(bar.counter()),
-            ..ScanConfig::default()
-        };
-        let out = scan::scan(&bundle, &cfg);
-        // Unmapping a large bundle is kernel work (~10 ms a quarter GiB): let it run
-        // beside correlation and reporting instead of before them.
-        std::thread::spawn(move || drop(bundle));
-        bar.finish();
-        report_problems(&out.problems);
-        Ok(out)
+    let custom = signatures::custom_rules(set);
+    let slow: Vec<&str> = custom.without_literals().collect();
+    if !slow.is_empty() {
+        eprintln!(
+            "podmortem: note: raw rule {} has no literal the prefilter can search for; \
+             every line of every source is parsed (slower)",
+            slow.join(", ")
+        );
     }
+    let bar = progress::Bar::start(input_args.quiet);
+    let cfg = ScanConfig {
+        time: time_cfg,
+        custom,
+        progress: Some(bar.progress()),
+        ..ScanConfig::default()
+    };
+    // Members of compressed archives and stdin are scanned while they are decoded.
+    let scanned = scan::scan_paths(&input_args.paths, &input_cfg, &cfg);
+    bar.finish();
+    let (bundle, out) = scanned?;
+    if bundle.sources.is_empty() && !bundle.problems.is_empty() {
+        report_problems(&bundle.problems);
+        return Err(Error::Input {
+            path: input_args.paths.first().cloned().unwrap_or_default(),
+            message: "nothing readable was found".to_string(),
+        });
+    }
+    // Unmapping a large bundle is kernel work (~10 ms a quarter GiB): let it run
+    // beside correlation and reporting instead of before them.
+    std::thread::spawn(move || drop(bundle));
+    report_problems(&out.problems);
+    Ok(out)
 }
 
 /// Run a command on a worker pool of `jobs` threads (all cores when `None`), so that
