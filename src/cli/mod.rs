@@ -15,13 +15,13 @@ use args::{
     Cli, ColorChoice, Command, EventFormat, InputArgs, ListFormat, OutputArgs, PatternArgs,
     ScanFormat, SignaturesCommand,
 };
+use podmortem::Error;
 use podmortem::correlate;
 use podmortem::events::Event;
 use podmortem::report::{self, ReportFormat, ReportOptions};
 use podmortem::scan::{self, ScanConfig, ScanOutput};
 use podmortem::signatures::{self, Severity, SignatureSet};
 use podmortem::timeline::{Filter, Timeline};
-use podmortem::Error;
 
 /// Exit status: 0 ran and nothing at or above `--fail-on`; 1 findings at or above it;
 /// 2 usage or input errors that stopped the run.

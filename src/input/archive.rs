@@ -155,7 +155,12 @@ pub(crate) fn list(data: &[u8], cap: u64) -> Listing {
                 decoded.cut,
                 Some(Cut::Truncated { .. } | Cut::Corrupt { .. })
             );
-            (MemberBytes::Owned(decoded.bytes), got, decoded.cut, read_error)
+            (
+                MemberBytes::Owned(decoded.bytes),
+                got,
+                decoded.cut,
+                read_error,
+            )
         } else {
             let start = usize::try_from(entry.raw_file_position())
                 .unwrap_or(usize::MAX)
@@ -167,7 +172,12 @@ pub(crate) fn list(data: &[u8], cap: u64) -> Listing {
                 .unwrap_or(usize::MAX)
                 .min(data.len());
             let cut = (declared > cap).then_some(Cut::Cap { cap });
-            ((MemberBytes::Range(start..end)), (end - start) as u64, cut, false)
+            (
+                (MemberBytes::Range(start..end)),
+                (end - start) as u64,
+                cut,
+                false,
+            )
         };
         let cap_cut = match cut {
             Some(cut @ Cut::Cap { .. }) => Some(cut),

@@ -83,7 +83,11 @@ pub(crate) fn expand_read(
 
 /// The first bytes of a stream: up to `stream_above` (what decides whether it is
 /// held whole), no more than a member declares.
-pub(crate) fn read_head(dec: &mut dyn Pull, config: &InputConfig, declared: Option<u64>) -> Vec<u8> {
+pub(crate) fn read_head(
+    dec: &mut dyn Pull,
+    config: &InputConfig,
+    declared: Option<u64>,
+) -> Vec<u8> {
     let limit = usize::try_from(config.stream_above).unwrap_or(usize::MAX);
     let hint = declared.map_or(64 << 10, |d| usize::try_from(d).unwrap_or(limit).min(limit));
     let mut first = Vec::with_capacity(hint.saturating_add(1).min(limit));
@@ -115,16 +119,23 @@ pub(crate) fn expand_pull(
     }
     if rest.finished() {
         let cut_reported = head.cut_reported || rest.stopped().is_some();
-        whole(Head { cut_reported, ..head }, first, config, sink, out);
+        whole(
+            Head {
+                cut_reported,
+                ..head
+            },
+            first,
+            config,
+            sink,
+            out,
+        );
         return None;
     }
     match Content::of(&head.parts, &head.display, &first) {
         Content::Compressed(format @ (Compression::Gzip | Compression::Zstd)) => {
             let chained: Box<dyn Read + '_> = Box::new(Cursor::new(first).chain(&mut *rest));
-            let mut inner = Decoding::from_reader(
-                decompress::reader(chained, format),
-                config.decompress_cap,
-            );
+            let mut inner =
+                Decoding::from_reader(decompress::reader(chained, format), config.decompress_cap);
             let inner_first = read_head(&mut inner, config, None);
             let display = head.display.clone();
             let cut_reported = head.cut_reported;
@@ -176,7 +187,13 @@ pub(crate) fn expand_pull(
 
 /// Bytes read whole from a stream: expanded as in memory, and every text source
 /// they hold handed to the sink (its bytes exist only now).
-fn whole(head: Head, bytes: Vec<u8>, config: &InputConfig, sink: &dyn StreamSink, out: &mut Outcome) {
+fn whole(
+    head: Head,
+    bytes: Vec<u8>,
+    config: &InputConfig,
+    sink: &dyn StreamSink,
+    out: &mut Outcome,
+) {
     let mut one = Outcome::default();
     let item = Item {
         display: head.display,

@@ -177,7 +177,9 @@ fn with_scanner<R>(config: &ScanConfig, work: impl FnOnce(Scanner<'_>) -> R) -> 
 
 /// Scan every source of a bundle (in parallel on the current rayon pool).
 pub fn scan(bundle: &Bundle, config: &ScanConfig) -> ScanOutput {
-    with_scanner(config, |scanner| scan_bundle(bundle, config, scanner, Vec::new()))
+    with_scanner(config, |scanner| {
+        scan_bundle(bundle, config, scanner, Vec::new())
+    })
 }
 
 /// Collect and scan the sources under `paths` (`-` is stdin), scanning what lies
@@ -192,7 +194,10 @@ pub fn scan_paths(
     with_scanner(config, |scanner| {
         let sink = sink(scanner, config);
         let bundle = crate::input::collect_streaming(paths, input, &sink)?;
-        let streamed = sink.harvests.into_inner().unwrap_or_else(|p| p.into_inner());
+        let streamed = sink
+            .harvests
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
         let out = scan_bundle(&bundle, config, scanner, streamed);
         Ok((bundle, out))
     })
@@ -207,7 +212,10 @@ pub fn scan_memory(
     with_scanner(config, |scanner| {
         let sink = sink(scanner, config);
         let bundle = crate::input::collect_memory_streaming(files, input, &sink);
-        let streamed = sink.harvests.into_inner().unwrap_or_else(|p| p.into_inner());
+        let streamed = sink
+            .harvests
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
         let out = scan_bundle(&bundle, config, scanner, streamed);
         (bundle, out)
     })
