@@ -8,6 +8,8 @@
 //! so no second decode is needed and an archive member, which cannot be decoded
 //! twice, gets the same answer as a compressed file.
 
+use std::sync::Mutex;
+
 use super::extract::{self, Mode, Scanner};
 use super::harvest::Harvest;
 use super::lines;
@@ -29,6 +31,42 @@ pub const HISTORY: usize = 32 << 20;
 /// the front of the buffer: about one copy per decoded byte).
 const HISTORY_STEP: usize = 32 << 20;
 
+/// The block buffer's largest size: history, a trimming step, a block, lookahead.
+const MOST: usize = HISTORY + HISTORY_STEP + STREAM_BLOCK + 2 * STREAM_LOOKAHEAD;
+
+/// Buffers of finished streams, kept for the next one: a fresh buffer costs the
+/// kernel a page clear per 4 KiB touched (a third of the CPU time of a `.tgz` of
+/// two large logs went there), a reused one nothing. At most one per thread.
+static SPARE: Mutex<Vec<Buffers>> = Mutex::new(Vec::new());
+
+/// The block buffer (history, block, lookahead) and the one the next block is
+/// decoded into.
+#[derive(Default)]
+struct Buffers {
+    held: Vec<u8>,
+    next: Vec<u8>,
+}
+
+impl Buffers {
+    fn take() -> Buffers {
+        let mut spare = SPARE.lock().unwrap_or_else(|p| p.into_inner());
+        spare.pop().unwrap_or_default()
+    }
+
+    fn give_back(mut self) {
+        self.held.clear();
+        self.next.clear();
+        // A source read whole (a CRI log) may have grown it far past the usual size.
+        if self.held.capacity() > 2 * MOST {
+            return;
+        }
+        let mut spare = SPARE.lock().unwrap_or_else(|p| p.into_inner());
+        if spare.len() < rayon::current_num_threads() {
+            spare.push(self);
+        }
+    }
+}
+
 impl Scanner<'_> {
     /// Scan a compressed source kept compressed, decoding it as it is scanned.
     pub fn scan_stream(&self, id: SourceId, stream: &CompressedData) -> Harvest {
@@ -44,29 +82,42 @@ impl Scanner<'_> {
     /// Scan text whose first bytes are `buf` and whose rest `rest` gives as it is
     /// decoded. Formats that need the whole source at once (JSON, CRI, dmesg) are
     /// read whole first.
-    pub fn scan_pull(&self, id: SourceId, mut buf: Vec<u8>, rest: &mut dyn Pull) -> Harvest {
+    pub fn scan_pull(&self, id: SourceId, head: Vec<u8>, rest: &mut dyn Pull) -> Harvest {
+        let mut bufs = Buffers::take();
+        bufs.held.extend_from_slice(&head);
+        drop(head);
+        let h = self.scan_blocks(id, &mut bufs, rest);
+        bufs.give_back();
+        h
+    }
+
+    fn scan_blocks(&self, id: SourceId, bufs: &mut Buffers, rest: &mut dyn Pull) -> Harvest {
+        let Buffers { held: buf, next } = bufs;
         let first = STREAM_BLOCK + STREAM_LOOKAHEAD;
         if buf.len() < first && !rest.finished() {
             let want = first - buf.len();
-            rest.read_into(&mut buf, want);
+            rest.read_into(buf, want);
         }
-        let term = lines::terminator(&buf);
-        let format = extract::detect(&buf, term);
+        let term = lines::terminator(buf);
+        let format = extract::detect(buf, term);
         if self.force_full || extract::whole_only(format) || rest.finished() {
             while !rest.finished() {
-                rest.read_into(&mut buf, usize::MAX);
+                rest.read_into(buf, usize::MAX);
             }
-            return self.scan(id, &buf);
+            return self.scan(id, buf);
         }
-        let hosts = extract::host_mode(&buf, term, format);
-        let tuned = self.prefilter.tuned(&extract::sample(&buf));
+        let hosts = extract::host_mode(buf, term, format);
+        let tuned = self.prefilter.tuned(&extract::sample(buf));
         let this = Scanner {
             prefilter: &tuned,
             ..*self
         };
+        // The buffer's largest size, reserved once: growing it by doubling would
+        // copy it each time and leave the old blocks resident for a while.
+        buf.reserve_exact(MOST.saturating_sub(buf.len()));
         let mut total = Harvest::default();
         let mut start = 0;
-        let mut next: Vec<u8> = Vec::with_capacity(STREAM_BLOCK);
+        next.reserve_exact(STREAM_BLOCK.saturating_sub(next.capacity()));
         loop {
             // End the block on a line end, leaving the lookahead after it (a line
             // longer than the lookahead is decoded further until it ends).
@@ -78,7 +129,7 @@ impl Scanner<'_> {
                 if let Some(i) = buf.get(from..).and_then(|tail| memchr::memchr(term, tail)) {
                     break from + i + 1;
                 }
-                rest.read_into(&mut buf, STREAM_BLOCK);
+                rest.read_into(buf, STREAM_BLOCK);
             };
             next.clear();
             let more = !rest.finished();
@@ -86,7 +137,7 @@ impl Scanner<'_> {
             // This thread decodes the next block while the pool scans this one (with
             // one thread, the scan runs when the decode is done).
             rayon::in_place_scope(|scope| {
-                let (held, part) = (&buf, &mut part);
+                let (held, part) = (&*buf, &mut part);
                 scope.spawn(move |_| {
                     *part = Some(this.scan_range(
                         id,
@@ -99,7 +150,7 @@ impl Scanner<'_> {
                     ));
                 });
                 if more {
-                    rest.read_into(&mut next, STREAM_BLOCK);
+                    rest.read_into(next, STREAM_BLOCK);
                 }
             });
             let mut part = part.unwrap_or_default();
@@ -112,10 +163,10 @@ impl Scanner<'_> {
             if end >= buf.len() && next.is_empty() && rest.finished() {
                 break;
             }
-            buf.extend_from_slice(&next);
+            buf.extend_from_slice(next);
             start = end;
             if end > HISTORY + HISTORY_STEP {
-                let keep = lines::line_start(&buf, end - HISTORY, term);
+                let keep = lines::line_start(buf, end - HISTORY, term);
                 buf.drain(..keep);
                 start = end - keep;
             }
