@@ -200,15 +200,9 @@ fn decompressed(
                 depth: item.depth + 1,
                 cut_reported: false,
             };
-            let damage = stream::expand_pull(head, first, &mut dec, config, sink, out);
-            match &dec.cut {
-                Some(cut) => out.problem(&item.display, cut.message(format.name())),
-                None => {
-                    if let Some(damage) = damage {
-                        out.problem(&item.display, damage);
-                    }
-                }
-            }
+            let tail = stream::expand_pull(head, first, &mut dec, config, sink, out);
+            let cut = dec.cut.as_ref().map(|cut| cut.message(format.name()));
+            stream::settle(out, &item.display, cut, tail);
             return;
         }
         decompress::Decoded {

@@ -51,6 +51,30 @@ impl<R: Read> Stream for Decoding<R> {
     }
 }
 
+/// What a stream's expansion leaves for the owner of the stream to report, once it
+/// knows whether the stream itself was cut.
+pub(crate) enum Tail {
+    /// A tar archive's damage: explained by the cut (and not repeated) when there is one.
+    Damage(String),
+    /// The stream holds binary data: said after the cut message when it was cut (a
+    /// decompression bomb of zeros), alone otherwise.
+    Binary(String),
+}
+
+/// Report the end of a stream: its cut, if any, and what its expansion left.
+pub(crate) fn settle(out: &mut Outcome, display: &str, cut: Option<String>, tail: Option<Tail>) {
+    match (cut, tail) {
+        (Some(cut), Some(Tail::Binary(reason))) => {
+            out.problem(display, format!("{cut}; what was read is {reason}"));
+        }
+        (Some(cut), _) => out.problem(display, cut),
+        (None, Some(Tail::Damage(message) | Tail::Binary(message))) => {
+            out.problem(display, message);
+        }
+        (None, None) => {}
+    }
+}
+
 /// Expand stdin or a pipe as it is read, capped like any decompression.
 pub(crate) fn expand_read(
     head: Head,
@@ -62,23 +86,16 @@ pub(crate) fn expand_read(
     let mut dec = Decoding::from_reader(reader, config.decompress_cap);
     let first = read_head(&mut dec, config, None);
     let display = head.display.clone();
-    let damage = expand_pull(head, first, &mut dec, config, sink, out);
-    match &dec.cut {
-        Some(Cut::Cap { cap }) => out.problem(
-            &display,
-            format!(
-                "input exceeds the {size} cap; read the first {size}; \
-                 raise it with --max-decompressed SIZE",
-                size = decompress::human_size(*cap)
-            ),
+    let tail = expand_pull(head, first, &mut dec, config, sink, out);
+    let cut = dec.cut.as_ref().map(|cut| match cut {
+        Cut::Cap { cap } => format!(
+            "input exceeds the {size} cap; read the first {size}; \
+             raise it with --max-decompressed SIZE",
+            size = decompress::human_size(*cap)
         ),
-        Some(cut) => out.problem(&display, cut.message("input")),
-        None => {
-            if let Some(damage) = damage {
-                out.problem(&display, damage);
-            }
-        }
-    }
+        other => other.message("input"),
+    });
+    settle(out, &display, cut, tail);
 }
 
 /// The first bytes of a stream: up to `stream_above` (what decides whether it is
@@ -97,8 +114,8 @@ pub(crate) fn read_head(
 
 /// Expand a stream whose `first` bytes were read from `rest`. A stream that ended
 /// within them is expanded like bytes in memory; a longer one is opened as it is
-/// decoded. Returns the damage message of a tar archive read at this level, for the
-/// caller to report unless the stream itself was cut (which explains it).
+/// decoded. Returns what is left to report once the caller knows whether the stream
+/// was cut (see [`settle`]).
 pub(crate) fn expand_pull(
     head: Head,
     first: Vec<u8>,
@@ -106,7 +123,7 @@ pub(crate) fn expand_pull(
     config: &InputConfig,
     sink: &dyn StreamSink,
     out: &mut Outcome,
-) -> Option<String> {
+) -> Option<Tail> {
     if head.depth > expand::MAX_DEPTH {
         out.problem(
             &head.display,
@@ -143,11 +160,13 @@ pub(crate) fn expand_pull(
                 depth: head.depth + 1,
                 ..head
             };
-            let damage = expand_pull(next, inner_first, &mut inner, config, sink, out);
+            let tail = expand_pull(next, inner_first, &mut inner, config, sink, out);
             match &inner.cut {
-                Some(cut) if !cut_reported => out.problem(&display, cut.message(format.name())),
+                Some(cut) if !cut_reported => {
+                    settle(out, &display, Some(cut.message(format.name())), tail);
+                }
                 Some(_) => {}
-                None => return damage,
+                None => return tail,
             }
             None
         }
@@ -157,7 +176,7 @@ pub(crate) fn expand_pull(
         }
         Content::Tar => {
             let mut chained = Cursor::new(first).chain(&mut *rest);
-            tar_stream(&head, &mut chained, config, sink, out)
+            tar_stream(&head, &mut chained, config, sink, out).map(Tail::Damage)
         }
         Content::Fact(kind, value) => {
             out.facts.push(FoundFact {
@@ -169,8 +188,14 @@ pub(crate) fn expand_pull(
             None
         }
         Content::Binary(reason) => {
-            out.problem(&head.display, reason);
-            None
+            // Read to the end (an archive needs its next member anyway): whether the
+            // cap cut it belongs in the message.
+            let mut skipped = Vec::with_capacity(1 << 20);
+            while !rest.finished() {
+                skipped.clear();
+                rest.read_into(&mut skipped, 1 << 20);
+            }
+            Some(Tail::Binary(reason))
         }
         Content::Log => {
             let data = sink.pull(&head.display, first, rest);
@@ -298,17 +323,16 @@ pub(crate) fn tar_stream(
                     break;
                 }
             } else {
-                let inner = expand_pull(member, first, &mut dec, config, sink, &mut one);
+                let tail = expand_pull(member, first, &mut dec, config, sink, &mut one);
                 let got = dec.produced();
                 let cut = dec.cut.clone();
                 match &cut {
-                    Some(cut @ Cut::Cap { .. }) => one.problem(&display, cut.message("tar member")),
-                    Some(_) => {}
-                    None => {
-                        if let Some(inner) = inner {
-                            one.problem(&display, inner);
-                        }
+                    Some(cap @ Cut::Cap { .. }) => {
+                        settle(&mut one, &display, Some(cap.message("tar member")), tail);
                     }
+                    // A read error is the archive's damage, reported below.
+                    Some(_) => {}
+                    None => settle(&mut one, &display, None, tail),
                 }
                 lock(&done).push((index, one));
                 let read_error = matches!(cut, Some(Cut::Truncated { .. } | Cut::Corrupt { .. }));
