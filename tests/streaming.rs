@@ -453,3 +453,61 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+/// Nested archives stream one level at a time: a `.tgz` inside a `.tar.gz` is
+/// decoded while its enclosing archive is, and gives the directory's events.
+#[test]
+fn a_tgz_inside_a_tgz_streams_like_its_directory() {
+    let files = sample_bundle();
+    let (_, dir) = scan::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
+    let inner = gzip(&tar_of(&files));
+    let outer = gzip(&tar_of(&[("collected/bundle.tgz".to_string(), inner)]));
+    let streamed = InputConfig {
+        stream_above: 4 << 10,
+        ..InputConfig::default()
+    };
+    let (_, got) = scan::scan_memory(
+        vec![("outer.tar.gz".to_string(), outer)],
+        &streamed,
+        &year_2018(),
+    );
+    assert_eq!(
+        view(&got, "outer.tar.gz!/collected/bundle.tgz!/"),
+        view(&dir, "")
+    );
+}
+
+/// A streamed `.tgz` cut short: the members read before the cut are scanned, and
+/// the cut is said once, on the archive (not again as tar damage).
+#[test]
+fn a_streamed_tgz_cut_short_keeps_the_members_before_the_cut() {
+    let files = sample_bundle();
+    let packed = gzip(&tar_of(&files));
+    let cut = packed
+        .get(..packed.len() * 2 / 3)
+        .unwrap_or_default()
+        .to_vec();
+    let streamed = InputConfig {
+        stream_above: 4 << 10,
+        ..InputConfig::default()
+    };
+    let (bundle, got) = scan::scan_memory(
+        vec![("bundle.tgz".to_string(), cut)],
+        &streamed,
+        &year_2018(),
+    );
+    let on_archive: Vec<&str> = got
+        .problems
+        .iter()
+        .filter(|p| p.source == "bundle.tgz")
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(on_archive.len(), 1, "{:?}", got.problems);
+    assert!(
+        on_archive[0].starts_with("truncated gzip stream"),
+        "{}",
+        on_archive[0]
+    );
+    assert!(bundle.sources.len() > 5 && bundle.sources.len() < files.len());
+    assert!(!got.events.is_empty());
+}
