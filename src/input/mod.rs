@@ -4,6 +4,11 @@
 //! Owns discovery (directories, archives, nested archives, compressed files),
 //! the map-or-read policy, decompression caps, binary detection and node
 //! identity. It knows nothing of line formats.
+//!
+//! Bytes that can be read only once (members of a compressed archive, stdin) are
+//! handed to a [`StreamSink`] while they are decoded ([`collect_streaming`]): the
+//! scanner consumes them then, and the source keeps the sink's [`ScanTicket`]
+//! instead of its bytes, so an archive is never held decompressed.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
