@@ -66,43 +66,35 @@ fn style(total_known: bool) -> Option<ProgressStyle> {
 
 fn poll(progress: &Progress, done: &AtomicBool) {
     let started = Instant::now();
-    let mut bar: Option<(ProgressBar, bool)> = None;
+    // Fed from the start, drawn after a second: the rate is then measured over the
+    // whole run, not over the jump from nothing to what the first second scanned.
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    let mut known = false;
+    if let Some(s) = style(known) {
+        bar.set_style(s);
+    }
+    let mut shown = false;
     while !done.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
-        if started.elapsed() < Duration::from_secs(1) {
-            continue;
-        }
         let total = progress.total.load(Ordering::Relaxed);
-        let known = total > 0;
-        let b = match &mut bar {
-            Some((b, was_known)) => {
-                if *was_known != known {
-                    if let Some(s) = style(known) {
-                        b.set_style(s);
-                    }
-                    *was_known = known;
-                }
-                b
+        if (total > 0) != known {
+            known = total > 0;
+            if let Some(s) = style(known) {
+                bar.set_style(s);
             }
-            None => {
-                let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-                if let Some(s) = style(known) {
-                    b.set_style(s);
-                }
-                &mut bar.insert((b, known)).0
-            }
-        };
+        }
         let bytes = progress.bytes.load(Ordering::Relaxed);
         if known {
-            b.set_length(total);
-            b.set_position(bytes.min(total));
+            bar.set_length(total);
+            bar.set_position(bytes.min(total));
         } else {
-            b.set_position(bytes);
-            b.tick();
+            bar.set_position(bytes);
         }
-        b.set_message(progress.current());
+        bar.set_message(progress.current());
+        if !shown && started.elapsed() >= Duration::from_secs(1) {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            shown = true;
+        }
     }
-    if let Some((b, _)) = bar {
-        b.finish_and_clear();
-    }
+    bar.finish_and_clear();
 }
