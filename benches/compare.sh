@@ -43,7 +43,7 @@ DENSE="$DATA/dense-$DENSE_SIZE-d1e-2-s7.log"
 [[ -s "$DENSE" ]] || "$GEN" --size "$DENSE_SIZE" --density 1e-2 --seed 7 --out "$DENSE" --truth "${DENSE%.log}.truth.json"
 BIGFILE=""
 if (( BIG )); then
-    BIGSIZE="$(numfmt --from=iec-i "${SIZE%B}" | awk '{ print $1 * 4 }')"
+    BIGSIZE=$(( $(numfmt --from=iec-i "${SIZE%B}") * 4 ))
     BIGFILE="$DATA/sparse-x4-$SIZE-d1e-4-s7.log"
     [[ -s "$BIGFILE" ]] || "$GEN" --size "$BIGSIZE" --density 1e-4 --seed 7 --out "$BIGFILE" --truth "${BIGFILE%.log}.truth.json"
 fi
@@ -57,7 +57,7 @@ if [[ -n "$REAL_SIZE" ]]; then
     REALS+=("$REAL")
     if (( BIG )); then
         REALBIG="$DATA/realistic-x4-$REAL_SIZE-s7.log"
-        bytes="$(numfmt --from=iec-i "${REAL_SIZE%B}" | awk '{ print $1 * 4 }')"
+        bytes=$(( $(numfmt --from=iec-i "${REAL_SIZE%B}") * 4 ))
         [[ -s "$REALBIG" ]] || "$GEN" --profile realistic --size "$bytes" --seed 7 --out "$REALBIG"
         REALS+=("$REALBIG")
     fi
@@ -67,7 +67,7 @@ TGZ=""
 if [[ -n "$TGZ_SIZE" ]]; then
     UNPACKED="$DATA/two-node-$TGZ_SIZE"
     TGZ="$DATA/two-node-$TGZ_SIZE.tgz"
-    half="$(numfmt --from=iec-i "${TGZ_SIZE%B}" | awk '{ print int($1 / 2) }')"
+    half=$(( $(numfmt --from=iec-i "${TGZ_SIZE%B}") / 2 ))
     if [[ ! -s "$TGZ" ]]; then
         mkdir -p "$UNPACKED/node-a/var/log" "$UNPACKED/node-b/var/log"
         "$GEN" --profile realistic --size "$half" --seed 7 --out "$UNPACKED/node-a/var/log/syslog"
