@@ -31,8 +31,10 @@ pub const HISTORY: usize = 32 << 20;
 /// the front of the buffer: about one copy per decoded byte).
 const HISTORY_STEP: usize = 32 << 20;
 
-/// The block buffer's largest size: history, a trimming step, a block, lookahead.
-const MOST: usize = HISTORY + HISTORY_STEP + STREAM_BLOCK + 2 * STREAM_LOOKAHEAD;
+/// The block buffer's largest size: history and a trimming step before the block
+/// last scanned (which may end up to a block past the step), its lookahead, and the
+/// next block appended.
+const MOST: usize = HISTORY + HISTORY_STEP + 2 * STREAM_BLOCK + 2 * STREAM_LOOKAHEAD;
 
 /// Buffers of finished streams, kept for the next one: a fresh buffer costs the
 /// kernel a page clear per 4 KiB touched (a third of the CPU time of a `.tgz` of
@@ -163,13 +165,14 @@ impl Scanner<'_> {
             if end >= buf.len() && next.is_empty() && rest.finished() {
                 break;
             }
-            buf.extend_from_slice(next);
+            // Trim before appending, so the buffer never outgrows what was reserved.
             start = end;
             if end > HISTORY + HISTORY_STEP {
                 let keep = lines::line_start(buf, end - HISTORY, term);
                 buf.drain(..keep);
                 start = end - keep;
             }
+            buf.extend_from_slice(next);
         }
         extract::settle_interleaved(&mut total);
         total.detected = format;
