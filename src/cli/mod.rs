@@ -15,6 +15,7 @@ use args::{
     Cli, ColorChoice, Command, EventFormat, InputArgs, ListFormat, OutputArgs, PatternArgs,
     ScanFormat, SignaturesCommand,
 };
+use podmortem::Error;
 use podmortem::correlate;
 use podmortem::events::Event;
 use podmortem::report::{self, ReportFormat, ReportOptions};
@@ -22,7 +23,6 @@ use podmortem::scan::{self, ScanConfig, ScanOutput};
 use podmortem::signatures::{self, Severity, SignatureSet};
 use podmortem::timeline::RunInfo;
 use podmortem::timeline::{Filter, Timeline};
-use podmortem::{Error, input};
 
 /// Exit status: 0 ran and nothing at or above `--fail-on`; 1 findings at or above it;
 /// 2 usage or input errors that stopped the run.
@@ -424,19 +424,11 @@ fn load_signatures(p: &PatternArgs) -> Result<SignatureSet, Error> {
 /// with no log line at all is an error (exit 2), not a healthy report.
 fn scan_inputs(
     input_args: &InputArgs,
-    input_cfg: &input::InputConfig,
+    input_cfg: &podmortem::input::InputConfig,
     time_cfg: scan::TimeConfig,
     set: &SignatureSet,
     quiet: bool,
 ) -> Result<ScanOutput, Error> {
-    let bundle = input::collect(&input_args.paths, input_cfg)?;
-    if bundle.sources.is_empty() && !bundle.problems.is_empty() {
-        report_problems(&bundle.problems);
-        return Err(Error::Input {
-            path: input_args.paths.first().cloned().unwrap_or_default(),
-            message: "nothing readable was found".to_string(),
-        });
-    }
     let custom = signatures::custom_rules(set);
     let slow: Vec<&str> = custom.without_literals().collect();
     if !slow.is_empty() && !quiet {
@@ -446,23 +438,27 @@ fn scan_inputs(
             slow.join(", ")
         );
     }
-    let files = bundle
-        .sources
-        .iter()
-        .map(|s| (s.meta.display.clone(), s.data.len() as u64))
-        .collect();
-    let bar = progress::Bar::start(files, quiet);
+    let bar = progress::Bar::start(quiet);
     let cfg = ScanConfig {
         time: time_cfg,
         custom,
-        progress: Some(bar.counter()),
+        progress: Some(bar.progress()),
         ..ScanConfig::default()
     };
-    let out = scan::scan(&bundle, &cfg);
+    // Members of compressed archives and stdin are scanned while they are decoded.
+    let scanned = scan::scan_paths(&input_args.paths, input_cfg, &cfg);
+    bar.finish();
+    let (bundle, out) = scanned?;
+    if bundle.sources.is_empty() && !bundle.problems.is_empty() {
+        report_problems(&bundle.problems);
+        return Err(Error::Input {
+            path: input_args.paths.first().cloned().unwrap_or_default(),
+            message: "nothing readable was found".to_string(),
+        });
+    }
     // Unmapping a large bundle is kernel work (~10 ms a quarter GiB): let it run
     // beside correlation and reporting instead of before them.
     std::thread::spawn(move || drop(bundle));
-    bar.finish();
     report_problems(&out.problems);
     if out.sources.iter().all(|s| s.lines == 0) {
         let inputs: Vec<String> = input_args

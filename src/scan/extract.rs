@@ -14,23 +14,16 @@ use super::prefilter::Prefilter;
 use super::template;
 use crate::envelope::{self, Envelope, LineFormat, RawTime};
 use crate::events::{self, Extractor, Found, Kind, Payload};
-use crate::input::{CompressedData, Location, SourceId};
+use crate::input::{Location, SourceId};
 
 /// Bytes before a chunk that are fed to the grammars first (their events are left to
 /// the previous chunk), so that multi-line events cut by a chunk boundary are seen
 /// whole, exactly as in a whole-file parse. Multi-line events (SLUB and OOM blocks,
 /// calicoctl and `df` tables) are far shorter.
-const WARM_UP: usize = 64 << 10;
+pub(super) const WARM_UP: usize = 64 << 10;
 
 /// Lines a chunk follows past its end while an event goes on.
 const MAX_PAST_END: usize = 4096;
-
-/// Decoded bytes per block when a compressed source is scanned as it is decoded.
-pub const STREAM_BLOCK: usize = 8 << 20;
-
-/// Decoded bytes kept after a stream block's end, for events that go on past it
-/// (a chunk of a mapped file follows such events up to [`MAX_PAST_END`] lines).
-const STREAM_LOOKAHEAD: usize = 1 << 20;
 
 /// Longest line prefix handed to the parsers; the rest of a giant line is not
 /// searched (it is still counted and cited).
@@ -105,116 +98,10 @@ impl Scanner<'_> {
         total
     }
 
-    /// Scan a compressed source, decoding it in blocks of [`STREAM_BLOCK`] bytes: each
-    /// block is scanned like a chunk of a mapped file (with the warm-up context before
-    /// it and [`STREAM_LOOKAHEAD`] bytes after it for events that go on) while the next
-    /// block is decoded beside it. Formats that need the whole source at once are
-    /// decoded whole first.
-    pub fn scan_stream(&self, id: SourceId, stream: &CompressedData) -> Harvest {
-        let mut dec = stream.decoding(Some(self.progress));
-        let mut buf: Vec<u8> = Vec::with_capacity(2 * STREAM_BLOCK);
-        dec.read_into(&mut buf, STREAM_BLOCK + STREAM_LOOKAHEAD);
-        let term = lines::terminator(&buf);
-        let format = detect(&buf, term);
-        if self.force_full || whole_only(format) || dec.finished() {
-            // Scanned whole, like a source held in memory (progress is already
-            // counted in compressed bytes by the decoder).
-            while !dec.finished() {
-                dec.read_into(&mut buf, usize::MAX);
-            }
-            let counted = |_: u64| {};
-            let whole = Scanner {
-                progress: &counted,
-                ..*self
-            };
-            let mut h = whole.scan(id, &buf);
-            h.problems
-                .extend(dec.cut.as_ref().map(|c| stream.cut_message(c)));
-            return h;
-        }
-        let hosts = host_mode(&buf, term, format);
-        let tuned = self.source_prefilter(format, &sample(&buf));
-        let this = Scanner {
-            prefilter: &tuned,
-            ..*self
-        };
-        let mut total = Harvest::default();
-        let mut start = 0;
-        let mut buf_base = 0u64;
-        let mut late_look_backs: Vec<(u64, u64)> = Vec::new();
-        let mut next: Vec<u8> = Vec::with_capacity(STREAM_BLOCK);
-        let mut spare: Vec<u8> = Vec::with_capacity(2 * STREAM_BLOCK);
-        loop {
-            // End the block on a line end, leaving the lookahead after it (a line
-            // longer than the lookahead is decoded further until it ends).
-            let end = loop {
-                if dec.finished() {
-                    break buf.len();
-                }
-                let from = buf.len().saturating_sub(STREAM_LOOKAHEAD).max(start);
-                if let Some(i) = buf.get(from..).and_then(|rest| memchr::memchr(term, rest)) {
-                    break from + i + 1;
-                }
-                dec.read_into(&mut buf, STREAM_BLOCK);
-            };
-            next.clear();
-            let more = !dec.finished();
-            let (mut part, ()) = rayon::join(
-                || {
-                    this.scan_range(
-                        id,
-                        &buf,
-                        (start, end),
-                        term,
-                        format,
-                        Mode::Prefiltered,
-                        hosts,
-                    )
-                },
-                || {
-                    if more {
-                        dec.read_into(&mut next, STREAM_BLOCK);
-                    }
-                },
-            );
-            // A boot banner whose node fell silent before this block began (an
-            // aggregated log, a long silence) is looked back at in a second pass; in
-            // the first block the look-back reached the real start.
-            for (line, byte) in part.look_back_short.drain(..) {
-                if buf_base > 0 {
-                    late_look_backs.push((line + total.lines, buf_base + byte));
-                }
-            }
-            part.shift(total.lines);
-            total.absorb(part);
-            if end >= buf.len() && next.is_empty() && dec.finished() {
-                break;
-            }
-            // The next buffer: warm-up context before `end`, the lookahead, the new block.
-            let keep = lines::line_start(&buf, end.saturating_sub(WARM_UP), term);
-            spare.clear();
-            spare.extend_from_slice(buf.get(keep..).unwrap_or_default());
-            spare.extend_from_slice(&next);
-            std::mem::swap(&mut buf, &mut spare);
-            start = end - keep;
-            buf_base += keep as u64;
-        }
-        if !late_look_backs.is_empty() {
-            let gaps = look_back_again(stream, term, format, &late_look_backs);
-            total.boot_gaps.extend(gaps);
-        }
-        settle_interleaved(&mut total);
-        total.detected = format;
-        total
-            .problems
-            .extend(dec.cut.as_ref().map(|c| stream.cut_message(c)));
-        total
-    }
-
     /// The prefilter for one source of `format`, tuned on `sample`: raw klog, whose
     /// level letter starts the line, also looks for error lines by their line start,
     /// and a source whose sample shows klog errors under a syslog prefix for those.
-    fn source_prefilter(&self, format: LineFormat, sample: &[u8]) -> Prefilter {
+    pub(super) fn source_prefilter(&self, format: LineFormat, sample: &[u8]) -> Prefilter {
         if format == LineFormat::Klog {
             return self.prefilter.extended(errors::KLOG_LINE_START, sample);
         }
@@ -227,7 +114,7 @@ impl Scanner<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn scan_range(
+    pub(super) fn scan_range(
         &self,
         id: SourceId,
         data: &[u8],
@@ -573,7 +460,7 @@ fn note_error_line(at: Location, env: &Envelope<'_>, before: usize, h: &mut Harv
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
-enum Mode {
+pub(super) enum Mode {
     Full,
     Prefiltered,
 }
@@ -627,57 +514,6 @@ fn time_before(
     LookBack::NotFound
 }
 
-/// Decoded bytes a second pass keeps before a boot banner to look back in.
-const LOOK_BACK_WINDOW: usize = 64 << 20;
-
-/// [`time_before`] for banners of a decoded stream (line, decoded byte offset) whose
-/// look-back ran past the block held at the time: decode the stream again, keeping
-/// [`LOOK_BACK_WINDOW`] bytes before each banner.
-fn look_back_again(
-    stream: &CompressedData,
-    term: u8,
-    hint: LineFormat,
-    banners: &[(u64, u64)],
-) -> Vec<(u64, RawTime)> {
-    let mut dec = stream.decoding(None);
-    // One buffer, trimmed at the front in steps of a few blocks: no fresh memory once
-    // it has grown, little copying.
-    let mut window: Vec<u8> =
-        Vec::with_capacity(LOOK_BACK_WINDOW + 3 * STREAM_BLOCK + STREAM_LOOKAHEAD);
-    let mut base = 0u64; // decoded offset of window[0]
-    let mut out = Vec::new();
-    let mut sorted = banners.to_vec();
-    sorted.sort_by_key(|(_, byte)| *byte);
-    for (line, at) in sorted {
-        // Hold the banner line (up to the lookahead) and the window before it.
-        while !dec.finished() && base + (window.len() as u64) < at + STREAM_LOOKAHEAD as u64 {
-            let excess = at.saturating_sub(base + LOOK_BACK_WINDOW as u64);
-            let excess = usize::try_from(excess)
-                .unwrap_or(usize::MAX)
-                .min(window.len());
-            if excess >= 2 * STREAM_BLOCK {
-                window.drain(..excess);
-                base += excess as u64;
-            }
-            dec.read_into(&mut window, STREAM_BLOCK);
-        }
-        let Some(pos) = at
-            .checked_sub(base)
-            .and_then(|p| usize::try_from(p).ok())
-            .filter(|p| *p < window.len())
-        else {
-            continue;
-        };
-        // The window may begin mid-line: that fragment parses to no time and is skipped.
-        let (banner, _) = lines::line_at(&window, pos, term);
-        let env = envelope::parse_line(banner.get(..MAX_PARSED_LINE).unwrap_or(banner), Some(hint));
-        if let LookBack::Found(t) = time_before(&window, pos, term, hint, &env) {
-            out.push((line, t));
-        }
-    }
-    out
-}
-
 /// What [`time_before`] found.
 enum LookBack {
     /// The time of the node's last line before the boot.
@@ -695,7 +531,7 @@ const LOOK_BACK_LINES: usize = 1_000_000;
 /// Whether a source's host field names one node (possibly renamed once in a while)
 /// or several nodes taking turns, as in a syslog aggregated from a fleet.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
-enum HostMode {
+pub(super) enum HostMode {
     /// One node: a change of the host field is a rename.
     Single,
     /// Several nodes interleaved: each line's host names its node, and host changes
@@ -704,7 +540,7 @@ enum HostMode {
 }
 
 /// Decide the [`HostMode`] from the host fields of up to 1,024 lines at the start.
-fn host_mode(data: &[u8], term: u8, hint: LineFormat) -> HostMode {
+pub(super) fn host_mode(data: &[u8], term: u8, hint: LineFormat) -> HostMode {
     let mut returns = Returns::default();
     let mut pos = 0;
     for _ in 0..1024 {
@@ -725,7 +561,7 @@ fn host_mode(data: &[u8], term: u8, hint: LineFormat) -> HostMode {
 
 /// A harvest whose host samples show hosts taking turns (found past the first lines,
 /// or across chunks) loses them: they are not renames of one node.
-fn settle_interleaved(h: &mut Harvest) {
+pub(super) fn settle_interleaved(h: &mut Harvest) {
     let mut returns = Returns::default();
     if h.hosts.iter().any(|(_, host, _)| returns.see(host)) {
         h.hosts.clear();
@@ -766,7 +602,7 @@ impl Returns {
 
 /// Formats scanned only as a whole source: line-oriented JSON and CRI (partial lines
 /// are joined), tables, and raw kernel rings (uptime segments).
-fn whole_only(format: LineFormat) -> bool {
+pub(super) fn whole_only(format: LineFormat) -> bool {
     matches!(
         format,
         LineFormat::JournalExport
@@ -782,7 +618,7 @@ fn whole_only(format: LineFormat) -> bool {
 }
 
 /// Up to 256 KiB of a source, taken from four places, to tune the prefilter on.
-fn sample(data: &[u8]) -> Vec<u8> {
+pub(super) fn sample(data: &[u8]) -> Vec<u8> {
     const PIECE: usize = 64 << 10;
     if data.len() <= 4 * PIECE {
         return data.to_vec();
@@ -812,7 +648,7 @@ fn seconds_of(t: RawTime) -> Option<i64> {
 }
 
 /// Detect a source's format from up to 64 non-empty lines at its start.
-fn detect(data: &[u8], term: u8) -> LineFormat {
+pub(super) fn detect(data: &[u8], term: u8) -> LineFormat {
     let mut sample: Vec<&[u8]> = Vec::with_capacity(64);
     let mut pos = 0;
     while sample.len() < 64 && pos < data.len() {

@@ -6,14 +6,17 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::envelope::RawTime;
 use crate::envelope::time::{self, Resolved};
-use crate::error::Problem;
+use crate::error::{Error, Problem};
 use crate::events::{self, Event, Fields, Found, Kind};
-use crate::input::{Bundle, NodeFrom, Source, SourceData};
+use crate::input::{
+    Bundle, InputConfig, NodeFrom, Pull, ScanTicket, Source, SourceData, SourceId, StreamSink,
+};
 
 pub mod custom;
 pub mod errors;
@@ -23,6 +26,7 @@ mod inventory;
 pub mod lines;
 pub mod prefilter;
 pub mod resolve;
+mod stream;
 pub mod template;
 
 pub use custom::{CustomRule, CustomRules};
@@ -43,8 +47,8 @@ pub struct ScanConfig {
     pub full_pass_below: usize,
     /// Chunk size for splitting large sources across threads.
     pub chunk_size: usize,
-    /// Bytes scanned so far, for a progress display.
-    pub progress: Option<Arc<AtomicU64>>,
+    /// Bytes scanned so far and the file being read, for a progress display.
+    pub progress: Option<Arc<Progress>>,
 }
 
 impl Default for ScanConfig {
@@ -82,28 +86,197 @@ pub fn prefilter(config: &ScanConfig) -> Prefilter {
     Prefilter::new(needles)
 }
 
-/// Scan every source of a bundle (in parallel on the current rayon pool).
-pub fn scan(bundle: &Bundle, config: &ScanConfig) -> ScanOutput {
+/// What a progress display polls while a scan runs, in the units users think in:
+/// uncompressed bytes scanned, the file being read, and the total when it is known
+/// before the end (only plain files; a compressed or streamed input's decoded size
+/// is known when it has been read).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Uncompressed bytes scanned so far.
+    pub bytes: AtomicU64,
+    /// Uncompressed bytes in all, 0 while unknown.
+    pub total: AtomicU64,
+    current: Mutex<String>,
+}
+
+impl Progress {
+    /// Note the file being read now.
+    pub fn file(&self, name: &str) {
+        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        current.clear();
+        current.push_str(name);
+    }
+
+    /// The file being read now (empty before the first).
+    pub fn current(&self) -> String {
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// Source id of a harvest taken before the sources were numbered; set afterwards.
+const UNNUMBERED: SourceId = SourceId(u32::MAX);
+
+/// The scanner run on sources met inside streams, while they are decoded: their
+/// harvests wait here, under the ticket their source carries, until every source
+/// is known and numbered.
+struct Sink<'a> {
+    scanner: Scanner<'a>,
+    progress: Option<&'a Progress>,
+    harvests: Mutex<Vec<Option<Harvest>>>,
+}
+
+impl Sink<'_> {
+    fn keep(&self, h: Harvest) -> SourceData {
+        let mut all = self.harvests.lock().unwrap_or_else(|p| p.into_inner());
+        all.push(Some(h));
+        SourceData::Scanned(ScanTicket(all.len() - 1))
+    }
+
+    fn note(&self, display: &str) {
+        if let Some(p) = self.progress {
+            p.file(display);
+        }
+    }
+}
+
+impl StreamSink for Sink<'_> {
+    fn whole(&self, display: &str, data: SourceData) -> SourceData {
+        self.note(display);
+        let h = match &data {
+            SourceData::Compressed(stream) => self.scanner.scan_stream(UNNUMBERED, stream),
+            bytes => self.scanner.scan(UNNUMBERED, bytes),
+        };
+        self.keep(h)
+    }
+
+    fn pull(&self, display: &str, head: Vec<u8>, rest: &mut dyn Pull) -> SourceData {
+        self.note(display);
+        let h = self.scanner.scan_pull(UNNUMBERED, head, rest);
+        self.keep(h)
+    }
+}
+
+type Scanner<'a> = extract::Scanner<'a>;
+
+/// Build the scanner for `config` and run `work` with it.
+fn with_scanner<R>(config: &ScanConfig, work: impl FnOnce(Scanner<'_>) -> R) -> R {
     let prefilter = prefilter(config);
     let progress = |n: u64| {
         if let Some(p) = &config.progress {
-            p.fetch_add(n, Ordering::Relaxed);
+            p.bytes.fetch_add(n, Ordering::Relaxed);
         }
     };
-    let scanner = extract::Scanner {
+    work(extract::Scanner {
         prefilter: &prefilter,
         custom: &config.custom,
         full_pass_below: config.full_pass_below,
         chunk_size: config.chunk_size,
         force_full: config.custom.needs_full_pass(),
         progress: &progress,
-    };
+    })
+}
+
+/// Scan every source of a bundle (in parallel on the current rayon pool).
+pub fn scan(bundle: &Bundle, config: &ScanConfig) -> ScanOutput {
+    with_scanner(config, |scanner| {
+        scan_bundle(bundle, config, scanner, Vec::new())
+    })
+}
+
+/// Collect and scan the sources under `paths` (`-` is stdin), scanning what lies
+/// inside streams (members of compressed archives, stdin) while it is decoded, so
+/// that memory stays bounded whatever their size. Gives the same output as
+/// [`scan`] over [`crate::input::collect`].
+pub fn scan_paths(
+    paths: &[PathBuf],
+    input: &InputConfig,
+    config: &ScanConfig,
+) -> Result<(Bundle, ScanOutput), Error> {
+    with_scanner(config, |scanner| {
+        let sink = sink(scanner, config);
+        let bundle = crate::input::collect_streaming(paths, input, &sink)?;
+        let streamed = sink
+            .harvests
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        let out = scan_bundle(&bundle, config, scanner, streamed);
+        Ok((bundle, out))
+    })
+}
+
+/// [`scan_paths`] over in-memory files `(path, bytes)`, laid out as on disk.
+pub fn scan_memory(
+    files: Vec<(String, Vec<u8>)>,
+    input: &InputConfig,
+    config: &ScanConfig,
+) -> (Bundle, ScanOutput) {
+    with_scanner(config, |scanner| {
+        let sink = sink(scanner, config);
+        let bundle = crate::input::collect_memory_streaming(files, input, &sink);
+        let streamed = sink
+            .harvests
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        let out = scan_bundle(&bundle, config, scanner, streamed);
+        (bundle, out)
+    })
+}
+
+fn sink<'a>(scanner: Scanner<'a>, config: &'a ScanConfig) -> Sink<'a> {
+    Sink {
+        scanner,
+        progress: config.progress.as_deref(),
+        harvests: Mutex::new(Vec::new()),
+    }
+}
+
+/// Scan the sources still holding bytes, take the harvests of those scanned while
+/// streamed, and assemble.
+fn scan_bundle(
+    bundle: &Bundle,
+    config: &ScanConfig,
+    scanner: Scanner<'_>,
+    mut streamed: Vec<Option<Harvest>>,
+) -> ScanOutput {
+    if let Some(p) = &config.progress
+        && streamed.is_empty()
+        && bundle
+            .sources
+            .iter()
+            .all(|s| !matches!(s.data, SourceData::Compressed(_)))
+    {
+        let total = bundle.sources.iter().map(|s| s.data.len() as u64).sum();
+        p.total.store(total, Ordering::Relaxed);
+    }
+    let taken: Vec<Option<Harvest>> = bundle
+        .sources
+        .iter()
+        .map(|s| match &s.data {
+            SourceData::Scanned(ScanTicket(t)) => streamed.get_mut(*t).and_then(Option::take),
+            _ => None,
+        })
+        .collect();
     let harvests: Vec<Harvest> = bundle
         .sources
         .par_iter()
-        .map(|s| match &s.data {
-            SourceData::Compressed(stream) => scanner.scan_stream(s.meta.id, stream),
-            data => scanner.scan(s.meta.id, data),
+        .zip(taken)
+        .map(|(s, done)| {
+            if let Some(mut h) = done {
+                for f in &mut h.found {
+                    f.first.source = s.meta.id;
+                }
+                return h;
+            }
+            if let Some(p) = &config.progress {
+                p.file(&s.meta.display);
+            }
+            match &s.data {
+                SourceData::Compressed(stream) => scanner.scan_stream(s.meta.id, stream),
+                data => scanner.scan(s.meta.id, data),
+            }
         })
         .collect();
     assemble(&bundle.sources, harvests, &bundle.problems, config)
