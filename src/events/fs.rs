@@ -52,11 +52,12 @@ pub(crate) fn no_space_left(msg: &[u8]) -> Option<Payload> {
     Some(p)
 }
 
-static ALERT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+/// A constant: it compiles or the unit tests fail (`alert_lines`), never silently off.
+static ALERT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)disk (?:space )?(?:usage|space) (?:of|on|for) (\S+?):? (?:is|at|exceeds|over|reached)(?: [a-z]+)* (\d{1,3})(?:\.\d+)?%",
     )
-    .ok()
+    .expect("constant regex")
 });
 
 /// Alert lines and the kubelet image-GC threshold line. Fields of `fs.usage`:
@@ -78,8 +79,7 @@ pub(crate) fn usage_alert(msg: &[u8]) -> Option<Payload> {
                 .with("source", "kubelet_image_gc"),
         );
     }
-    let re = ALERT.as_ref()?;
-    let caps = re.captures(msg)?;
+    let caps = ALERT.captures(msg)?;
     let mount = caps.get(1)?.as_bytes();
     let used: u64 = std::str::from_utf8(caps.get(2)?.as_bytes())
         .ok()?

@@ -862,19 +862,17 @@ pub(crate) fn bit(i: usize) -> GrammarSet {
 /// instead of one substring search per needle per grammar.
 pub(crate) fn routed(message: &[u8]) -> GrammarSet {
     let router = &*ROUTER;
-    // Without an automaton (it always builds for these few literals) every grammar is
-    // tried: each one checks its own syntax anyway.
-    let Some(ac) = &router.automaton else {
-        return GrammarSet::MAX;
-    };
-    ac.find_overlapping_iter(message)
+    router
+        .automaton
+        .find_overlapping_iter(message)
         .filter_map(|hit| router.grammars.get(hit.pattern().as_usize()))
         .fold(0, |set, grammars| set | grammars)
 }
 
 /// The needle automaton behind [`routed`], with each needle's grammar set.
 struct Router {
-    automaton: Option<AhoCorasick>,
+    /// A constant over the grammars' literals: it builds, or every test fails.
+    automaton: AhoCorasick,
     grammars: Vec<GrammarSet>,
 }
 
@@ -894,7 +892,7 @@ static ROUTER: LazyLock<Router> = LazyLock::new(|| {
     let automaton = AhoCorasick::builder()
         .kind(Some(AhoCorasickKind::DFA))
         .build(&needles)
-        .ok();
+        .expect("constant automaton over the grammars' needles");
     Router {
         automaton,
         grammars,

@@ -182,31 +182,22 @@ fn kv_value_of(rest: &[u8]) -> FieldValue {
 
 /// Unescape a Go `%q` string body (the opening quote already consumed); returns the
 /// text and the number of bytes used including the closing quote. An unterminated
-/// string takes the rest of the line.
+/// string takes the rest of the line. The escapes themselves are undone by the
+/// envelope layer's [`go_unescape`](crate::envelope::grammar::go_unescape), the one
+/// implementation of Go's rules (`\u00e9` is `é`).
 pub(crate) fn go_unquote(body: &[u8]) -> (String, usize) {
-    let mut out = Vec::with_capacity(body.len());
     let mut i = 0;
     while let Some(&b) = body.get(i) {
         match b {
-            b'"' => return (lossy(&out), i + 1),
-            b'\\' => {
-                let esc = body.get(i + 1).copied();
-                match esc {
-                    Some(b'n') => out.push(b'\n'),
-                    Some(b't') => out.push(b'\t'),
-                    Some(b'r') => out.push(b'\r'),
-                    Some(c) => out.push(c),
-                    None => {}
-                }
-                i += 2;
+            b'"' => {
+                let inner = body.get(..i).unwrap_or_default();
+                return (lossy(&crate::envelope::grammar::go_unescape(inner)), i + 1);
             }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
+            b'\\' => i += 2,
+            _ => i += 1,
         }
     }
-    (lossy(&out), body.len())
+    (lossy(&crate::envelope::grammar::go_unescape(body)), body.len())
 }
 
 /// Index one past the bracket that closes the group opened at `bytes[0]`,
@@ -373,6 +364,16 @@ pub(crate) fn kv_value(input: &[u8]) -> PResult<'_, FieldValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_unquote_undoes_every_go_escape() {
+        // issue #14: this copy once turned `\u00e9` into `u00e9`.
+        assert_eq!(
+            go_unquote(br#"caf\u00e9 \"x\"\tend" rest"#),
+            ("caf\u{e9} \"x\"\tend".to_string(), 21)
+        );
+        assert_eq!(go_unquote(b"no end"), ("no end".to_string(), 6));
+    }
 
     #[test]
     fn field_reads_klog_structured_logrus_and_json() {

@@ -32,7 +32,7 @@ const MAX_ANCHORS: usize = 127;
 #[derive(Clone, Debug)]
 pub struct Prefilter {
     /// Every needle (leftmost-first), the exact answer.
-    verify: Option<AhoCorasick>,
+    verify: AhoCorasick,
     /// First level: rare substrings of the needles.
     anchors: Option<Anchors>,
     /// Longest needle, in bytes: bounds the window verified around an anchor hit.
@@ -63,17 +63,19 @@ impl Prefilter {
             .collect();
         list.sort();
         list.dedup();
+        // A DFA is fastest; past its size limit the contiguous NFA serves. The NFA
+        // only fails past 2^31 patterns or states, far beyond any signature set, so a
+        // failure is a bug to stop on, not "no events" to report quietly.
         let verify = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&list)
-            .ok()
-            .or_else(|| {
+            .or_else(|_| {
                 AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostFirst)
                     .build(&list)
-                    .ok()
-            });
+            })
+            .expect("an automaton over the signature set's needles always builds");
         let longest = list.iter().map(String::len).max().unwrap_or(0);
         let mut p = Prefilter {
             verify,
@@ -131,7 +133,7 @@ impl Prefilter {
 
     /// Offset of the leftmost needle occurrence starting at or after `from`, if any.
     pub fn find_from(&self, haystack: &[u8], from: usize) -> Option<usize> {
-        let ac = self.verify.as_ref()?;
+        let ac = &self.verify;
         if from >= haystack.len() {
             return None;
         }
@@ -164,7 +166,7 @@ impl Prefilter {
 
     /// Whether `line` contains any needle.
     pub fn matches(&self, line: &[u8]) -> bool {
-        self.verify.as_ref().is_some_and(|ac| ac.is_match(line))
+        self.verify.is_match(line)
     }
 
     /// Weighted set cover, greedy: repeatedly take the substring with the lowest
