@@ -197,7 +197,10 @@ pub(crate) fn go_unquote(body: &[u8]) -> (String, usize) {
             _ => i += 1,
         }
     }
-    (lossy(&crate::envelope::grammar::go_unescape(body)), body.len())
+    (
+        lossy(&crate::envelope::grammar::go_unescape(body)),
+        body.len(),
+    )
 }
 
 /// Index one past the bracket that closes the group opened at `bytes[0]`,

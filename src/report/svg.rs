@@ -116,169 +116,240 @@ fn lane_names(timeline: &Timeline) -> Vec<&str> {
     names
 }
 
+/// Where every incident's spans sit: a lane per node, rows within a lane so that
+/// overlapping spans (and their id labels) do not collide.
+struct Layout<'t> {
+    lanes: Vec<&'t str>,
+    /// Per lane, the right end (label included) of the last span of each row.
+    row_ends: Vec<Vec<f64>>,
+    /// Per incident (in timeline order), its spans, one per node lane.
+    placements: Vec<Vec<Placement>>,
+    /// Top of each lane.
+    lane_top: Vec<f64>,
+    height: f64,
+}
+
+impl<'t> Layout<'t> {
+    /// Greedy row assignment per lane, then lane geometry.
+    fn of(timeline: &'t Timeline, scale: Option<&Scale>) -> Layout<'t> {
+        let lanes = lane_names(timeline);
+        let lane_index: BTreeMap<&str, usize> =
+            lanes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let mut row_ends: Vec<Vec<f64>> = vec![Vec::new(); lanes.len()];
+        let placements = timeline
+            .incidents
+            .iter()
+            .map(|incident| place(incident, scale, &lane_index, &mut row_ends))
+            .collect();
+        let mut lane_top = Vec::with_capacity(lanes.len());
+        let mut y = AXIS_H;
+        for ends in &row_ends {
+            lane_top.push(y);
+            y += lane_height(ends);
+        }
+        Layout {
+            lanes,
+            row_ends,
+            placements,
+            lane_top,
+            height: y + 8.0,
+        }
+    }
+
+    fn span_y(&self, p: &Placement) -> f64 {
+        self.lane_top.get(p.lane).copied().unwrap_or(AXIS_H) + LANE_PAD + p.row as f64 * ROW_H
+    }
+}
+
+fn lane_height(row_ends: &[f64]) -> f64 {
+    LANE_PAD * 2.0 + row_ends.len().max(1) as f64 * ROW_H + TICK_BAND
+}
+
+/// The spans of one incident: the first free row of each of its nodes' lanes.
+fn place(
+    incident: &Incident,
+    scale: Option<&Scale>,
+    lane_index: &BTreeMap<&str, usize>,
+    row_ends: &mut [Vec<f64>],
+) -> Vec<Placement> {
+    let (x1, x2) = match (scale, incident.start) {
+        (Some(scale), Some(start)) => {
+            let x1 = scale.x(start);
+            let x2 = scale.x(incident.end.unwrap_or(start)).max(x1 + MIN_SPAN_W);
+            (x1, x2)
+        }
+        _ => (LABEL_W + 8.0, LABEL_W + UNTIMED_W - 8.0),
+    };
+    let mut parts = Vec::new();
+    for (n, node) in incident.nodes.iter().enumerate() {
+        let Some(&lane) = lane_index.get(node.as_str()) else {
+            continue;
+        };
+        let Some(ends) = row_ends.get_mut(lane) else {
+            continue;
+        };
+        let row = match ends.iter().position(|end| *end + 4.0 <= x1) {
+            Some(row) => row,
+            None => {
+                ends.push(f64::MIN);
+                ends.len() - 1
+            }
+        };
+        if let Some(end) = ends.get_mut(row) {
+            // Room for the id label drawn right of the span.
+            *end = x2 + LABEL_ROOM;
+        }
+        parts.push(Placement {
+            lane,
+            row,
+            x1,
+            x2,
+            primary: n == 0,
+        });
+    }
+    parts
+}
+
 /// Render the swimlane SVG.
 pub(crate) fn swimlanes(timeline: &Timeline, zone: Option<DisplayZone>) -> String {
-    let lanes = lane_names(timeline);
-    let lane_index: BTreeMap<&str, usize> =
-        lanes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let has_untimed = timeline.incidents.iter().any(|i| i.start.is_none());
     let plot_x0 = LABEL_W + if has_untimed { UNTIMED_W } else { 0.0 };
-    let plot_x1 = WIDTH - RIGHT_PAD;
-    let scale = Scale::of(timeline, plot_x0, plot_x1);
-
-    // Placements with greedy row assignment per lane.
-    let mut row_ends: Vec<Vec<f64>> = vec![Vec::new(); lanes.len()];
-    let mut placements: Vec<Vec<Placement>> = Vec::new();
-    for incident in &timeline.incidents {
-        let (x1, x2) = match (&scale, incident.start) {
-            (Some(scale), Some(start)) => {
-                let x1 = scale.x(start);
-                let x2 = scale.x(incident.end.unwrap_or(start)).max(x1 + MIN_SPAN_W);
-                (x1, x2)
-            }
-            _ => (LABEL_W + 8.0, LABEL_W + UNTIMED_W - 8.0),
-        };
-        let mut parts = Vec::new();
-        for (n, node) in incident.nodes.iter().enumerate() {
-            let Some(&lane) = lane_index.get(node.as_str()) else {
-                continue;
-            };
-            let Some(ends) = row_ends.get_mut(lane) else {
-                continue;
-            };
-            let row = match ends.iter().position(|end| *end + 4.0 <= x1) {
-                Some(row) => row,
-                None => {
-                    ends.push(f64::MIN);
-                    ends.len() - 1
-                }
-            };
-            if let Some(end) = ends.get_mut(row) {
-                // Room for the id label drawn right of the span.
-                *end = x2 + LABEL_ROOM;
-            }
-            parts.push(Placement {
-                lane,
-                row,
-                x1,
-                x2,
-                primary: n == 0,
-            });
-        }
-        placements.push(parts);
-    }
-
-    // Lane geometry.
-    let mut lane_top = Vec::with_capacity(lanes.len());
-    let mut y = AXIS_H;
-    for ends in &row_ends {
-        lane_top.push(y);
-        let rows = ends.len().max(1) as f64;
-        y += LANE_PAD * 2.0 + rows * ROW_H + TICK_BAND;
-    }
-    let height = y + 8.0;
-    let span_y = |p: &Placement| -> f64 {
-        lane_top.get(p.lane).copied().unwrap_or(AXIS_H) + LANE_PAD + p.row as f64 * ROW_H
-    };
+    let scale = Scale::of(timeline, plot_x0, WIDTH - RIGHT_PAD);
+    let layout = Layout::of(timeline, scale.as_ref());
 
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "<svg id=\"swimlanes\" class=\"zoomable\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" \
+        "<svg id=\"swimlanes\" class=\"zoomable\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {:.0}\" \
          width=\"100%\" role=\"img\" aria-label=\"Incident timeline, one lane per node\"{}>",
+        layout.height,
         scale_data(scale.as_ref(), zone)
     );
     s.push_str(
         "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" \
          markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" class=\"arrow-head\"/></marker></defs>\n",
     );
-    axis(&mut s, scale.as_ref(), has_untimed, height, zone);
-
-    for (lane, name) in lanes.iter().enumerate() {
-        let top = lane_top.get(lane).copied().unwrap_or(AXIS_H);
-        let rows = row_ends.get(lane).map_or(1, |r| r.len().max(1)) as f64;
-        let h = LANE_PAD * 2.0 + rows * ROW_H + TICK_BAND;
-        let node = escape::html(name);
-        let _ = writeln!(s, "<g class=\"lane\" data-node=\"{node}\">");
-        let _ = writeln!(
-            s,
-            "<rect class=\"lane-bg\" x=\"0\" y=\"{top:.1}\" width=\"{WIDTH}\" height=\"{h:.1}\"/>"
-        );
-        let label: String = name.chars().take(20).collect();
-        let _ = writeln!(
-            s,
-            "<text class=\"lane-label\" x=\"8\" y=\"{:.1}\">{}</text>",
-            top + h / 2.0 + 4.0,
-            escape::html(&label)
-        );
-        if let Some(scale) = &scale {
-            ticks(&mut s, timeline, name, scale, top + h - TICK_BAND, zone);
-        }
-        for (incident, parts) in timeline.incidents.iter().zip(&placements) {
-            for p in parts.iter().filter(|p| p.lane == lane) {
-                span(&mut s, incident, p, span_y(p), zone);
-            }
-        }
-        s.push_str("</g>\n");
+    axis(&mut s, scale.as_ref(), has_untimed, layout.height, zone);
+    for lane in 0..layout.lanes.len() {
+        lane_group(&mut s, timeline, &layout, lane, scale.as_ref(), zone);
     }
-
-    // Joins between the parts of a cluster incident, then causal arrows, on top.
     s.push_str("<g class=\"links\">\n");
-    for (incident, parts) in timeline.incidents.iter().zip(&placements) {
-        let ys: Vec<f64> = parts.iter().map(|p| span_y(p) + SPAN_H / 2.0).collect();
-        if let (Some(first), Some(lo), Some(hi)) = (
-            parts.first(),
-            ys.iter().copied().reduce(f64::min),
-            ys.iter().copied().reduce(f64::max),
-        ) && parts.len() > 1
-        {
-            let x = (first.x1 + 3.0).min(first.x2);
-            let _ = writeln!(
-                s,
-                "<line class=\"incident-join\" {} data-incident=\"{}\" x1=\"{x:.1}\" y1=\"{lo:.1}\" x2=\"{x:.1}\" y2=\"{hi:.1}\"/>",
-                time_attrs(&[("t", incident.start)]),
-                escape::html(&incident.id)
-            );
-        }
+    for (incident, parts) in timeline.incidents.iter().zip(&layout.placements) {
+        join(&mut s, incident, parts, &layout);
     }
-    for (incident, parts) in timeline.incidents.iter().zip(&placements) {
-        let Some(cause_id) = &incident.caused_by else {
-            continue;
-        };
-        let Some(cause_parts) = timeline
-            .incidents
-            .iter()
-            .position(|i| &i.id == cause_id)
-            .and_then(|n| placements.get(n))
-        else {
-            continue;
-        };
-        let (Some(from), Some(to)) = (
-            cause_parts.iter().find(|p| p.primary),
-            parts.iter().find(|p| p.primary),
-        ) else {
-            continue;
-        };
-        // From the cause's bottom edge (its id label sits right of it, at mid
-        // height) to the effect's left edge (its label is on the right): the arrow
-        // never crosses either label.
-        let (fy, ty) = (span_y(from) + SPAN_H, span_y(to) + SPAN_H / 2.0);
-        let _ = writeln!(
-            s,
-            "<path class=\"causal-link\" data-from=\"{}\" data-to=\"{}\" {} d=\"{}\" marker-end=\"url(#arrow)\"><title>{} → {}</title></path>",
-            escape::html(cause_id),
-            escape::html(&incident.id),
-            time_attrs(&[
-                ("ft", cause_end(timeline, cause_id)),
-                ("tt", incident.start)
-            ]),
-            arrow_path(from.x1, from.x2, fy, to.x1, ty),
-            escape::html(cause_id),
-            escape::html(&incident.id)
-        );
+    for (incident, parts) in timeline.incidents.iter().zip(&layout.placements) {
+        causal_arrow(&mut s, timeline, incident, parts, &layout);
     }
     s.push_str("</g>\n</svg>\n");
     s
+}
+
+/// One node's lane: background, label, event ticks and its incidents' spans.
+fn lane_group(
+    s: &mut String,
+    timeline: &Timeline,
+    layout: &Layout<'_>,
+    lane: usize,
+    scale: Option<&Scale>,
+    zone: Option<DisplayZone>,
+) {
+    let name = layout.lanes.get(lane).copied().unwrap_or_default();
+    let top = layout.lane_top.get(lane).copied().unwrap_or(AXIS_H);
+    let h = layout
+        .row_ends
+        .get(lane)
+        .map_or(lane_height(&[]), |r| lane_height(r));
+    let node = escape::html(name);
+    let _ = writeln!(s, "<g class=\"lane\" data-node=\"{node}\">");
+    let _ = writeln!(
+        s,
+        "<rect class=\"lane-bg\" x=\"0\" y=\"{top:.1}\" width=\"{WIDTH}\" height=\"{h:.1}\"/>"
+    );
+    let label: String = name.chars().take(20).collect();
+    let _ = writeln!(
+        s,
+        "<text class=\"lane-label\" x=\"8\" y=\"{:.1}\">{}</text>",
+        top + h / 2.0 + 4.0,
+        escape::html(&label)
+    );
+    if let Some(scale) = scale {
+        ticks(s, timeline, name, scale, top + h - TICK_BAND, zone);
+    }
+    for (incident, parts) in timeline.incidents.iter().zip(&layout.placements) {
+        for p in parts.iter().filter(|p| p.lane == lane) {
+            span(s, incident, p, layout.span_y(p), zone);
+        }
+    }
+    s.push_str("</g>\n");
+}
+
+/// The vertical line joining the spans of a cluster incident across its lanes.
+fn join(s: &mut String, incident: &Incident, parts: &[Placement], layout: &Layout<'_>) {
+    let ys: Vec<f64> = parts
+        .iter()
+        .map(|p| layout.span_y(p) + SPAN_H / 2.0)
+        .collect();
+    if let (Some(first), Some(lo), Some(hi)) = (
+        parts.first(),
+        ys.iter().copied().reduce(f64::min),
+        ys.iter().copied().reduce(f64::max),
+    ) && parts.len() > 1
+    {
+        let x = (first.x1 + 3.0).min(first.x2);
+        let _ = writeln!(
+            s,
+            "<line class=\"incident-join\" {} data-incident=\"{}\" x1=\"{x:.1}\" y1=\"{lo:.1}\" x2=\"{x:.1}\" y2=\"{hi:.1}\"/>",
+            time_attrs(&[("t", incident.start)]),
+            escape::html(&incident.id)
+        );
+    }
+}
+
+/// The arrow from an incident's cause to it, when both are drawn.
+fn causal_arrow(
+    s: &mut String,
+    timeline: &Timeline,
+    incident: &Incident,
+    parts: &[Placement],
+    layout: &Layout<'_>,
+) {
+    let Some(cause_id) = &incident.caused_by else {
+        return;
+    };
+    let Some(cause_parts) = timeline
+        .incidents
+        .iter()
+        .position(|i| &i.id == cause_id)
+        .and_then(|n| layout.placements.get(n))
+    else {
+        return;
+    };
+    let (Some(from), Some(to)) = (
+        cause_parts.iter().find(|p| p.primary),
+        parts.iter().find(|p| p.primary),
+    ) else {
+        return;
+    };
+    // From the cause's bottom edge (its id label sits right of it, at mid height) to
+    // the effect's left edge (its label is on the right): the arrow never crosses
+    // either label.
+    let (fy, ty) = (
+        layout.span_y(from) + SPAN_H,
+        layout.span_y(to) + SPAN_H / 2.0,
+    );
+    let _ = writeln!(
+        s,
+        "<path class=\"causal-link\" data-from=\"{}\" data-to=\"{}\" {} d=\"{}\" marker-end=\"url(#arrow)\"><title>{} → {}</title></path>",
+        escape::html(cause_id),
+        escape::html(&incident.id),
+        time_attrs(&[
+            ("ft", cause_end(timeline, cause_id)),
+            ("tt", incident.start)
+        ]),
+        arrow_path(from.x1, from.x2, fy, to.x1, ty),
+        escape::html(cause_id),
+        escape::html(&incident.id)
+    );
 }
 
 /// `data-*` attributes holding instants as epoch milliseconds, so the page script
