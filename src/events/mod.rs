@@ -42,6 +42,7 @@ mod kubelet_misc;
 mod kubelet_node;
 mod limits;
 mod net;
+mod pod_status;
 mod registry;
 mod runtime;
 mod service;

@@ -47,6 +47,10 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "group_memcg",
             "memcg_usage_kb",
             "memcg_limit_kb",
+            // from a `kubectl get pods` row (events::pod_status)
+            "pod",
+            "restarts",
+            "source",
         ],
         Kind::NodeReboot => &["release", "silence_s", "action", "announced_by", "from"],
         Kind::ConntrackFull => &["prefixes"],
