@@ -17,7 +17,7 @@ use crate::signatures::raw::v1::{
     OneOrMany, RawCondition, RawConfidence, RawContext, RawEffect, RawExample, RawLineRule,
     RawScalar, RawScope, RawSignature, RawStartup, RawWhere,
 };
-use crate::signatures::rawrule::RawRule;
+use crate::scan::CustomRule;
 use crate::signatures::startup::{COMPONENTS, markers};
 use crate::signatures::template::placeholders;
 use crate::signatures::{
@@ -645,7 +645,7 @@ impl Ctx<'_> {
     }
 
     /// One `[[raw]]` rule: a `custom.*` kind and a regex that compiles.
-    fn raw_rule(&mut self, id: &str, rule: &RawLineRule) -> Option<RawRule> {
+    fn raw_rule(&mut self, id: &str, rule: &RawLineRule) -> Option<CustomRule> {
         let kind = match Kind::from_name(rule.kind.get_ref()) {
             Some(kind @ Kind::Custom(_)) => kind,
             _ => {
@@ -659,7 +659,7 @@ impl Ctx<'_> {
                 return None;
             }
         };
-        match RawRule::new(id, kind, rule.regex.get_ref(), rule.app.clone(), rule.level) {
+        match CustomRule::new(id, kind, rule.regex.get_ref(), rule.app.clone(), rule.level) {
             Ok(r) => Some(r),
             Err(e) => {
                 self.err(

@@ -16,7 +16,6 @@ pub mod condition;
 pub mod fields;
 pub mod load;
 pub mod raw;
-pub mod rawrule;
 pub mod startup;
 pub mod template;
 
@@ -24,7 +23,6 @@ pub use condition::{Condition, FieldPath, Filter, Scalar, Test};
 pub use load::{
     builtin, load_dir, overlay, parse_str, source_text, validate_builtin, validate_dir,
 };
-pub use rawrule::{RawRule, custom_rules, raw_rules};
 
 /// Incident severity, ordered from least to most severe.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -222,7 +220,7 @@ pub struct Signature {
     /// Causal links.
     pub caused_by: Vec<CausedBy>,
     /// Raw-line rules.
-    pub raw: Vec<RawRule>,
+    pub raw: Vec<crate::scan::CustomRule>,
     /// Examples.
     pub examples: Vec<Example>,
 }
@@ -289,5 +287,20 @@ impl fmt::Display for Diagnostic {
             "{}:{}:{}: {}",
             self.file, self.line, self.col, self.message
         )
+    }
+}
+
+/// Every raw-line rule of the set, in signature order.
+pub fn raw_rules(set: &SignatureSet) -> Vec<crate::scan::CustomRule> {
+    set.signatures()
+        .iter()
+        .flat_map(|s| s.raw.iter().cloned())
+        .collect()
+}
+
+/// The set's raw-line rules as the scanner runs them.
+pub fn custom_rules(set: &SignatureSet) -> crate::scan::CustomRules {
+    crate::scan::CustomRules {
+        rules: raw_rules(set),
     }
 }
