@@ -168,10 +168,10 @@ pub fn check_window(
     }
 }
 
-/// A duration (`30s`, `10m`, `2h`, `7d`, `1w`, `1h30m`) by `humantime`.
+/// A duration (`30s`, `10m`, `2h`, `7d`, `1w`, `1h30m`): the one parser signature
+/// windows use too.
 pub fn duration(s: &str) -> Option<Duration> {
-    let std = humantime::parse_duration(s.trim()).ok()?;
-    Duration::from_std(std).ok()
+    podmortem::signatures::compile::parse_window(s).ok()
 }
 
 /// The suggestion for a mistyped name: the candidate fewest edits away (Levenshtein),

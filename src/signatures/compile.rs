@@ -71,7 +71,8 @@ pub struct SetInfo {
     pub ids: BTreeSet<String>,
 }
 
-/// Parse a window such as `90s`, `10m`, `2h`, `7d`.
+/// Parse a window such as `90s`, `10m`, `2h`, `7d`, `1w`, `1h30m` (humantime's syntax,
+/// shared with the CLI's `--since 2h`); zero and negative windows are refused.
 pub fn parse_window(text: &str) -> Result<TimeDelta, String> {
     let t = text.trim();
     if t.starts_with('-') {
@@ -79,28 +80,14 @@ pub fn parse_window(text: &str) -> Result<TimeDelta, String> {
             "window `{text}` is negative; windows must be positive"
         ));
     }
-    let unit_at = t
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("window `{text}` has no unit (use s, m, h or d, e.g. `10m`)"))?;
-    let (digits, unit) = t.split_at(unit_at);
-    let n: i64 = digits
-        .parse()
-        .map_err(|_| format!("window `{text}` must be a whole number and a unit, e.g. `10m`"))?;
-    if n <= 0 {
+    let std = humantime::parse_duration(t).map_err(|e| {
+        format!("window `{text}` is not a duration ({e}); use a number and a unit, e.g. `10m`, `2h`, `7d`")
+    })?;
+    let delta = TimeDelta::from_std(std).map_err(|_| format!("window `{text}` is too large"))?;
+    if delta <= TimeDelta::zero() {
         return Err(format!("window `{text}` must be positive"));
     }
-    let delta = match unit {
-        "s" => TimeDelta::try_seconds(n),
-        "m" => TimeDelta::try_minutes(n),
-        "h" => TimeDelta::try_hours(n),
-        "d" => TimeDelta::try_days(n),
-        _ => {
-            return Err(format!(
-                "window `{text}` has unknown unit `{unit}` (use s, m, h or d)"
-            ));
-        }
-    };
-    delta.ok_or_else(|| format!("window `{text}` is too large"))
+    Ok(delta)
 }
 
 struct Ctx<'a> {
@@ -708,7 +695,9 @@ mod tests {
         assert!(parse_window("-5m").unwrap_err().contains("negative"));
         assert!(parse_window("0m").is_err());
         assert!(parse_window("10").is_err());
-        assert!(parse_window("10w").is_err());
+        assert_eq!(parse_window("1w"), Ok(TimeDelta::days(7)));
+        assert_eq!(parse_window("1h30m"), Ok(TimeDelta::minutes(90)));
+        assert!(parse_window("10x").is_err());
         assert!(parse_window("m").is_err());
     }
 
