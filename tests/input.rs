@@ -365,20 +365,22 @@ fn binary_files_are_skipped_with_a_reason() {
     assert_eq!(bundle.problems.len(), 4, "{:?}", bundle.problems);
 }
 
+/// An unreadable file is one problem naming it, and the rest is read. Root reads
+/// through mode 000 (CI runs as root), so the scan then runs as `nobody` through
+/// `setpriv`: the permission-denied path is exercised either way.
 #[test]
 fn unreadable_file_is_a_problem_and_the_rest_continues() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
     let secret = write(dir.path(), "secret.log", SYSLOG);
-    write(dir.path(), "visible.log", KUBELET);
+    let visible = write(dir.path(), "visible.log", KUBELET);
+    fs::set_permissions(&visible, fs::Permissions::from_mode(0o644)).unwrap();
     fs::set_permissions(&secret, fs::Permissions::from_mode(0o000)).unwrap();
-    // Root (as in CI containers) reads through mode 000; then the file is a source.
     let privileged = fs::File::open(&secret).is_ok();
-    let bundle = run(&[dir.path().to_path_buf()]);
-    assert_eq!(bytes_of(&bundle, "visible.log"), KUBELET);
-    if privileged {
-        assert_eq!(bytes_of(&bundle, "secret.log"), SYSLOG);
-    } else {
+    if !privileged {
+        let bundle = run(&[dir.path().to_path_buf()]);
+        assert_eq!(bytes_of(&bundle, "visible.log"), KUBELET);
         let problems = problems_for(&bundle, "secret.log");
         assert_eq!(problems.len(), 1);
         assert!(
@@ -386,7 +388,26 @@ fn unreadable_file_is_a_problem_and_the_rest_continues() {
             "{}",
             problems[0]
         );
+        return;
     }
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_podmortem"))
+        .args(["sources", "--format", "json", "--quiet"])
+        .arg(dir.path())
+        .output()
+        .expect("setpriv (util-linux) runs the scan as nobody");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("secret.log: permission denied"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json inventory");
+    let paths: Vec<&str> = v["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter_map(|s| s["path"].as_str())
+        .collect();
+    assert_eq!(paths.len(), 1, "{paths:?}");
+    assert!(paths[0].ends_with("visible.log"), "{paths:?}");
 }
 
 #[test]

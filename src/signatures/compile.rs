@@ -11,13 +11,13 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::events::Kind;
+use crate::scan::CustomRule;
 use crate::signatures::condition::{Condition, FieldPath, Filter, Scalar, Test, parse_version};
 use crate::signatures::fields::known_fields;
 use crate::signatures::raw::v1::{
     OneOrMany, RawCondition, RawConfidence, RawContext, RawEffect, RawExample, RawLineRule,
     RawScalar, RawScope, RawSignature, RawStartup, RawWhere,
 };
-use crate::scan::CustomRule;
 use crate::signatures::startup::{COMPONENTS, markers};
 use crate::signatures::template::placeholders;
 use crate::signatures::{
