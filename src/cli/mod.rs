@@ -18,7 +18,7 @@ use args::{
 use podmortem::correlate;
 use podmortem::events::Event;
 use podmortem::report::{self, ReportFormat, ReportOptions};
-use podmortem::scan::{self, ScanConfig, ScanOutput};
+use podmortem::scan::{self, ScanConfig, UnitOutput};
 use podmortem::signatures::{self, Severity, SignatureSet};
 use podmortem::timeline::{Filter, Timeline};
 use podmortem::{Error, input};
@@ -29,7 +29,12 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Scan(a) => with_pool(a.input.jobs, || {
             let set = load_signatures(&a.patterns)?;
-            let out = scan_inputs(&a.input, &a.time, &set)?;
+            let out = scan::merge(scan_inputs(
+                &a.input,
+                &input_config(&a.input)?,
+                &a.time,
+                &set,
+            )?);
             let correlation = correlate::correlate(&out.events, &set);
             let mut tl = Timeline::new(out, correlation);
             let filter = filter(&a.filter, a.report.min_severity.map(config::severity), &tl)?;
@@ -40,7 +45,12 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         }),
         Command::Sources(a) => with_pool(a.input.jobs, || {
             let set = SignatureSet::default();
-            let out = scan_inputs(&a.input, &a.time, &set)?;
+            let out = scan::merge(scan_inputs(
+                &a.input,
+                &input_config(&a.input)?,
+                &a.time,
+                &set,
+            )?);
             let format = match a.format {
                 ListFormat::Text => ReportFormat::Text,
                 ListFormat::Json => ReportFormat::Json,
@@ -53,29 +63,29 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         }),
         Command::Events(a) => with_pool(a.input.jobs, || {
             let set = load_signatures(&a.patterns)?;
-            let out = scan_inputs(&a.input, &a.time, &set)?;
-            let last = out.events.iter().filter_map(|e| e.time).max();
+            let mut input_cfg = input_config(&a.input)?;
+            input_cfg.shard = a.shard.as_deref().map(config::shard).transpose()?;
+            input_cfg.stdin_name = a.source_name.clone();
+            let units = scan_inputs(&a.input, &input_cfg, &a.time, &set)?;
+            let all: Vec<&Event> = scan::sort_events_ref(units.iter().flat_map(|u| &u.events));
+            let last = all.iter().filter_map(|e| e.time).max();
             let f = filter(&a.filter, None, &Timeline::empty_with_last(last))?;
-            let events: Vec<&Event> = out
-                .events
-                .iter()
+            let events: Vec<&Event> = all
+                .into_iter()
                 .filter(|e| f.keeps_event(e))
                 .filter(|e| kind_matches(&a.kinds, e.kind.name()))
                 .collect();
             let color = use_color(a.output.color, a.output.output.is_some());
-            with_output(&a.output, &a.input.paths, |w| {
-                write_events(&events, a.format, color, w)
+            with_output(&a.output, &a.input.paths, |w| match a.format {
+                EventFormat::Jsonl => scan::jsonl::write(&units, events, a.shard.clone(), w),
+                EventFormat::Text => write_events(&events, color, w),
             })?;
             Ok(0)
         }),
         Command::Correlate(a) => {
             let set = load_signatures(&a.patterns)?;
-            let events = read_events(&a.files)?;
-            let correlation = correlate::correlate(&events, &set);
-            let out = ScanOutput {
-                events,
-                ..ScanOutput::default()
-            };
+            let out = scan::merge(read_streams(&a.files)?);
+            let correlation = correlate::correlate(&out.events, &set);
             let mut tl = Timeline::new(out, correlation);
             let filter = filter(&a.filter, a.report.min_severity.map(config::severity), &tl)?;
             tl.apply(&filter);
@@ -123,16 +133,20 @@ fn load_signatures(p: &PatternArgs) -> Result<SignatureSet, Error> {
     Ok(set)
 }
 
-/// Collect and scan, printing soft problems to stderr as `place: message`.
+fn input_config(input_args: &InputArgs) -> Result<input::InputConfig, Error> {
+    config::input(input_args)
+}
+
+/// Collect and scan unit by unit, printing soft problems to stderr as `place: message`.
 fn scan_inputs(
     input_args: &InputArgs,
+    input_cfg: &input::InputConfig,
     time: &args::TimeArgs,
     set: &SignatureSet,
-) -> Result<ScanOutput, Error> {
-    let input_cfg = config::input(input_args)?;
+) -> Result<Vec<UnitOutput>, Error> {
     let time_cfg = config::time(time)?;
     {
-        let bundle = input::collect(&input_args.paths, &input_cfg)?;
+        let bundle = input::collect(&input_args.paths, input_cfg)?;
         if bundle.sources.is_empty() && !bundle.problems.is_empty() {
             report_problems(&bundle.problems);
             return Err(Error::Input {
@@ -157,12 +171,18 @@ fn scan_inputs(
             progress: Some(bar.counter()),
             ..ScanConfig::default()
         };
-        let out = scan::scan(&bundle, &cfg);
+        let out = scan::scan_units(&bundle, &cfg);
         // Unmapping a large bundle is kernel work (~10 ms a quarter GiB): let it run
         // beside correlation and reporting instead of before them.
         std::thread::spawn(move || drop(bundle));
         bar.finish();
-        report_problems(&out.problems);
+        let mut problems: Vec<podmortem::Problem> = out
+            .iter()
+            .flat_map(|u| u.problems.iter().cloned())
+            .collect();
+        problems.sort_by(|a, b| a.source.cmp(&b.source).then(a.message.cmp(&b.message)));
+        problems.dedup();
+        report_problems(&problems);
         Ok(out)
     }
 }
@@ -340,19 +360,10 @@ fn absolute(p: &Path) -> PathBuf {
     }
 }
 
-fn write_events(
-    events: &[&Event],
-    format: EventFormat,
-    color: bool,
-    w: &mut dyn Write,
-) -> io::Result<()> {
+fn write_events(events: &[&Event], color: bool, w: &mut dyn Write) -> io::Result<()> {
     for e in events {
-        match format {
-            EventFormat::Jsonl => {
-                serde_json::to_writer(&mut *w, e)?;
-                writeln!(w)?;
-            }
-            EventFormat::Text => {
+        {
+            {
                 let time = e.time.map_or_else(
                     || {
                         e.uptime_us.map_or("-".to_string(), |u| {
@@ -380,8 +391,9 @@ fn write_events(
     Ok(())
 }
 
-fn read_events(files: &[PathBuf]) -> Result<Vec<Event>, Error> {
-    let mut events = Vec::new();
+/// Read `events --format jsonl` streams (`-` is stdin) into their units.
+fn read_streams(files: &[PathBuf]) -> Result<Vec<UnitOutput>, Error> {
+    let mut reading = scan::jsonl::Reading::default();
     for path in files {
         let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
             Box::new(BufReader::new(io::stdin()))
@@ -393,25 +405,12 @@ fn read_events(files: &[PathBuf]) -> Result<Vec<Event>, Error> {
                 }
             })?))
         };
-        for (i, line) in reader.lines().enumerate() {
-            let line = line.map_err(|e| Error::Input {
-                path: path.clone(),
-                message: format!("read error at line {}: {e}", i + 1),
-            })?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let ev: Event = serde_json::from_str(&line).map_err(|e| Error::Input {
-                path: path.clone(),
-                message: format!(
-                    "line {}: not an event from `podmortem events --format jsonl`: {e}",
-                    i + 1
-                ),
-            })?;
-            events.push(ev);
-        }
+        scan::jsonl::read(reader, &mut reading).map_err(|e| Error::Input {
+            path: path.clone(),
+            message: format!("line {}: {}", e.line, e.message),
+        })?;
     }
-    Ok(scan::sort_events(events))
+    Ok(reading.finish())
 }
 
 fn signatures_command(cmd: SignaturesCommand) -> Result<u8, Error> {

@@ -40,17 +40,25 @@ pub(crate) struct Discovery {
     pub found: Vec<Found>,
     /// Skipped entries with the reason.
     pub problems: Vec<Problem>,
+    /// Display paths of the units (see [`super::unit`]), in walk order.
+    pub units: Vec<String>,
+    /// Root keys of collection folders that hold node folders (`<dir>/<node>/var/log`),
+    /// checked on disk, including the parent of a node folder given alone: a sibling
+    /// folder without `var/log` is then named after itself either way.
+    pub node_parents: Vec<String>,
 }
 
-/// Walk `paths` (`-` is stdin). Fails only for a given path that does not exist.
-pub(crate) fn discover(paths: &[PathBuf]) -> Result<Discovery, Error> {
+/// Walk `paths` (`-` is stdin, displayed as `stdin_name`). Fails only for a given
+/// path that does not exist.
+pub(crate) fn discover(paths: &[PathBuf], stdin_name: &str) -> Result<Discovery, Error> {
     let mut walk = Walk::default();
     for path in paths {
         if path.as_os_str() == "-" {
             if !walk.stdin_seen {
                 walk.stdin_seen = true;
+                walk.out.units.push(stdin_name.to_owned());
                 walk.out.found.push(Found {
-                    display: "<stdin>".to_owned(),
+                    display: stdin_name.to_owned(),
                     origin: Origin::Stdin,
                     metadata: None,
                 });
@@ -58,8 +66,21 @@ pub(crate) fn discover(paths: &[PathBuf]) -> Result<Discovery, Error> {
             continue;
         }
         walk.given(path)?;
+        walk.units_of(path);
     }
     Ok(walk.out)
+}
+
+/// Whether `dir` is a collection of node folders: one of its subdirectories holds a
+/// `var` or `etc` directory (`bundle/node-1/var/log/...`).
+fn holds_node_folders(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let child = entry.path();
+        child.is_dir() && (child.join("var").is_dir() || child.join("etc").is_dir())
+    })
 }
 
 #[derive(Default)]
@@ -70,6 +91,41 @@ struct Walk {
 }
 
 impl Walk {
+    /// Record the units of a given path: the top-level entries of a collection of
+    /// node folders, else the path itself.
+    fn units_of(&mut self, path: &Path) {
+        let display = path.to_string_lossy().into_owned();
+        if !path.is_dir() {
+            self.out.units.push(display);
+            return;
+        }
+        if holds_node_folders(path) {
+            self.out
+                .node_parents
+                .push(super::parts::root_key(&super::parts::from_disk_path(path)));
+            let mut names: Vec<_> = fs::read_dir(path)
+                .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            names.sort();
+            self.out.units.extend(
+                names
+                    .iter()
+                    .map(|name| path.join(name).to_string_lossy().into_owned()),
+            );
+            return;
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && holds_node_folders(parent)
+        {
+            self.out
+                .node_parents
+                .push(super::parts::root_key(&super::parts::from_disk_path(
+                    parent,
+                )));
+        }
+        self.out.units.push(display);
+    }
+
     fn given(&mut self, path: &Path) -> Result<(), Error> {
         let display = path.to_string_lossy().into_owned();
         if let Err(err) = fs::symlink_metadata(path) {

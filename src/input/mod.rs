@@ -80,6 +80,13 @@ pub struct SourceMeta {
     pub rotation: u32,
     /// Time zone named by the bundle for this node (`etc/timezone`), if collected.
     pub bundle_zone: Option<String>,
+    /// Display path of the unit the source belongs to (see [`Shard`]): host names are
+    /// resolved within a unit, so a unit scanned alone gets the nodes it gets in a
+    /// whole scan.
+    pub unit: String,
+    /// The name a per-node archive unit gives sources that neither the layout nor a
+    /// hostname names (`node-7.tar.gz` → `node-7`).
+    pub unit_node: Option<String>,
 }
 
 /// The bytes of a source: a read-only memory map, or an owned buffer (decompressed
@@ -151,6 +158,33 @@ pub struct InputConfig {
     pub stream_above: u64,
     /// `--node NAME`: force the node of every source.
     pub node_override: Option<String>,
+    /// `--source-name NAME`: the display path of stdin (default `<stdin>`); an archive
+    /// name such as `node-1.tar.gz` names its node as the file would.
+    pub stdin_name: Option<String>,
+    /// `--shard I/N`: read only the units of shard I.
+    pub shard: Option<Shard>,
+}
+
+/// One of N stable parts of the inputs' units (`events --shard I/N`).
+///
+/// A *unit* is a top-level node folder or per-node archive: each entry of a given
+/// folder that holds node folders (`bundle/node-1/var/log/...`), else each given path
+/// itself (a node folder, an archive, a file, stdin). Units are sorted by display path
+/// (bytes) and shard `I` takes those at positions `p` with `p % N == I`, so the N
+/// shards together are exactly the whole, each unit in one shard.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, from 0 (Kubernetes' `JOB_COMPLETION_INDEX`).
+    pub index: u32,
+    /// How many shards.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Whether the unit at `position` of the sorted unit list belongs to this shard.
+    pub fn keeps(&self, position: usize) -> bool {
+        self.count > 0 && position % self.count as usize == self.index as usize
+    }
 }
 
 impl Default for InputConfig {
@@ -160,6 +194,8 @@ impl Default for InputConfig {
             mmap_threshold: 64 << 10,
             stream_above: 8 << 20,
             node_override: None,
+            stdin_name: None,
+            shard: None,
         }
     }
 }
@@ -174,6 +210,8 @@ pub struct Bundle {
     /// Small files that describe a node rather than log anything (`etc/timezone`,
     /// `etc/hostname`, sosreport `hostname`), sorted by display path. Not sources.
     pub facts: Vec<Fact>,
+    /// Display paths of the units read (all, or the shard's), sorted.
+    pub units: Vec<String>,
 }
 
 impl Bundle {
@@ -223,7 +261,25 @@ pub struct Fact {
 pub fn collect(paths: &[PathBuf], config: &InputConfig) -> Result<Bundle, Error> {
     use rayon::prelude::*;
 
-    let discovery = discover::discover(paths)?;
+    let stdin_name = config.stdin_name.as_deref().unwrap_or("<stdin>");
+    let mut discovery = discover::discover(paths, stdin_name)?;
+    let mut units = std::mem::take(&mut discovery.units);
+    units.sort();
+    units.dedup();
+    if let Some(shard) = config.shard {
+        units = units
+            .into_iter()
+            .enumerate()
+            .filter(|(position, _)| shard.keeps(*position))
+            .map(|(_, unit)| unit)
+            .collect();
+        discovery
+            .found
+            .retain(|f| unit_of(&units, &f.display).is_some());
+        discovery
+            .problems
+            .retain(|p| unit_of(&units, &p.source).is_some());
+    }
     let mut problems = discovery.problems;
     let outcomes: Vec<expand::Outcome> = discovery
         .found
@@ -245,12 +301,35 @@ pub fn collect(paths: &[PathBuf], config: &InputConfig) -> Result<Bundle, Error>
         all.absorb(outcome);
     }
     problems.append(&mut all.problems);
-    let (sources, facts) = assemble::assemble(all.sources, all.facts, config);
+    let (sources, facts) = assemble::assemble(
+        all.sources,
+        all.facts,
+        config,
+        &assemble::Units {
+            keys: &units,
+            node_parents: &discovery.node_parents,
+        },
+    );
     Ok(Bundle {
         sources,
         problems,
         facts,
+        units,
     })
+}
+
+/// The unit a display path belongs to: the longest unit that is the path itself or
+/// a folder or archive above it. `units` is sorted.
+pub fn unit_of<'a>(units: &'a [String], display: &str) -> Option<&'a str> {
+    units
+        .iter()
+        .filter(|unit| {
+            display
+                .strip_prefix(unit.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '!']))
+        })
+        .max_by_key(|unit| unit.len())
+        .map(String::as_str)
 }
 
 /// Open one in-memory buffer as if it were a file called `name` (archives and
@@ -275,10 +354,16 @@ pub fn collect_memory(files: Vec<(String, Vec<u8>)>, config: &InputConfig) -> Bu
         };
         expand::expand(item, config, &mut outcome);
     }
-    let (sources, facts) = assemble::assemble(outcome.sources, outcome.facts, config);
+    let (sources, facts) = assemble::assemble(
+        outcome.sources,
+        outcome.facts,
+        config,
+        &assemble::Units::default(),
+    );
     Bundle {
         sources,
         problems: outcome.problems,
         facts,
+        units: Vec::new(),
     }
 }

@@ -22,7 +22,12 @@ pub(crate) fn open(found: Found, config: &InputConfig) -> Result<(Item, Option<P
     let (data, parts, cut) = match &found.origin {
         Origin::Stdin => {
             let (data, cut) = stream(std::io::stdin().lock(), config.decompress_cap);
-            (data, Vec::new(), cut)
+            // `--source-name node-1.tar.gz` lays stdin out as that file would be.
+            let parts = match &config.stdin_name {
+                Some(name) => parts::from_member(name),
+                None => Vec::new(),
+            };
+            (data, parts, cut)
         }
         Origin::Pipe(path) => {
             let file = File::open(path).map_err(|e| fail(describe(&e)))?;

@@ -19,6 +19,7 @@ use crate::timeline::{NodeSummary, SourceReport};
 pub mod custom;
 mod extract;
 mod harvest;
+pub mod jsonl;
 pub mod lines;
 pub mod prefilter;
 pub mod resolve;
@@ -71,6 +72,37 @@ pub struct ScanOutput {
     pub duplicates: u64,
 }
 
+/// What one unit's scan gives (see [`crate::input::Shard`] for units): the part of a
+/// [`ScanOutput`] that `events --format jsonl` writes and [`merge`] joins. A unit
+/// resolves its nodes, clocks and duplicates alone, so scanning units apart and
+/// merging gives what one scan of all of them gives.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnitOutput {
+    /// Display path of the unit (empty for in-memory bundles).
+    pub unit: String,
+    /// Its events, in time order.
+    pub events: Vec<Event>,
+    /// Its sources, in scan order.
+    pub sources: Vec<SourceReport>,
+    /// Its nodes: names, aliases and how they were decided.
+    pub nodes: Vec<NodeRecord>,
+    /// Its problems.
+    pub problems: Vec<Problem>,
+    /// Events dropped as copies of a line of another source.
+    pub duplicates: u64,
+}
+
+/// A node as one unit knows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NodeRecord {
+    /// Canonical name.
+    pub name: String,
+    /// Other names seen for it in this unit (hostnames, renames).
+    pub aliases: Vec<String>,
+    /// How the name was decided (that of its first source).
+    pub node_from: NodeFrom,
+}
+
 /// The needles the prefilter is built from for this configuration.
 pub fn prefilter(config: &ScanConfig) -> Prefilter {
     let mut needles: Vec<String> = events::needles().into_iter().map(str::to_string).collect();
@@ -80,6 +112,11 @@ pub fn prefilter(config: &ScanConfig) -> Prefilter {
 
 /// Scan every source of a bundle (in parallel on the current rayon pool).
 pub fn scan(bundle: &Bundle, config: &ScanConfig) -> ScanOutput {
+    merge(scan_units(bundle, config))
+}
+
+/// Scan every source of a bundle, resolved unit by unit, in unit order.
+pub fn scan_units(bundle: &Bundle, config: &ScanConfig) -> Vec<UnitOutput> {
     let prefilter = prefilter(config);
     let progress = |n: u64| {
         if let Some(p) = &config.progress {
@@ -102,16 +139,102 @@ pub fn scan(bundle: &Bundle, config: &ScanConfig) -> ScanOutput {
             data => scanner.scan(s.meta.id, data),
         })
         .collect();
-    assemble(&bundle.sources, harvests, &bundle.problems, config)
+    // Sources come sorted by unit, so each unit is one run of them.
+    let mut groups: BTreeMap<&str, (Vec<&Source>, Vec<Harvest>, Vec<Problem>)> = BTreeMap::new();
+    for (source, harvest) in bundle.sources.iter().zip(harvests) {
+        let group = groups.entry(source.meta.unit.as_str()).or_default();
+        group.0.push(source);
+        group.1.push(harvest);
+    }
+    for problem in &bundle.problems {
+        let unit = crate::input::unit_of(&bundle.units, &problem.source).unwrap_or_default();
+        groups.entry(unit).or_default().2.push(problem.clone());
+    }
+    groups
+        .into_par_iter()
+        .map(|(unit, (sources, harvests, problems))| {
+            assemble(unit, &sources, harvests, problems, config)
+        })
+        .collect()
 }
 
-/// Turn per-source harvests into the scan output: nodes, clocks, events, inventory.
+/// Join unit outputs into one scan output. Units may come in any order and more
+/// than once (a retried task): exact duplicates of events, sources and problems are
+/// dropped, a unit's sources keep their order and units are ordered by path. The
+/// nodes are summarised from every source and a hostname that names two nodes is
+/// reported as a collision (the nodes stay apart).
+pub fn merge(units: Vec<UnitOutput>) -> ScanOutput {
+    let mut units = units;
+    units.sort_by(|a, b| a.unit.cmp(&b.unit));
+    let mut events = Vec::new();
+    let mut rows: Vec<SourceReport> = Vec::new();
+    let mut problems = Vec::new();
+    let mut aliases: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let mut duplicates = 0;
+    let mut seen_units: Vec<(String, u64)> = Vec::new();
+    for unit in units {
+        let first_of_unit = rows.len();
+        for row in unit.sources {
+            if !rows.get(first_of_unit..).is_some_and(|r| r.contains(&row)) {
+                rows.push(row);
+            }
+        }
+        for node in unit.nodes {
+            aliases.entry(node.name).or_default().extend(node.aliases);
+        }
+        if !seen_units.contains(&(unit.unit.clone(), unit.duplicates)) {
+            duplicates += unit.duplicates;
+            seen_units.push((unit.unit, unit.duplicates));
+        }
+        events.extend(unit.events);
+        problems.extend(unit.problems);
+    }
+    let events = sort_events(events);
+    let mut events = events;
+    events.dedup();
+    let nodes = node_summaries(&rows, &aliases);
+    problems.extend(collisions(&nodes));
+    problems.sort_by(|a, b| a.source.cmp(&b.source).then(a.message.cmp(&b.message)));
+    problems.dedup();
+    ScanOutput {
+        events,
+        sources: rows,
+        nodes,
+        problems,
+        duplicates,
+    }
+}
+
+/// A hostname that is a name of two nodes: two units whose logs carry the same
+/// generic hostname (`ubuntu`, `localhost`) stay two nodes, and the report says so.
+fn collisions(nodes: &[NodeSummary]) -> Vec<Problem> {
+    let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for node in nodes {
+        for name in std::iter::once(&node.name).chain(&node.aliases) {
+            owners.entry(name).or_default().push(&node.name);
+        }
+    }
+    owners
+        .into_iter()
+        .filter(|(_, nodes)| nodes.len() > 1)
+        .map(|(host, nodes)| Problem {
+            source: format!("hostname {host}"),
+            message: format!(
+                "hostname collision: {host} names {}; kept as separate nodes",
+                nodes.join(" and ")
+            ),
+        })
+        .collect()
+}
+
+/// Turn one unit's harvests into its output: nodes, clocks, events, inventory.
 fn assemble(
-    sources: &[Source],
+    unit: &str,
+    sources: &[&Source],
     harvests: Vec<Harvest>,
-    problems: &[Problem],
+    problems: Vec<Problem>,
     config: &ScanConfig,
-) -> ScanOutput {
+) -> UnitOutput {
     let metas: Vec<_> = sources.iter().map(|s| &s.meta).collect();
     let hs: Vec<&Harvest> = harvests.iter().collect();
     let names = resolve::Names::build(&metas, &hs);
@@ -180,7 +303,7 @@ fn assemble(
 
     let mut events = Vec::new();
     let mut rows = Vec::new();
-    let mut problems = problems.to_vec();
+    let mut problems = problems;
     for (((meta, mut h), (node, node_from)), sc) in
         metas.iter().zip(harvests).zip(&nodes).zip(clocks)
     {
@@ -247,7 +370,7 @@ fn assemble(
             let c = clock_for(f.first.line);
             let r = time::resolve(f.time, f.uptime_us, &c);
             let ev_node = match (&meta.node, &f.host) {
-                (None, Some(host)) => names.canonical(host),
+                (None, Some(host)) => names.canonical(&resolve::namespace(meta), host),
                 _ => node.clone(),
             };
             let is_banner = f.payload.kind == Kind::KernelVersion;
@@ -304,13 +427,26 @@ fn assemble(
     let events = dedup(events);
     let duplicates = (before - events.len()) as u64;
     let events = sort_events(events);
-    let node_rows = node_summaries(&rows, &names);
-    problems.sort_by(|a, b| a.source.cmp(&b.source).then(a.message.cmp(&b.message)));
-    problems.dedup();
-    ScanOutput {
+    let aliases = names.aliases();
+    let mut nodes: Vec<NodeRecord> = Vec::new();
+    for row in &rows {
+        if nodes.iter().any(|n| n.name == row.node) {
+            continue;
+        }
+        nodes.push(NodeRecord {
+            name: row.node.clone(),
+            aliases: match aliases.get(&row.node) {
+                Some(names) if row.node != "unknown" => names.iter().cloned().collect(),
+                _ => Vec::new(),
+            },
+            node_from: row.node_from,
+        });
+    }
+    UnitOutput {
+        unit: unit.to_string(),
         events,
         sources: rows,
-        nodes: node_rows,
+        nodes,
         problems,
         duplicates,
     }
@@ -439,20 +575,45 @@ fn same_line_fields(a: &Event, b: &Event) -> bool {
     a.fields.iter().filter(own).eq(b.fields.iter().filter(own))
 }
 
-/// Deterministic order: time (missing last), then source, line and kind.
+/// Deterministic order: time (missing last), then source, line and kind, then the
+/// rest of the event, so that the order never depends on the input order and exact
+/// copies end up side by side.
 pub fn sort_events(mut events: Vec<Event>) -> Vec<Event> {
-    events.sort_by(|a, b| {
-        let ta = (a.time.is_none(), a.time);
-        let tb = (b.time.is_none(), b.time);
-        ta.cmp(&tb)
-            .then_with(|| a.source.cmp(&b.source))
-            .then(a.line.cmp(&b.line))
-            .then_with(|| a.kind.cmp(&b.kind))
-    });
+    events.sort_by(event_order);
     events
 }
 
-fn node_summaries(rows: &[SourceReport], names: &resolve::Names) -> Vec<NodeSummary> {
+fn event_order(a: &Event, b: &Event) -> std::cmp::Ordering {
+    let ta = (a.time.is_none(), a.time);
+    let tb = (b.time.is_none(), b.time);
+    ta.cmp(&tb)
+        .then_with(|| a.source.cmp(&b.source))
+        .then(a.line.cmp(&b.line))
+        .then_with(|| a.kind.cmp(&b.kind))
+        .then_with(|| tie_break(a).cmp(&tie_break(b)))
+}
+
+/// [`sort_events`] over borrowed events.
+pub fn sort_events_ref<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<&'a Event> {
+    let mut events: Vec<&Event> = events.into_iter().collect();
+    events.sort_by(|a, b| event_order(a, b));
+    events
+}
+
+/// What orders two events of one kind on one line: everything else they carry.
+fn tie_break(e: &Event) -> (u64, &str, &str, String) {
+    (
+        e.end_line,
+        e.node.as_str(),
+        e.text.as_str(),
+        serde_json::to_string(&e.fields).unwrap_or_default(),
+    )
+}
+
+fn node_summaries(
+    rows: &[SourceReport],
+    aliases: &BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Vec<NodeSummary> {
     let mut by_node: BTreeMap<&str, Vec<&SourceReport>> = BTreeMap::new();
     for r in rows {
         by_node.entry(&r.node).or_default().push(r);
@@ -478,10 +639,9 @@ fn node_summaries(rows: &[SourceReport], names: &resolve::Names) -> Vec<NodeSumm
             }
             NodeSummary {
                 name: node.to_string(),
-                aliases: if node == "unknown" {
-                    Vec::new()
-                } else {
-                    names.aliases(node)
+                aliases: match aliases.get(node) {
+                    Some(names) if node != "unknown" => names.iter().cloned().collect(),
+                    _ => Vec::new(),
                 },
                 spans: merged,
                 sources: rs.len(),
