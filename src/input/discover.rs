@@ -42,9 +42,10 @@ pub(crate) struct Discovery {
     pub problems: Vec<Problem>,
     /// Display paths of the units (see [`super::unit`]), in walk order.
     pub units: Vec<String>,
-    /// Root keys of collection folders that hold node folders (`<dir>/<node>/var/log`),
-    /// checked on disk, including the parent of a node folder given alone: a sibling
-    /// folder without `var/log` is then named after itself either way.
+    /// Root keys of the folders above node folders given alone, when on disk they
+    /// hold node folders (`<dir>/<node>/var/log`): a folder without `var/log` (only a
+    /// journal export and captures) is then named after itself as it is when its
+    /// whole collection is scanned (where its neighbours' sources show the layout).
     pub node_parents: Vec<String>,
 }
 
@@ -100,9 +101,6 @@ impl Walk {
             return;
         }
         if holds_node_folders(path) {
-            self.out
-                .node_parents
-                .push(super::parts::root_key(&super::parts::from_disk_path(path)));
             let mut names: Vec<_> = fs::read_dir(path)
                 .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
                 .unwrap_or_default();
