@@ -35,27 +35,38 @@ import time
 from pathlib import Path
 
 REPORT_SUFFIX = {"json": "json", "text": "txt", "md": "md", "html": "html"}
-ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".gz", ".zst")
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.xz")
 
 
 def is_url(path: str) -> bool:
     return "://" in path
 
 
-def holds_node_folders(root: Path) -> bool:
-    """podmortem's rule: a subdirectory of `root` holds a `var` or `etc` directory."""
+def is_node_folder(path: Path) -> bool:
+    return (path / "var").is_dir() or (path / "etc").is_dir()
+
+
+def holds_units(root: Path) -> bool:
+    """podmortem's rule (`events --help`): a folder whose entries are units is no
+    node's file system itself and holds node folders (`<node>/var/...`, sosreports
+    too) or per-node archives beside nothing but other archives."""
+    if is_node_folder(root):
+        return False
     try:
         children = list(root.iterdir())
     except OSError:
         return False
-    return any(c.is_dir() and ((c / "var").is_dir() or (c / "etc").is_dir()) for c in children)
+    if any(c.is_dir() and is_node_folder(c) for c in children):
+        return True
+    files = [c for c in children if c.is_file()]
+    return bool(files) and all(c.name.endswith(ARCHIVE_SUFFIXES) for c in files)
 
 
 def local_units(root: str) -> list[str]:
     """Units of a local path, spelled as podmortem spells them (root joined with
     each entry name) so evidence paths equal those of `podmortem scan ROOT`."""
     path = Path(root)
-    if path.is_dir() and holds_node_folders(path):
+    if path.is_dir() and holds_units(path):
         # Byte order of the names, as podmortem sorts them.
         names = sorted(os.listdir(root), key=os.fsencode)
         return [os.path.join(root, name) for name in names]

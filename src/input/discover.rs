@@ -42,10 +42,10 @@ pub(crate) struct Discovery {
     pub problems: Vec<Problem>,
     /// Display paths of the units (see [`super::unit`]), in walk order.
     pub units: Vec<String>,
-    /// Root keys of the folders above node folders given alone, when on disk they
-    /// hold node folders (`<dir>/<node>/var/log`): a folder without `var/log` (only a
-    /// journal export and captures) is then named after itself as it is when its
-    /// whole collection is scanned (where its neighbours' sources show the layout).
+    /// Root keys of folders that hold node folders (`<dir>/<node>/var/log`), seen on
+    /// disk: a given collection, and the folder above a node folder given alone. A
+    /// folder without `var/log` beside them (only a journal export and captures) is
+    /// then named after itself however few of its neighbours are read.
     pub node_parents: Vec<String>,
 }
 
@@ -72,16 +72,49 @@ pub(crate) fn discover(paths: &[PathBuf], stdin_name: &str) -> Result<Discovery,
     Ok(walk.out)
 }
 
-/// Whether `dir` is a collection of node folders: one of its subdirectories holds a
-/// `var` or `etc` directory (`bundle/node-1/var/log/...`).
+/// Whether `dir` is a collection of node folders as the layout rules name them: a
+/// subdirectory (not a sosreport, which names itself) holds a `var` or `etc` directory
+/// (`bundle/node-1/var/log/...`).
 fn holds_node_folders(dir: &Path) -> bool {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return false;
-    };
-    entries.flatten().any(|entry| {
-        let child = entry.path();
-        child.is_dir() && (child.join("var").is_dir() || child.join("etc").is_dir())
+    children(dir).iter().any(|child| {
+        let sosreport = child
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("sosreport-"));
+        !sosreport && is_node_folder(child)
     })
+}
+
+/// A directory with `var` or `etc` directly under it: a copy of a node's file system.
+fn is_node_folder(dir: &Path) -> bool {
+    dir.join("var").is_dir() || dir.join("etc").is_dir()
+}
+
+/// Whether the entries of `dir` are units rather than `dir` itself: it is no node's
+/// file system, and it holds node folders (sosreports too) or per-node archives
+/// (`<node>.tar.gz`) beside nothing but other archives.
+fn holds_units(dir: &Path) -> bool {
+    if is_node_folder(dir) {
+        return false;
+    }
+    let entries = children(dir);
+    let folders = entries.iter().any(|c| c.is_dir() && is_node_folder(c));
+    let files: Vec<&PathBuf> = entries.iter().filter(|c| c.is_file()).collect();
+    let archives = !files.is_empty() && files.iter().all(|f| is_archive_name(f));
+    folders || archives
+}
+
+/// Names an archive by its extension (as the Dask driver and download scripts can).
+fn is_archive_name(path: &Path) -> bool {
+    const ARCHIVES: [&str; 6] = [".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.xz"];
+    let name = path.to_string_lossy();
+    ARCHIVES.iter().any(|suffix| name.ends_with(suffix))
+}
+
+/// The entries of a directory (none when it cannot be read; the walk reports that).
+fn children(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -101,6 +134,11 @@ impl Walk {
             return;
         }
         if holds_node_folders(path) {
+            self.out
+                .node_parents
+                .push(super::parts::root_key(&super::parts::from_disk_path(path)));
+        }
+        if holds_units(path) {
             let mut names: Vec<_> = fs::read_dir(path)
                 .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
                 .unwrap_or_default();
