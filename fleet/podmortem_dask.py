@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import shutil
@@ -214,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
                 failed[unit] = repr(future.exception())
             print(f"podmortem_dask: units {done}/{len(units)} done{' (' + str(len(failed)) + ' failed)' if failed else ''}", file=sys.stderr, flush=True)
     finally:
+        # Workers that lose the scheduler while it shuts down log a harmless
+        # CommClosedError; the results are in, so keep stderr to what matters.
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        if cluster is not None:
+            client.shutdown()
         client.close()
         if cluster is not None:
             cluster.close()
