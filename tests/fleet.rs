@@ -139,7 +139,11 @@ fn shards_partition_the_units_and_merge_to_the_scan() {
     units.dedup();
     assert_eq!(count, 9, "each of the 9 node folders in exactly one shard");
     assert_eq!(units.len(), 9);
-    assert!(units.iter().all(|u| u.ends_with(|c: char| c.is_ascii_digit())));
+    assert!(
+        units
+            .iter()
+            .all(|u| u.ends_with(|c: char| c.is_ascii_digit()))
+    );
     let merged: Value = serde_json::from_str(&correlate(&shards, "json")).unwrap();
     assert_eq!(sections(&merged), sections(&scan));
 

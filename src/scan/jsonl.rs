@@ -9,7 +9,7 @@
 //! and [`super::merge`] drops exact copies.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, BufRead, Write};
 
 use super::{NodeRecord, UnitOutput};
@@ -133,8 +133,15 @@ pub fn write<'a>(
 /// Records and events read so far, grouped by unit (see [`Reading::finish`]).
 #[derive(Default)]
 pub struct Reading {
-    units: BTreeMap<String, UnitOutput>,
+    units: BTreeMap<String, UnitReading>,
     events: Vec<Event>,
+}
+
+/// One unit being read.
+#[derive(Default)]
+struct UnitReading {
+    output: UnitOutput,
+    seen_paths: HashSet<String>,
 }
 
 /// Why a line could not be read, with its 1-based number.
@@ -150,7 +157,7 @@ impl Reading {
     /// The units read, each with its records; every event goes to an unnamed unit
     /// (events need no unit to merge).
     pub fn finish(self) -> Vec<UnitOutput> {
-        let mut units: Vec<UnitOutput> = self.units.into_values().collect();
+        let mut units: Vec<UnitOutput> = self.units.into_values().map(|u| u.output).collect();
         units.push(UnitOutput {
             events: self.events,
             ..UnitOutput::default()
@@ -158,12 +165,15 @@ impl Reading {
         units
     }
 
-    fn unit(&mut self, unit: String) -> &mut UnitOutput {
+    fn unit(&mut self, unit: String) -> &mut UnitReading {
         self.units
             .entry(unit.clone())
-            .or_insert_with(|| UnitOutput {
-                unit,
-                ..UnitOutput::default()
+            .or_insert_with(|| UnitReading {
+                output: UnitOutput {
+                    unit,
+                    ..UnitOutput::default()
+                },
+                seen_paths: HashSet::new(),
             })
     }
 
@@ -184,24 +194,22 @@ impl Reading {
                 ));
             }
             Record::Header { .. } => {}
-            Record::Unit { unit, duplicates } => {
-                let u = self.unit(unit);
-                u.duplicates = u.duplicates.max(duplicates);
-            }
+            // A unit fed twice repeats its records: keep the first copy of each
+            // source (paths are unique within a unit) and node (names are).
+            Record::Unit { unit, duplicates } => self.unit(unit).output.duplicates = duplicates,
             Record::Source { unit, source } => {
                 let u = self.unit(unit);
-                // A unit fed twice repeats its rows: keep one copy, in order.
-                if !u.sources.contains(&source) {
-                    u.sources.push(source);
+                if u.seen_paths.insert(source.path.clone()) {
+                    u.output.sources.push(source);
                 }
             }
             Record::Node { unit, node } => {
                 let u = self.unit(unit);
-                if !u.nodes.contains(&node) {
-                    u.nodes.push(node);
+                if !u.output.nodes.iter().any(|n| n.name == node.name) {
+                    u.output.nodes.push(node);
                 }
             }
-            Record::Problem { unit, problem } => self.unit(unit).problems.push(problem),
+            Record::Problem { unit, problem } => self.unit(unit).output.problems.push(problem),
         }
         Ok(())
     }

@@ -140,7 +140,7 @@ pub fn scan_units(bundle: &Bundle, config: &ScanConfig) -> Vec<UnitOutput> {
         })
         .collect();
     // Sources come sorted by unit, so each unit is one run of them.
-    let mut groups: BTreeMap<&str, (Vec<&Source>, Vec<Harvest>, Vec<Problem>)> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, UnitInput> = BTreeMap::new();
     for (source, harvest) in bundle.sources.iter().zip(harvests) {
         let group = groups.entry(source.meta.unit.as_str()).or_default();
         group.0.push(source);
@@ -158,11 +158,14 @@ pub fn scan_units(bundle: &Bundle, config: &ScanConfig) -> Vec<UnitOutput> {
         .collect()
 }
 
-/// Join unit outputs into one scan output. Units may come in any order and more
-/// than once (a retried task): exact duplicates of events, sources and problems are
-/// dropped, a unit's sources keep their order and units are ordered by path. The
-/// nodes are summarised from every source and a hostname that names two nodes is
-/// reported as a collision (the nodes stay apart).
+/// One unit's sources, their harvests and the input problems met reading it.
+type UnitInput<'a> = (Vec<&'a Source>, Vec<Harvest>, Vec<Problem>);
+
+/// Join unit outputs into one scan output. Units may come in any order; they are
+/// ordered by path, a unit's sources keep their order, events are sorted and exact
+/// copies of an event (a unit read twice) dropped. The nodes are summarised from every
+/// source, and a hostname that names two nodes is reported as a collision (the nodes
+/// stay apart).
 pub fn merge(units: Vec<UnitOutput>) -> ScanOutput {
     let mut units = units;
     units.sort_by(|a, b| a.unit.cmp(&b.unit));
@@ -171,26 +174,16 @@ pub fn merge(units: Vec<UnitOutput>) -> ScanOutput {
     let mut problems = Vec::new();
     let mut aliases: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     let mut duplicates = 0;
-    let mut seen_units: Vec<(String, u64)> = Vec::new();
     for unit in units {
-        let first_of_unit = rows.len();
-        for row in unit.sources {
-            if !rows.get(first_of_unit..).is_some_and(|r| r.contains(&row)) {
-                rows.push(row);
-            }
-        }
+        rows.extend(unit.sources);
         for node in unit.nodes {
             aliases.entry(node.name).or_default().extend(node.aliases);
         }
-        if !seen_units.contains(&(unit.unit.clone(), unit.duplicates)) {
-            duplicates += unit.duplicates;
-            seen_units.push((unit.unit, unit.duplicates));
-        }
+        duplicates += unit.duplicates;
         events.extend(unit.events);
         problems.extend(unit.problems);
     }
-    let events = sort_events(events);
-    let mut events = events;
+    let mut events = sort_events(events);
     events.dedup();
     let nodes = node_summaries(&rows, &aliases);
     problems.extend(collisions(&nodes));
