@@ -367,3 +367,40 @@ pub fn collect_memory(files: Vec<(String, Vec<u8>)>, config: &InputConfig) -> Bu
         units: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_belongs_to_the_longest_unit_above_it() {
+        let units: Vec<String> = ["b/node-1", "b/node-10", "b/node-3.tar.gz", "b"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        assert_eq!(unit_of(&units, "b/node-1/var/log/syslog"), Some("b/node-1"));
+        // `node-1` is no folder above `node-10/...`.
+        assert_eq!(
+            unit_of(&units, "b/node-10/var/log/syslog"),
+            Some("b/node-10")
+        );
+        assert_eq!(
+            unit_of(&units, "b/node-3.tar.gz!/var/log/kern.log"),
+            Some("b/node-3.tar.gz")
+        );
+        assert_eq!(unit_of(&units, "b/node-3.tar.gz"), Some("b/node-3.tar.gz"));
+        assert_eq!(unit_of(&units, "b/README"), Some("b"));
+        assert_eq!(unit_of(&units, "other/syslog"), None);
+    }
+
+    #[test]
+    fn shards_take_every_nth_unit_and_together_all() {
+        let shards: Vec<Shard> = (0..3).map(|index| Shard { index, count: 3 }).collect();
+        for position in 0..10 {
+            let owners = shards.iter().filter(|s| s.keeps(position)).count();
+            assert_eq!(owners, 1, "unit {position}");
+        }
+        assert!(shards[1].keeps(4) && !shards[1].keeps(5));
+        assert!(!Shard { index: 0, count: 0 }.keeps(0));
+    }
+}
