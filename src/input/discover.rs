@@ -128,7 +128,13 @@ impl Walk {
     /// Record the units of a given path: the top-level entries of a collection of
     /// node folders, else the path itself.
     fn units_of(&mut self, path: &Path) {
-        let display = path.to_string_lossy().into_owned();
+        // `bundle/node-7/` displays its files as `bundle/node-7/...`: the unit is
+        // `bundle/node-7`, the folder above them.
+        let text = path.to_string_lossy();
+        let display = match text.trim_end_matches('/') {
+            "" => text.into_owned(),
+            trimmed => trimmed.to_owned(),
+        };
         if !path.is_dir() {
             self.out.units.push(display);
             return;

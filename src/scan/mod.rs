@@ -139,7 +139,7 @@ pub fn scan_units(bundle: &Bundle, config: &ScanConfig) -> Vec<UnitOutput> {
             data => scanner.scan(s.meta.id, data),
         })
         .collect();
-    // Sources come sorted by unit, so each unit is one run of them.
+    // Group by unit; the map keeps the units in path order.
     let mut groups: BTreeMap<&str, UnitInput> = BTreeMap::new();
     for (source, harvest) in bundle.sources.iter().zip(harvests) {
         let group = groups.entry(source.meta.unit.as_str()).or_default();
