@@ -360,33 +360,30 @@ fn absolute(p: &Path) -> PathBuf {
     }
 }
 
+/// `events --format text`: one line per event.
 fn write_events(events: &[&Event], color: bool, w: &mut dyn Write) -> io::Result<()> {
     for e in events {
-        {
-            {
-                let time = e.time.map_or_else(
-                    || {
-                        e.uptime_us.map_or("-".to_string(), |u| {
-                            format!("[{}.{:06}]", u / 1_000_000, u % 1_000_000)
-                        })
-                    },
-                    |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                );
-                let fields = serde_json::to_string(&e.fields).unwrap_or_default();
-                let kind = if color {
-                    format!("\x1b[1m{}\x1b[0m", e.kind)
-                } else {
-                    e.kind.to_string()
-                };
-                writeln!(
-                    w,
-                    "{time} {node} {kind} {fields} {src}:{line}",
-                    node = e.node,
-                    src = report::escape::terminal(&e.source),
-                    line = e.line
-                )?;
-            }
-        }
+        let time = e.time.map_or_else(
+            || {
+                e.uptime_us.map_or("-".to_string(), |u| {
+                    format!("[{}.{:06}]", u / 1_000_000, u % 1_000_000)
+                })
+            },
+            |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+        let fields = serde_json::to_string(&e.fields).unwrap_or_default();
+        let kind = if color {
+            format!("\x1b[1m{}\x1b[0m", e.kind)
+        } else {
+            e.kind.to_string()
+        };
+        writeln!(
+            w,
+            "{time} {node} {kind} {fields} {src}:{line}",
+            node = e.node,
+            src = report::escape::terminal(&e.source),
+            line = e.line
+        )?;
     }
     Ok(())
 }

@@ -326,15 +326,12 @@ pub fn unit_of<'a>(units: &'a [String], display: &str) -> Option<&'a str> {
         .match_indices(['/', '!'])
         .map(|(i, _)| i)
         .chain(std::iter::once(display.len()));
-    ends.filter_map(|end| display.get(..end))
-        .filter_map(|prefix| {
-            units
-                .binary_search_by(|u| u.as_str().cmp(prefix))
-                .ok()
-                .and_then(|i| units.get(i))
-        })
-        .last()
-        .map(String::as_str)
+    // Longest first: the deepest unit wins.
+    ends.rev().find_map(|end| {
+        let prefix = display.get(..end)?;
+        let i = units.binary_search_by(|u| u.as_str().cmp(prefix)).ok()?;
+        units.get(i).map(String::as_str)
+    })
 }
 
 /// Open one in-memory buffer as if it were a file called `name` (archives and
