@@ -321,3 +321,66 @@ fn every_field_name_has_one_type_across_kinds() {
     assert_eq!(types["node"].0, "string");
     assert_eq!(types["numa_node"].0, "number");
 }
+
+/// A gzip'd tar of `(member, text)` pairs at `path`.
+fn write_tgz(path: &Path, members: &[(&str, &str)]) {
+    let file = std::fs::File::create(path).unwrap();
+    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gz);
+    for (name, text) in members {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, name, text.as_bytes()).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+#[test]
+fn a_per_node_archive_without_a_layout_is_named_after_itself() {
+    let tmp = tempfile::tempdir().unwrap();
+    let node7 = bundle().join("node-7");
+    let journal = std::fs::read_to_string(node7.join("journalctl-export.txt")).unwrap();
+    let calicoctl = std::fs::read_to_string(node7.join("calicoctl-node-status.txt")).unwrap();
+    let archive = tmp.path().join("node-7.tar.gz");
+    write_tgz(
+        &archive,
+        &[
+            ("journalctl-export.txt", &journal),
+            ("calicoctl-node-status.txt", &calicoctl),
+        ],
+    );
+    let v = json(&["sources", "--format", "json", "--quiet", path_str(&archive)]);
+    let rows = v["sources"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        assert_eq!(row["node"], "node-7", "{row}");
+        assert_eq!(row["node_from"], "archive_name", "{row}");
+    }
+    assert_eq!(
+        v["nodes"][0]["aliases"],
+        serde_json::json!(["AMZ-IAD12-OpsResPool-001-07", "ip-10-0-1-17.ec2.internal"])
+    );
+
+    // Two hosts' logs in one archive are two hosts, not the archive.
+    let two = tmp.path().join("logs.tar.gz");
+    let other = UBUNTU_SYSLOG.replace("ubuntu", "worker-9");
+    write_tgz(&two, &[("a.log", UBUNTU_SYSLOG), ("b.log", &other)]);
+    let v = json(&[
+        "sources",
+        "--format",
+        "json",
+        "--year",
+        "2018",
+        "--quiet",
+        path_str(&two),
+    ]);
+    let nodes: Vec<&str> = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes, ["ubuntu", "worker-9"]);
+}

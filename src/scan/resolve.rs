@@ -103,6 +103,7 @@ impl Names {
             }
         }
         let renames = names.union_renames(harvests, &spaces);
+        names.name_archive_units(metas, harvests, &spaces);
         for ((meta, h), ns) in metas.iter().zip(harvests).zip(&spaces) {
             if let Some(node) = &meta.node {
                 let root = names.find(&key(ns, node));
@@ -120,6 +121,38 @@ impl Names {
             names.latest.entry(root).or_insert(plain(&new).to_string());
         }
         names
+    }
+
+    /// A per-node archive (`node-7.tar.gz`) whose logs no layout names is named after
+    /// itself, its hostnames becoming aliases — when they are one host's names (one
+    /// family after renames). Two hosts' logs in one archive keep their hostnames.
+    fn name_archive_units(
+        &mut self,
+        metas: &[&SourceMeta],
+        harvests: &[&Harvest],
+        spaces: &[String],
+    ) {
+        let mut families: BTreeMap<(&str, &str), BTreeSet<String>> = BTreeMap::new();
+        for ((meta, h), ns) in metas.iter().zip(harvests).zip(spaces) {
+            if let (None, Some(unit_node), Some((_, host, _))) =
+                (&meta.node, &meta.unit_node, h.hosts.first())
+            {
+                let root = self.find(&key(ns, host));
+                families
+                    .entry((ns.as_str(), unit_node.as_str()))
+                    .or_default()
+                    .insert(root);
+            }
+        }
+        for ((ns, unit_node), roots) in families {
+            if let [root] = Vec::from_iter(roots).as_slice() {
+                let name = key(ns, unit_node);
+                self.add(&name);
+                self.union(&name, root);
+                let root = self.find(&name);
+                self.layout.insert(root, unit_node.to_string());
+            }
+        }
     }
 
     /// Union the old and new names of every `host.hostname_changed` event whose new
@@ -200,6 +233,9 @@ pub fn source_node(meta: &SourceMeta, h: &Harvest, names: &Names) -> (String, No
         return (names.canonical(&ns, node), meta.node_from);
     }
     match (h.hosts.first(), &meta.unit_node) {
+        (Some((_, host, _)), Some(unit)) if names.canonical(&ns, host) == *unit => {
+            (unit.clone(), NodeFrom::ArchiveName)
+        }
         (Some((_, host, _)), _) => (names.canonical(&ns, host), NodeFrom::Envelope),
         (None, Some(unit)) => (unit.clone(), NodeFrom::ArchiveName),
         (None, None) => ("unknown".to_string(), NodeFrom::Unknown),
