@@ -4,7 +4,8 @@
 1. the sample bundle, LocalCluster with 2 workers: report.json equals scan's
    (incidents, nodes, sources, problems), and the Markdown report too;
 2. a generated fleet of 122 node folders (fleet/make_fleet.py): the same;
-3. a unit whose extraction fails: retried, then reported (exit 3,
+3. per-node archives behind an fsspec URL (file://): the same;
+4. a unit whose extraction fails: retried, then reported (exit 3,
    failed-units.json), the other units still correlated.
 
     .venv-fleet/bin/python fleet/test_fleet.py --podmortem target/release/podmortem
@@ -18,6 +19,7 @@ import os
 import stat
 import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -52,6 +54,32 @@ def same_report(podmortem: str, root: Path, out: Path) -> dict:
     assert (out / "report.md").read_text() == scan(podmortem, root, "md"), f"{root}: Markdown differs"
     assert len(list((out / "events").glob("*.jsonl"))) == len(list(root.iterdir()))
     return got
+
+
+def fsspec_archives(podmortem: str, tmp: Path) -> None:
+    """Units behind an fsspec URL (file://, as s3:// would be): per-node archives
+    streamed to `podmortem events -` with --source-name give scan's report of the
+    same folder."""
+    root = tmp / "archives"
+    root.mkdir()
+    samples = REPO / "samples" / "k8s-incidents" / "bundle"
+    for node in ("node-1", "node-3", "node-7"):
+        with tarfile.open(root / f"{node}.tar.gz", "w:gz") as tar:
+            for path in sorted((samples / node).rglob("*")):
+                tar.add(path, arcname=str(path.relative_to(samples / node)), recursive=False)
+    out = tmp / "archives-out"
+    run = subprocess.run(
+        [sys.executable, str(DRIVER), "--out", str(out), "--workers", "2", "--podmortem", podmortem, root.as_uri()],
+        capture_output=True, text=True, cwd=tmp,
+    )
+    assert run.returncode == 0, run.stderr
+    expected = json.loads(scan(podmortem, root))
+    got = json.loads((out / "report.json").read_text())
+    for section in ("incidents", "nodes", "sources", "problems"):
+        assert got[section] == expected[section], f"fsspec archives: {section} differs from scan's"
+    names = {n["name"]: n["aliases"] for n in got["nodes"]}
+    assert sorted(names) == ["node-1", "node-3", "node-7"], names
+    assert "ip-10-0-1-17.ec2.internal" in names["node-7"]
 
 
 def failing_unit(podmortem: str, root: Path, tmp: Path) -> None:
@@ -94,6 +122,9 @@ def main() -> int:
         assert len(got["nodes"]) == 122, len(got["nodes"])
         assert any("hostname collision: ubuntu" in p["message"] for p in got["problems"])
         print(f"fleet test: 122 node folders: {len(got['incidents'])} incidents equal scan's")
+
+        fsspec_archives(podmortem, tmp)
+        print("fleet test: per-node archives behind a file:// URL equal scan's")
 
         failing_unit(podmortem, samples, tmp)
         print("fleet test: a failing unit is retried, then reported")
