@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 &a.time,
                 &set,
             )?);
+            report_problems(&out.problems);
             let correlation = correlate::correlate(&out.events, &set);
             let mut tl = Timeline::new(out, correlation);
             let filter = filter(&a.filter, a.report.min_severity.map(config::severity), &tl)?;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 &a.time,
                 &set,
             )?);
+            report_problems(&out.problems);
             let format = match a.format {
                 ListFormat::Text => ReportFormat::Text,
                 ListFormat::Json => ReportFormat::Json,
@@ -67,6 +69,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             input_cfg.shard = a.shard.as_deref().map(config::shard).transpose()?;
             input_cfg.stdin_name = a.source_name.clone();
             let units = scan_inputs(&a.input, &input_cfg, &a.time, &set)?;
+            let mut problems: Vec<podmortem::Problem> =
+                units.iter().flat_map(|u| u.problems.clone()).collect();
+            problems.sort_by(|a, b| a.source.cmp(&b.source).then(a.message.cmp(&b.message)));
+            problems.dedup();
+            report_problems(&problems);
             let all: Vec<&Event> = scan::sort_events_ref(units.iter().flat_map(|u| &u.events));
             let last = all.iter().filter_map(|e| e.time).max();
             let f = filter(&a.filter, None, &Timeline::empty_with_last(last))?;
@@ -137,7 +144,7 @@ fn input_config(input_args: &InputArgs) -> Result<input::InputConfig, Error> {
     config::input(input_args)
 }
 
-/// Collect and scan unit by unit, printing soft problems to stderr as `place: message`.
+/// Collect and scan unit by unit; the caller prints the soft problems (`report_problems`).
 fn scan_inputs(
     input_args: &InputArgs,
     input_cfg: &input::InputConfig,
@@ -176,13 +183,6 @@ fn scan_inputs(
         // beside correlation and reporting instead of before them.
         std::thread::spawn(move || drop(bundle));
         bar.finish();
-        let mut problems: Vec<podmortem::Problem> = out
-            .iter()
-            .flat_map(|u| u.problems.iter().cloned())
-            .collect();
-        problems.sort_by(|a, b| a.source.cmp(&b.source).then(a.message.cmp(&b.message)));
-        problems.dedup();
-        report_problems(&problems);
         Ok(out)
     }
 }
