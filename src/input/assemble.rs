@@ -158,6 +158,8 @@ pub(crate) fn assemble(
                 .strip_prefix(unit)
                 .filter(|rest| rest.starts_with('!'))
                 .and_then(|_| unit.rsplit('/').next())
+                // Unnamed stdin names no node (`--source-name` gives it a name).
+                .filter(|name| *name != "<stdin>")
                 .map(|name| super::parts::archive_stem(name).to_owned());
             let meta = SourceMeta {
                 id: SourceId(0),
