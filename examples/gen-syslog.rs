@@ -3,8 +3,13 @@
 //!
 //! ```text
 //! cargo run --release --example gen-syslog -- --size 1GiB --density 1e-4 --seed 7 \
-//!     --out dump.log [--truth truth.json] [--format rfc3164|rfc3339] [--year 2018]
+//!     --out dump.log [--truth truth.json] [--format rfc3164|rfc3339] [--year 2018] \
+//!     [--profile sparse|realistic]
 //! ```
+//!
+//! `--profile realistic` adds K8s chatter (4% of lines) the grammars must parse:
+//! kubelet container kills and probe failures, containerd task events, felix
+//! interface changes and BIRD state changes, as a busy cluster writes them.
 //!
 //! Writes RFC 3164 (or RFC 3339) syslog from 16 hosts: kernel, kubelet (klog text and
 //! structured), dockerd/containerd (logrus), calico felix and BIRD, cron, sshd, systemd.
@@ -13,6 +18,8 @@
 //! described by `--truth`; every other interesting line is a lone one that forms no incident.
 //! Times are UTC, start at `<year>-06-14T00:00:00Z` and never decrease. Only std is used.
 
+#[path = "gen_syslog/chatter.rs"]
+mod chatter;
 #[path = "gen_syslog/clock.rs"]
 mod clock;
 #[path = "gen_syslog/hosts.rs"]
@@ -52,6 +59,16 @@ struct Args {
     truth: Option<String>,
     format: Format,
     year: i64,
+    profile: Profile,
+}
+
+/// What the ordinary lines look like.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Profile {
+    /// Quiet nodes: almost nothing but lines to skip.
+    Sparse,
+    /// Busy nodes: [`chatter::SHARE`] of lines are K8s chatter to parse.
+    Realistic,
 }
 
 fn parse_size(s: &str) -> Option<u64> {
@@ -81,6 +98,7 @@ fn parse_args() -> Result<Args, String> {
         truth: None,
         format: Format::Rfc3164,
         year: 2018,
+        profile: Profile::Sparse,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -99,7 +117,14 @@ fn parse_args() -> Result<Args, String> {
                     other => return Err(format!("unknown --format {other} (rfc3164, rfc3339)")),
                 }
             }
-            "-h" | "--help" => return Err("usage: gen-syslog --size 1GiB --density 1e-4 --seed 7 --out FILE [--truth FILE.json] [--format rfc3164|rfc3339] [--year 2018]".into()),
+            "--profile" => {
+                args.profile = match value()?.as_str() {
+                    "sparse" => Profile::Sparse,
+                    "realistic" => Profile::Realistic,
+                    other => return Err(format!("unknown --profile {other} (sparse, realistic)")),
+                }
+            }
+            "-h" | "--help" => return Err("usage: gen-syslog --size 1GiB --density 1e-4 --seed 7 --out FILE [--truth FILE.json] [--format rfc3164|rfc3339] [--year 2018] [--profile sparse|realistic]".into()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -298,6 +323,10 @@ fn run(args: &Args) -> std::io::Result<(u64, u64, u64)> {
                 let n = singles::write(&mut rng, &mut line, &cluster[host], t, kind);
                 interesting += n;
                 n
+            }
+            None if args.profile == Profile::Realistic && rng.chance(chatter::SHARE) => {
+                chatter::write(&mut rng, &mut line, &cluster[host], t);
+                1
             }
             None => {
                 noise::write(&mut rng, &mut line, &cluster[host], t);

@@ -4,7 +4,8 @@
 //!
 //! `input` (bytes: files, archives, mmaps) → `envelope` (line formats, time) →
 //! `events` (typed payloads from nom grammars) → `scan` (parallel prefiltered
-//! extraction) → `signatures` + `correlate` (incidents) → `timeline` → `report`.
+//! extraction) → `signatures` + `correlate` (incidents) → `selftest` (signature
+//! examples through the real scanner) → `timeline` → `report`.
 //!
 //! `cli` turns arguments into a [`scan::ScanConfig`] and calls the library; nothing
 //! below `cli` reads arguments or prints.
@@ -50,6 +51,7 @@ pub mod events;
 pub mod input;
 pub mod report;
 pub mod scan;
+pub mod selftest;
 pub mod signatures;
 pub mod timeline;
 

@@ -81,6 +81,7 @@ title = "OOM kills"
 severity = "low"
 summary = "{count} OOM kills on {node}"
 root_cause = "test"
+abnormal = "test"
 remediation = ["test"]
 
 [[match]]
@@ -106,6 +107,7 @@ title = "OOM kills"
 severity = "low"
 summary = "{count} OOM kills on {node}"
 root_cause = "test"
+abnormal = "test"
 remediation = ["test"]
 
 [[match]]
@@ -119,4 +121,32 @@ reason = "kernel {release}"
 "#;
     let out = correlate_oom_kills(signature);
     assert_eq!(out.incidents.len(), 1, "{:?}", out.incidents);
+}
+
+/// Issue #14: the zone was labelled "assumed" in every branch of the resolution,
+/// even with `--tz`, so "year inferred" never appeared for local-time formats.
+/// With the zone given, a year-less RFC 3164 line has only its year inferred; with
+/// nothing given, both year and zone are assumptions.
+#[test]
+fn a_given_zone_is_not_an_assumption() {
+    use podmortem::envelope::time::{TimeQuality, parse_zone};
+    use podmortem::scan::TimeConfig;
+    let line = "Jun  8 03:03:28 node-1 kernel: [88820.247535] SLUB: Unable to allocate memory on node -1 (gfp=0x8020)\n";
+    let files = [("node-1/var/log/kern.log".to_string(), line.to_string())];
+    let quality = |zone| {
+        let config = ScanConfig {
+            time: TimeConfig {
+                year: Some(2018),
+                zone,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let events = extract_texts(&files, &config);
+        assert_eq!(events.len(), 1, "{events:?}");
+        events[0].time_quality
+    };
+    let shanghai = parse_zone("Asia/Shanghai").expect("a known zone");
+    assert_eq!(quality(Some(shanghai)), TimeQuality::YearInferred);
+    assert_eq!(quality(None), TimeQuality::YearAndZoneAssumed);
 }

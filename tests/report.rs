@@ -59,7 +59,7 @@ fn text_puts_summary_first_and_shows_chains_repeats_and_inferred_times() {
     assert!(text.contains("caused by    INC-002 → INC-003"));
     // Repeats and evidence citations.
     assert!(text.contains(
-        "    2018-06-08T03:03:28Z~  bundle.tgz!/k8s-worker-01/var/log/kern.log:41207-41209\n      ×37, last at 2018-06-08T03:09:41Z\n"
+        "    2018-06-08T03:03:28Z~  bundle.tgz!/k8s-worker-01/var/log/kern.log:41207-41209\n      (×37, last at 2018-06-08T03:09:41Z)\n"
     ), "{text}");
     // Unanchored dmesg has no wall time and says so.
     assert!(
@@ -104,7 +104,7 @@ fn text_fits_the_width() {
 #[test]
 fn zone_changes_display_times_only() {
     let options = ReportOptions {
-        zone: DisplayZone::parse("Europe/Berlin"),
+        zone: DisplayZone::parse("Europe/Berlin").ok(),
         ..plain()
     };
     let text = render(&timeline_fixture::timeline(), ReportFormat::Text, &options);
@@ -134,6 +134,7 @@ fn json_has_the_documented_shape() {
         keys,
         [
             "incidents",
+            "meta",
             "nodes",
             "problems",
             "sources",
@@ -390,6 +391,7 @@ fn sources_text_lists_assumptions_errors_and_coverage() {
 #[test]
 fn empty_timeline_renders_in_every_format() {
     let empty = Timeline {
+        run: Default::default(),
         nodes: vec![],
         incidents: vec![],
         unclassified: vec![],
@@ -482,4 +484,38 @@ fn hostile_text_is_inert_in_html() {
     assert!(data.contains("\\u003cscript\\u003ealert(1)"));
     // Only our own script elements exist: the recorder, the data and the main script.
     assert_eq!(html.matches("<script").count(), 3);
+}
+
+#[test]
+fn issue_15_4_html_renders_markdown_code_spans_as_code_and_keeps_them_escaped() {
+    let html = render(&timeline_fixture::timeline(), ReportFormat::Html, &plain());
+    assert!(
+        html.contains("<li>Run Docker with <code>-s overlay2</code> (wipe /var/lib/docker first"),
+        "remediation code span"
+    );
+    // A code span in hostile text is still text.
+    let mut hostile = timeline_fixture::timeline();
+    hostile.incidents[0].remediation = vec!["Run `<img src=x onerror=alert(1)>` now".into()];
+    let html = render(&hostile, ReportFormat::Html, &plain());
+    assert!(html.contains("<li>Run <code>&lt;img src=x onerror=alert(1)&gt;</code> now</li>"));
+    // An unmatched backtick stays a backtick.
+    hostile.incidents[0].remediation = vec!["quote ` alone".into()];
+    let html = render(&hostile, ReportFormat::Html, &plain());
+    assert!(html.contains("<li>quote ` alone</li>"));
+}
+
+#[test]
+fn issue_15_4_html_assets_are_inline_and_the_timeline_is_zoomable() {
+    let html = render(&timeline_fixture::timeline(), ReportFormat::Html, &plain());
+    // The stylesheet and script come from src/report/assets/ and are inlined whole.
+    assert!(html.contains(include_str!("../src/report/assets/report.css")));
+    assert!(html.contains(include_str!("../src/report/assets/report.js")));
+    assert!(!html.contains("<script src") && !html.contains("<link"));
+    assert!(
+        html.contains("<button type=\"button\" id=\"zoom-reset\" disabled>Reset zoom</button>")
+    );
+    assert!(html.contains("<select id=\"signature-filter\""));
+    assert!(html.contains(
+        "<option value=\"net.nofile-exhausted-calico\">net.nofile-exhausted-calico (1)</option>"
+    ));
 }

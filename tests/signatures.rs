@@ -8,7 +8,7 @@ use podmortem::envelope::time::TimeQuality;
 use podmortem::error::Error;
 use podmortem::events::{Event, Fields, Kind};
 use podmortem::signatures::{
-    self, SignatureSet, builtin, load_dir, overlay, raw_rules, run_examples, validate_dir,
+    self, SignatureSet, builtin, load_dir, overlay, raw_rules, validate_dir,
 };
 use serde_json::{Value, json};
 use std::path::Path;
@@ -72,6 +72,29 @@ const REQUIRED: &[&str] = &[
     "image-gc-failure",
     "unexpected-reboot",
     "memory-pressure-evictions",
+    // issue 12: kernel and network
+    "kernel-panic",
+    "rcu-stall",
+    "unregister-netdevice-hang",
+    "overlay-storage-error",
+    "nic-driver-reset",
+    "fs-readonly",
+    "xfs-shutdown",
+    "disk-io-errors",
+    "arp-neighbour-overflow",
+    // issue 12: runtime, kubelet, identity
+    "container-runtime-hang",
+    "sandbox-name-reserved",
+    "containerd-task-oom",
+    "node-notready-apiserver-unreachable",
+    "node-identity-mismatch",
+    "kubelet-cert-expiry",
+    "cni-not-ready",
+    "cni-ip-exhaustion",
+    "kube-proxy-xtables-lock",
+    "inotify-exhaustion",
+    "pid-exhaustion",
+    "clock-skew",
 ];
 
 #[test]
@@ -107,6 +130,7 @@ title = "fine"
 severity = "low"
 summary = "{count} on {node}"
 root_cause = "x"
+abnormal = "y"
 [[match]]
 event = "kernel.oom_kill"
 "#;
@@ -119,22 +143,22 @@ fn broken_files_report_every_problem_with_file_line_col() {
     write(
         d,
         "kernel/unknown-key.toml",
-        "version = 1\nid = \"unknown-key\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\ncolour = \"red\"\n[[match]]\nevent = \"kernel.oom_kill\"\n",
+        "version = 1\nid = \"unknown-key\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\nabnormal = \"a\"\ncolour = \"red\"\n[[match]]\nevent = \"kernel.oom_kill\"\n",
     );
     write(
         d,
         "kernel/bad-kind.toml",
-        "version = 1\nid = \"bad-kind\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\n[[match]]\nevent = \"kernel.oom_killed\"\n",
+        "version = 1\nid = \"bad-kind\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\nabnormal = \"a\"\n[[match]]\nevent = \"kernel.oom_killed\"\n",
     );
     write(
         d,
         "kernel/bad-regex.toml",
-        "version = 1\nid = \"bad-regex\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\n[[match]]\nevent = \"kernel.oom_kill\"\nwhere = { process = { regex = \"(java\" } }\n",
+        "version = 1\nid = \"bad-regex\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\nabnormal = \"a\"\n[[match]]\nevent = \"kernel.oom_kill\"\nwhere = { process = { regex = \"(java\" } }\n",
     );
     write(
         d,
         "kernel/negative-window.toml",
-        "version = 1\nid = \"negative-window\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\n[[match]]\nevent = \"kernel.oom_kill\"\ncount = 5\nwithin = \"-10m\"\n",
+        "version = 1\nid = \"negative-window\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\nabnormal = \"a\"\n[[match]]\nevent = \"kernel.oom_kill\"\ncount = 5\nwithin = \"-10m\"\n",
     );
     write(
         d,
@@ -144,28 +168,46 @@ fn broken_files_report_every_problem_with_file_line_col() {
     write(
         d,
         "kernel/bad-field.toml",
-        "version = 1\nid = \"bad-field\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"{proces}\"\nroot_cause = \"r\"\n[[match]]\nevent = \"kernel.oom_kill\"\nwhere = { scopes = \"global\" }\n",
+        "version = 1\nid = \"bad-field\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"{proces}\"\nroot_cause = \"r\"\nabnormal = \"a\"\n[[match]]\nevent = \"kernel.oom_kill\"\nwhere = { scopes = \"global\" }\n",
     );
     write(
         d,
         "kernel/custom-undefined.toml",
-        "version = 1\nid = \"custom-undefined\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\n[[match]]\nevent = \"custom.nobody_defines_me\"\n",
+        "version = 1\nid = \"custom-undefined\"\ntitle = \"t\"\nseverity = \"low\"\nsummary = \"s\"\nroot_cause = \"r\"\nabnormal = \"a\"\n[[match]]\nevent = \"custom.nobody_defines_me\"\n",
+    );
+
+    // Issue #11: a signature must say what makes occurrences abnormal.
+    write(
+        d,
+        "kernel/no-abnormal.toml",
+        &GOOD
+            .replace("id = \"ok-sig\"", "id = \"no-abnormal\"")
+            .replace("abnormal = \"y\"\n", ""),
+    );
+    // An unknown start-up component is named with the known ones.
+    write(
+        d,
+        "kernel/bad-startup.toml",
+        &format!(
+            "{}[startup]\ncomponent = \"kubelett\"\ngrace = \"5m\"\n",
+            GOOD.replace("id = \"ok-sig\"", "id = \"bad-startup\"")
+        ),
     );
 
     let p = |rel: &str| d.join(rel).display().to_string();
     let got: Vec<String> = validate_dir(d).iter().map(|x| x.to_string()).collect();
     let expect = [
         format!(
-            "{}:7:1: unknown field `colour`",
+            "{}:8:1: unknown field `colour`",
             p("kernel/unknown-key.toml")
         ),
         format!(
-            "{}:8:9: unknown event kind `kernel.oom_killed` (did you mean `kernel.oom_kill`?)",
+            "{}:9:9: unknown event kind `kernel.oom_killed` (did you mean `kernel.oom_kill`?)",
             p("kernel/bad-kind.toml")
         ),
-        format!("{}:9:21: bad regex `(java`", p("kernel/bad-regex.toml")),
+        format!("{}:10:21: bad regex `(java`", p("kernel/bad-regex.toml")),
         format!(
-            "{}:10:10: window `-10m` is negative",
+            "{}:11:10: window `-10m` is negative",
             p("kernel/negative-window.toml")
         ),
         format!(
@@ -174,7 +216,7 @@ fn broken_files_report_every_problem_with_file_line_col() {
             p("kernel/ok-sig.toml")
         ),
         format!(
-            "{}:9:11: unknown field `scopes` for kernel.oom_kill",
+            "{}:10:11: unknown field `scopes` for kernel.oom_kill",
             p("kernel/bad-field.toml")
         ),
         format!(
@@ -182,8 +224,16 @@ fn broken_files_report_every_problem_with_file_line_col() {
             p("kernel/bad-field.toml")
         ),
         format!(
-            "{}:8:9: event kind `custom.nobody_defines_me` is not defined by any [[raw]] rule",
+            "{}:9:9: event kind `custom.nobody_defines_me` is not defined by any [[raw]] rule",
             p("kernel/custom-undefined.toml")
+        ),
+        format!(
+            "{}:2:6: missing `abnormal = \"\"\"...\"\"\"`",
+            p("kernel/no-abnormal.toml")
+        ),
+        format!(
+            "{}:11:13: unknown start-up component `kubelett` (known: kubelet, containerd, dockerd, crio, calico-node, node)",
+            p("kernel/bad-startup.toml")
         ),
     ];
     for e in &expect {
@@ -374,7 +424,7 @@ fn context_raise_and_lower_confidence_with_reasons() {
 
 fn dm_low(node: &str, minute: i64, line: u64) -> Event {
     ev(
-        "docker.devmapper_low_space",
+        "storage.thinpool_full",
         node,
         minute,
         line,
@@ -675,7 +725,7 @@ fn cluster_scope_merges_three_nodes_into_one_incident() {
     assert_eq!(inc[0].nodes, vec!["node-1", "node-2", "node-4"]);
     assert_eq!(
         inc[0].summary,
-        "3 node(s) (node-1, node-2, node-4) ran out of file descriptors (nofile 1024) and their calico BGP sessions dropped"
+        "3 node(s) (node-1, node-2, node-4) ran out of file descriptors (failing call: accept4)"
     );
     assert_eq!(inc[0].confidence.level, "high");
     // Time-less status rows come last in the evidence.
@@ -684,7 +734,7 @@ fn cluster_scope_merges_three_nodes_into_one_incident() {
     assert_eq!(c.unclassified.len(), 1);
     assert_eq!(
         (
-            c.unclassified[0].node.as_str(),
+            c.unclassified[0].nodes.join(",").as_str(),
             c.unclassified[0].kind.as_str()
         ),
         ("node-5", "net.too_many_open_files")
@@ -745,8 +795,10 @@ fn ten_thousand_repeats_become_one_evidence_row() {
     );
 }
 
+/// Issue #11: uncited error-level events are grouped by kind and message template
+/// across nodes and time, ranked fatal first, then by count.
 #[test]
-fn unclassified_groups_uncited_errors_by_kind_node_and_burst() {
+fn unclassified_groups_uncited_errors_by_template_across_nodes() {
     let set = set();
     let mut err = ev(
         "kubelet.flag",
@@ -760,34 +812,62 @@ fn unclassified_groups_uncited_errors_by_kind_node_and_burst() {
     let mut info = err.clone();
     info.level = Some(Level::Info);
     info.line = 2;
-    let pf = |minute, line| {
+    let pf = |node, minute, line, order| {
         ev(
             "kernel.page_alloc_failure",
-            "node-9",
+            node,
             minute,
             line,
-            json!({"process": "java", "order": 2, "mode": "0x2080020(GFP_ATOMIC)"}),
-            "java: page allocation failure: order:2, mode:0x2080020(GFP_ATOMIC)",
+            json!({"process": "java", "order": order, "mode": "0x2080020(GFP_ATOMIC)"}),
+            &format!("java: page allocation failure: order:{order}, mode:0x2080020(GFP_ATOMIC)"),
         )
     };
-    let events = vec![err, info, pf(1, 3), pf(20, 4), pf(120, 5), pf(121, 6)];
+    let mut bug = ev(
+        "log.error",
+        "node-8",
+        300,
+        9,
+        json!({"template": "BUG: unable to handle kernel NULL pointer dereference at <*>", "component": "kernel"}),
+        "kernel: BUG: unable to handle kernel NULL pointer dereference at 0000000000000008",
+    );
+    bug.level = Some(Level::Fatal);
+    let events = vec![
+        err,
+        info,
+        pf("node-9", 1, 3, 2),
+        pf("node-9", 20, 4, 3),
+        pf("node-8", 120, 5, 2),
+        pf("node-9", 121, 6, 0),
+        bug,
+    ];
     let c = correlate(&events, &set);
     assert!(c.incidents.is_empty());
-    let groups: Vec<(&str, u64)> = c
+    let groups: Vec<(&str, u64, String)> = c
         .unclassified
         .iter()
-        .map(|u| (u.kind.as_str(), u.count))
+        .map(|u| (u.kind.as_str(), u.count, u.nodes.join(",")))
         .collect();
     assert_eq!(
         groups,
         vec![
-            ("kubelet.flag", 1),
-            ("kernel.page_alloc_failure", 2),
-            ("kernel.page_alloc_failure", 2)
+            ("log.error", 1, "node-8".to_string()),
+            ("kernel.page_alloc_failure", 4, "node-8,node-9".to_string()),
+            ("kubelet.flag", 1, "node-9".to_string()),
         ]
     );
-    assert_eq!(c.unclassified[1].evidence.len(), 1);
-    assert_eq!(c.unclassified[1].evidence[0].count, 2);
+    let pages = &c.unclassified[1];
+    assert_eq!(pages.template, "java: page allocation failure: <*>, <*>)");
+    assert_eq!(
+        (pages.start, pages.end),
+        (
+            Some(t0() + TimeDelta::minutes(1)),
+            Some(t0() + TimeDelta::minutes(121))
+        )
+    );
+    // One evidence row per node and source, repeats summarised.
+    assert_eq!(pages.evidence.len(), 2);
+    assert_eq!(pages.evidence.iter().map(|e| e.count).sum::<u64>(), 4);
+    assert_eq!(c.unclassified[0].level, Level::Fatal);
 }
 
 #[test]
@@ -939,6 +1019,7 @@ title = "Backend timeouts"
 severity = "low"
 summary = "{count} timeouts from {backend} on {node}"
 root_cause = "The backend is slow."
+abnormal = "Two timeouts within five minutes; one is a blip."
 remediation = ["Look at the backend."]
 
 [[raw]]
@@ -975,7 +1056,7 @@ text = '''
     );
     let set = load_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     let extract = toy_extract(&set);
-    let results = run_examples(&set, &extract);
+    let results = podmortem::selftest::run_examples(&set, &extract);
     assert_eq!(results.len(), 2);
     assert!(results[0].passed, "{}", results[0]);
     assert_eq!(results[0].got_nodes, vec!["node-1"]);
@@ -988,7 +1069,7 @@ text = '''
 #[test]
 fn shipped_signature_examples_pass_through_the_real_scanner() {
     let set = podmortem::signatures::builtin().expect("shipped signatures load");
-    let results = podmortem::signatures::run_examples_scanned(&set);
+    let results = podmortem::selftest::run_examples_scanned(&set);
     assert!(
         results.len() >= 2 * set.len(),
         "every signature has a positive and a negative example"

@@ -158,3 +158,359 @@ fn a_streamed_gzip_cut_short_keeps_what_was_read_and_says_so() {
     assert!((40_000..110_000).contains(&lines), "{lines} lines");
     assert!(got.events.iter().any(|e| e.kind == Kind::SlubAllocFailure));
 }
+
+/// Every file of the sample bundle as `(bundle/<path>, bytes)`, sorted: nine nodes,
+/// rotated syslogs (`syslog`, `syslog.1`, `syslog.2.gz`), kern.log beside syslog
+/// and dmesg (the same lines in several sources), calico, CRI and journal files.
+fn sample_bundle() -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("sample bundle")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                let rel = path.strip_prefix(root).expect("under root");
+                let name = format!("bundle/{}", rel.to_string_lossy());
+                out.push((name, std::fs::read(&path).expect("read sample")));
+            }
+        }
+    }
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/k8s-incidents/bundle");
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    out
+}
+
+fn tar_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(1_529_204_713);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, name, data.as_slice())
+            .expect("tar");
+    }
+    builder.into_inner().expect("tar")
+}
+
+fn year_2018() -> ScanConfig {
+    ScanConfig {
+        time: scan::TimeConfig {
+            year: Some(2018),
+            ..scan::TimeConfig::default()
+        },
+        ..ScanConfig::default()
+    }
+}
+
+/// Events and source rows with the archive prefix taken off their paths, so that a
+/// bundle read from an archive compares with the same bundle read as files.
+fn view(out: &ScanOutput, prefix: &str) -> (Vec<String>, Vec<String>) {
+    let strip = |p: &str| p.strip_prefix(prefix).unwrap_or(p).to_string();
+    let events = out
+        .events
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {:?} {} {}:{}-{} {:?} {}",
+                e.kind.name(),
+                e.time,
+                e.node,
+                strip(&e.source),
+                e.line,
+                e.end_line,
+                e.fields,
+                e.text
+            )
+        })
+        .collect();
+    let rows = out
+        .sources
+        .iter()
+        .map(|r| {
+            format!(
+                "{} node={} from={:?} format={} lines={} first={:?} last={:?}",
+                strip(&r.path),
+                r.node,
+                r.node_from,
+                r.format,
+                r.lines,
+                r.first,
+                r.last
+            )
+        })
+        .collect();
+    (events, rows)
+}
+
+/// Issue 13: a `.tgz` bundle is scanned as it is decoded (members are never held
+/// together, large ones are read block by block) and gives exactly what the
+/// unpacked directory gives: the same events on the same nodes, the same rotated
+/// order (`syslog.2.gz`, `syslog.1`, `syslog`), the same duplicates dropped.
+#[test]
+fn a_streamed_tgz_bundle_scans_like_its_directory() {
+    let files = sample_bundle();
+    let (dir_bundle, dir) = scan::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
+    assert!(dir_bundle.sources.len() > 20);
+    assert!(dir.events.len() > 50, "{} events", dir.events.len());
+    assert!(dir.duplicates > 0, "kern.log, syslog and dmesg share lines");
+
+    let streamed = InputConfig {
+        stream_above: 4 << 10,
+        ..InputConfig::default()
+    };
+    let archives = [
+        ("bundle.tgz", gzip(&tar_of(&files))),
+        (
+            "bundle.tar.zst",
+            zstd::encode_all(tar_of(&files).as_slice(), 3).expect("zstd"),
+        ),
+    ];
+    for (name, bytes) in archives {
+        let (bundle, got) =
+            scan::scan_memory(vec![(name.to_string(), bytes)], &streamed, &year_2018());
+        assert!(
+            bundle
+                .sources
+                .iter()
+                .all(|s| matches!(s.data, SourceData::Scanned(_))),
+            "{name}: every member scanned while decoded, none held"
+        );
+        let prefix = format!("{name}!/");
+        assert_eq!(view(&got, &prefix), view(&dir, ""), "{name}");
+        assert_eq!(got.duplicates, dir.duplicates, "{name}");
+        assert_eq!(
+            got.problems.len(),
+            dir.problems.len(),
+            "{name}: {:?}",
+            got.problems
+        );
+        let node1: Vec<&str> = got
+            .sources
+            .iter()
+            .filter(|r| r.node == "node-1" && r.path.contains("/var/log/syslog"))
+            .map(|r| r.path.rsplit('/').next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            node1,
+            ["syslog.2.gz", "syslog.1", "syslog"],
+            "{name}: oldest first"
+        );
+    }
+}
+
+/// A plain `.tar` is mapped and its members are slices of it: same events again.
+#[test]
+fn a_plain_tar_bundle_is_sliced_and_scans_like_its_directory() {
+    let files = sample_bundle();
+    let (_, dir) = scan::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
+    let (bundle, got) = scan::scan_memory(
+        vec![("bundle.tar".to_string(), tar_of(&files))],
+        &InputConfig::default(),
+        &year_2018(),
+    );
+    assert!(
+        bundle
+            .sources
+            .iter()
+            .any(|s| matches!(s.data, SourceData::Slice(..))),
+        "members are ranges of the archive"
+    );
+    assert_eq!(view(&got, "bundle.tar!/"), view(&dir, ""));
+}
+
+/// A large log inside a `.tgz` beside its rotated, gzipped predecessor: the big
+/// member is scanned block by block while the archive is decoded, and node-a's
+/// reboot still finds the node's last line 20 MiB before the banner (the history
+/// kept before each block).
+#[test]
+fn a_large_member_of_a_tgz_scans_like_the_plain_file() {
+    let plain = fleet_log();
+    let old = b"Jun 13 23:59:59 node-b kernel: [    1.000000] Out of memory: Kill process 1200 (java) score 998 or sacrifice child\n".to_vec();
+    let files = vec![
+        ("logs/syslog".to_string(), plain),
+        ("logs/syslog.1.gz".to_string(), gzip(&old)),
+    ];
+    let (_, want) = scan::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
+    let (bundle, got) = scan::scan_memory(
+        vec![("fleet.tgz".to_string(), gzip(&tar_of(&files)))],
+        &InputConfig::default(),
+        &year_2018(),
+    );
+    assert!(matches!(bundle.sources[1].data, SourceData::Scanned(_)));
+    assert_eq!(view(&got, "fleet.tgz!/"), view(&want, ""));
+    assert_eq!(got.sources[0].path, "fleet.tgz!/logs/syslog.1.gz");
+    let reboot = got
+        .events
+        .iter()
+        .find(|e| e.kind == Kind::NodeReboot && e.node == "node-a")
+        .expect("node-a reboot");
+    let silence = reboot.fields.get("silence_s").and_then(|v| v.as_i64());
+    assert!(
+        silence.is_some_and(|s| s > 40 * 60),
+        "silence_s {silence:?}"
+    );
+}
+
+/// The decompression cap still applies to a streamed archive: the member that
+/// crosses it is cut and said so, the members before it are scanned.
+#[test]
+fn a_streamed_tgz_keeps_the_decompression_cap() {
+    let files = sample_bundle();
+    let tar = tar_of(&files);
+    let config = InputConfig {
+        stream_above: 4 << 10,
+        decompress_cap: (tar.len() / 2) as u64,
+        ..InputConfig::default()
+    };
+    let (bundle, got) = scan::scan_memory(
+        vec![("bundle.tgz".to_string(), gzip(&tar))],
+        &config,
+        &year_2018(),
+    );
+    assert!(!bundle.sources.is_empty());
+    assert!(bundle.sources.len() < files.len());
+    assert!(
+        got.problems
+            .iter()
+            .any(|p| p.source == "bundle.tgz"
+                && p.message.starts_with("decompressed size exceeds the")),
+        "{:?}",
+        got.problems
+    );
+}
+
+/// stdin is read as it comes, like a file: a `.tgz` piped in gives the events of
+/// the directory, and a large gzipped log piped in those of the plain file.
+#[test]
+fn stdin_streams_like_the_files() {
+    use std::process::{Command, Stdio};
+    // The event lines of `events --format jsonl` without the source (the path
+    // differs); the header, unit, source and node records name the paths and units
+    // (a folder of node folders is a unit per node, a `.tgz` on stdin is one).
+    let run = |path: &str, stdin: Option<Vec<u8>>| -> Vec<String> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_podmortem"))
+            .args(["events", "--format", "jsonl", "--year", "2018", path])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run podmortem");
+        let mut input = child.stdin.take().expect("stdin");
+        let writer = std::thread::spawn(move || {
+            if let Some(bytes) = stdin {
+                let _ = input.write_all(&bytes);
+            }
+        });
+        let out = child.wait_with_output().expect("podmortem output");
+        writer.join().expect("writer");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("jsonl"))
+            .filter(|e| e.get("record").is_none())
+            .map(|mut e| {
+                if let Some(o) = e.as_object_mut() {
+                    o.remove("source");
+                }
+                e.to_string()
+            })
+            .collect()
+    };
+    let dir = tempdir();
+    let plain = fleet_log();
+    let file = dir.join("fleet.log");
+    std::fs::write(&file, &plain).expect("write");
+    let want = run(file.to_str().unwrap_or_default(), None);
+    assert!(want.len() > 10, "{} events", want.len());
+    let got = run("-", Some(gzip(&plain)));
+    assert_eq!(got, want, "a gzipped log on stdin");
+
+    let files = sample_bundle();
+    for (name, data) in &files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+        std::fs::write(&path, data).expect("write");
+    }
+    let want = run(dir.join("bundle").to_str().unwrap_or_default(), None);
+    let got = run("-", Some(gzip(&tar_of(&files))));
+    assert!(want.len() > 50);
+    assert_eq!(got, want, "a .tgz bundle on stdin");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("podmortem-streaming-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Nested archives stream one level at a time: a `.tgz` inside a `.tar.gz` is
+/// decoded while its enclosing archive is, and gives the directory's events.
+#[test]
+fn a_tgz_inside_a_tgz_streams_like_its_directory() {
+    let files = sample_bundle();
+    let (_, dir) = scan::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
+    let inner = gzip(&tar_of(&files));
+    let outer = gzip(&tar_of(&[("collected/bundle.tgz".to_string(), inner)]));
+    let streamed = InputConfig {
+        stream_above: 4 << 10,
+        ..InputConfig::default()
+    };
+    let (_, got) = scan::scan_memory(
+        vec![("outer.tar.gz".to_string(), outer)],
+        &streamed,
+        &year_2018(),
+    );
+    assert_eq!(
+        view(&got, "outer.tar.gz!/collected/bundle.tgz!/"),
+        view(&dir, "")
+    );
+}
+
+/// A streamed `.tgz` cut short: the members read before the cut are scanned, and
+/// the cut is said once, on the archive (not again as tar damage).
+#[test]
+fn a_streamed_tgz_cut_short_keeps_the_members_before_the_cut() {
+    let files = sample_bundle();
+    let packed = gzip(&tar_of(&files));
+    let cut = packed
+        .get(..packed.len() * 2 / 3)
+        .unwrap_or_default()
+        .to_vec();
+    let streamed = InputConfig {
+        stream_above: 4 << 10,
+        ..InputConfig::default()
+    };
+    let (bundle, got) = scan::scan_memory(
+        vec![("bundle.tgz".to_string(), cut)],
+        &streamed,
+        &year_2018(),
+    );
+    let on_archive: Vec<&str> = got
+        .problems
+        .iter()
+        .filter(|p| p.source == "bundle.tgz")
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(on_archive.len(), 1, "{:?}", got.problems);
+    assert!(
+        on_archive[0].starts_with("truncated gzip stream"),
+        "{}",
+        on_archive[0]
+    );
+    assert!(bundle.sources.len() > 5 && bundle.sources.len() < files.len());
+    assert!(!got.events.is_empty());
+}

@@ -110,6 +110,17 @@ def boot_lines(banner, release, root_dev="xvda1"):
     ]
 
 
+def SYSTEMD_229_BOOT(host):
+    """(ms, message) of PID 1 starting on Ubuntu 16.04 (systemd 229): it sets the host name
+    from /etc/hostname at every boot, renamed or not."""
+    return [
+        (0, "systemd 229 running in system mode. (+PAM +AUDIT +SELINUX +IMA +APPARMOR +SMACK +SYSVINIT +UTMP +LIBCRYPTSETUP +GCRYPT +GNUTLS +ACL +XZ -LZ4 +SECCOMP +BLKID +ELFUTILS +KMOD -IDN)"),
+        (1, "Detected virtualization xen."),
+        (1, "Detected architecture x86-64."),
+        (2, f"Set hostname to <{host}>."),
+    ]
+
+
 def cali():
     return "cali" + hexid(11)
 
@@ -180,6 +191,12 @@ def kubelet_start(t, pid, ip):
         (t2 + ms(412), "I", "server.go:428", "--cgroups-per-qos enabled, but --cgroup-root was not specified.  defaulting to /"),
         (t2 + ms(460), "I", "container_manager_linux.go:242", "container manager verified user specified cgroup-root exists: /"),
         (t2 + ms(470), "I", "kubelet.go:303", "Watching apiserver"),
+        # Start-up chatter every kubelet start prints (issue #11): no image filesystem stats
+        # yet, and PLEG reports the never-ran sentinel before its first relist.
+        (t2 + ms(1100), "I", "server.go:718", "Started kubelet"),
+        (t2 + ms(1101), "E", "kubelet.go:1275", "Image garbage collection failed once. Stats initialization may not have completed yet: failed to get imageFs info: unable to find data for container /"),
+        (t2 + ms(1115), "I", "kubelet.go:1767", "Starting kubelet main sync loop."),
+        (t2 + ms(1116), "I", "kubelet.go:1778", "skipping pod synchronization - [container runtime is down PLEG is not healthy: pleg was last seen active 2562047h47m16.854775807s ago; threshold is 3m0s]"),
         (t2 + ms(1203), "I", "kubelet_node_status.go:273", "Setting node annotation to enable volume controller attach/detach"),
         (t2 + ms(1650), "I", "kubelet_node_status.go:82", "Attempting to register node " + ip),
         (t2 + ms(1702), "I", "kubelet_node_status.go:127", f"Node {ip} was previously registered"),
@@ -704,6 +721,8 @@ def rename_nodes():
                 kb = switch + timedelta(seconds=0.7)
                 for up, msg in boot_lines(BANNER_44, "4.4.0-1062-aws"):
                     n.add("var/log/syslog", boot + ms(5), render(boot + ms(5), short_new, "kernel", fmt.kernel_msg(up, msg)))
+                for d, msg in SYSTEMD_229_BOOT(short_new):
+                    n.add("var/log/syslog", boot + ms(6 + d), render(boot + ms(6 + d), short_new, "systemd[1]", msg))
                 fpid = 61
                 for t, line in felix_noise(rng, start, switch - timedelta(seconds=8), 52, 600):
                     n.add("var/log/calico/felix/current", t, line)
@@ -772,8 +791,57 @@ def rename_nodes():
         n.write()
 
 
+# ---------------------------------------------------------------------------------------------
+def healthy_startup_node():
+    """node-10, never renamed: boots (systemd sets the host name it always had), the kubelet
+    starts with its usual start-up errors, calico-node starts and its BGP sessions come up;
+    later one peer restarts, so its session goes through `start` again before Established.
+    All of it is benign: no incident (issue #11)."""
+    name, host, ip, kpid = "node-10", "ip-10-0-1-20", "10.0.1.20", 1342
+    r = random.Random(20180821)
+    n = Node(name)
+    day = datetime(2018, 8, 21, tzinfo=UTC)
+    boot = day.replace(hour=6, minute=2, second=11)
+    start, end = boot, day.replace(hour=12)
+    pids = Pids(r, 900)
+    syslog_noise(n, "var/log/syslog", host, boot + timedelta(minutes=2), end, UTC, ip, pids)
+    n.add("var/log/syslog", boot, fmt.rfc3164(boot, host, "rsyslogd", "[origin software=\"rsyslogd\" swVersion=\"8.16.0\" x-pid=\"1017\" x-info=\"http://www.rsyslog.com\"] start"))
+    for up, msg in boot_lines(BANNER_44, "4.4.0-1062-aws"):
+        n.add("var/log/syslog", boot + ms(5), fmt.rfc3164(boot + ms(5), host, "kernel", fmt.kernel_msg(up, msg)))
+    for d, msg in SYSTEMD_229_BOOT(host):
+        n.add("var/log/syslog", boot + ms(6 + d), fmt.rfc3164(boot + ms(6 + d), host, "systemd[1]", msg))
+    k = boot + timedelta(seconds=21.3)
+    n.add("var/log/syslog", k - ms(200), fmt.rfc3164(k - ms(200), host, "systemd[1]", "Started kubelet: The Kubernetes Node Agent."))
+    for t, sev, fl, msg in kubelet_start(k, kpid, ip) + list(kubelet_klog(r, k + timedelta(seconds=30), end, kpid, ip, APP_PODS, 900)):
+        n.add("var/log/syslog", t, fmt.rfc3164(t, host, f"kubelet[{kpid}]", fmt.klog(t, sev, kpid, fl, msg)))
+    calico_at = boot + timedelta(seconds=48)
+    cpath = f"var/log/containers/calico-node-q8v4d_kube-system_calico-node-{hexid()}.log"
+    for t, line in calico_startup(calico_at, 9, ip, ip):
+        n.add(cpath, t, fmt.docker_json(t, "stdout", line))
+    bird = "var/log/calico/bird/current"
+    n.add(bird, calico_at + ms(1900), f"{fmt.svlogd_tt(calico_at + ms(1900))} bird: Started")
+    peers = [f"Mesh_10_0_1_{10 + j}" for j in range(1, 10)]
+    for j, p in enumerate(peers):
+        t = calico_at + timedelta(seconds=2, milliseconds=11 * j)
+        n.add(bird, t, f"{fmt.svlogd_tt(t)} bird: {p}: State changed to start")
+        t2 = calico_at + timedelta(seconds=5, milliseconds=13 * j)
+        n.add(bird, t2, f"{fmt.svlogd_tt(t2)} bird: {p}: State changed to feed")
+        n.add(bird, t2 + ms(2), f"{fmt.svlogd_tt(t2 + ms(2))} bird: {p}: State changed to up")
+    # node-4's calico-node restarted at 10:31: its session drops and comes back.
+    t = day.replace(hour=10, minute=31, second=4)
+    n.add(bird, t, f"{fmt.svlogd_tt(t)} bird: Mesh_10_0_1_14: State changed to start")
+    n.add(bird, t + timedelta(seconds=6), f"{fmt.svlogd_tt(t + timedelta(seconds=6))} bird: Mesh_10_0_1_14: State changed to feed")
+    n.add(bird, t + timedelta(seconds=6, milliseconds=2), f"{fmt.svlogd_tt(t + timedelta(seconds=6, milliseconds=2))} bird: Mesh_10_0_1_14: State changed to up")
+    since = (t + timedelta(seconds=6)).strftime("%H:%M:%S")
+    rows = [(MESH[p], "node-to-node mesh", "up", since if p == "node-4" else (calico_at + timedelta(seconds=5)).strftime("%H:%M:%S"), "Established")
+            for p in sorted(MESH)]
+    n.raw("calicoctl-node-status.txt", fmt.calicoctl_status(rows))
+    n.write()
+
+
 if __name__ == "__main__":
     node1()
     node2()
     nofile_nodes()
     rename_nodes()
+    healthy_startup_node()

@@ -8,35 +8,109 @@ use std::path::PathBuf;
 /// timeline of incidents matched to root-cause signatures, with evidence.
 #[derive(Parser, Debug)]
 #[command(name = "podmortem", version, about, long_about = None, propagate_version = true)]
+#[command(after_long_help = EXIT_STATUS)]
 pub struct Cli {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub global: GlobalArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The exit-status rules, shown in `--help` and the man pages.
+pub const EXIT_STATUS: &str = "Exit status:
+  0  the run completed and nothing at or above --fail-on was found
+  1  an incident at or above --fail-on was found
+  2  bad arguments, no log lines found, or an input/output error stopped the run";
+
+/// `scan --help` epilogue (also the EXAMPLES of its man page).
+pub const SCAN_EXAMPLES: &str = "Examples:
+  podmortem scan collected-logs.tgz
+  podmortem scan bundle/ --since 2018-07-01 --until 2018-07-02 --node node-7
+  podmortem scan bundle/ -o report.html            (format from the extension)
+  journalctl -o short-iso | podmortem scan - --set-node node-3
+
+Exit status:
+  0  the run completed and nothing at or above --fail-on was found
+  1  an incident at or above --fail-on was found
+  2  bad arguments, no log lines found, or an input/output error stopped the run";
+
+/// `sources --help` epilogue.
+pub const SOURCES_EXAMPLES: &str = "Examples:
+  podmortem sources bundle/
+  podmortem sources bundle.tgz --format json
+
+Exit status: 0 listed; 2 bad arguments, no log lines found, or an input/output error";
+
+/// `events --help` epilogue.
+pub const EVENTS_EXAMPLES: &str = "Examples:
+  podmortem events bundle/ --kind 'kernel.*' --node node-2
+  podmortem events bundle/ --format jsonl > events.jsonl
+
+Exit status: 0 printed; 2 bad arguments (unknown node or kind), no log lines found, or an input/output error";
+
+/// `correlate --help` epilogue.
+pub const CORRELATE_EXAMPLES: &str = "Examples:
+  podmortem events node-1/ -f jsonl > a.jsonl; podmortem events node-2/ -f jsonl > b.jsonl
+  podmortem correlate a.jsonl b.jsonl --format md
+
+Exit status: as for scan (0, 1 with --fail-on, 2)";
+
+/// `signatures --help` epilogue.
+pub const SIGNATURES_EXAMPLES: &str = "Examples:
+  podmortem signatures list
+  podmortem signatures show pleg-unhealthy
+  podmortem signatures validate my-patterns/
+  podmortem signatures test --patterns my-patterns/
+
+Exit status: 0 ok; 1 an example failed (test); 2 invalid signature files or bad arguments";
+
+/// Flags every subcommand understands, before or after its name
+/// (`podmortem --color never scan ...` and `podmortem scan --color never ...`).
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Colour: auto (terminal and no NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, help_heading = "Output")]
+    pub color: ColorChoice,
+    /// Hide the progress bar and notes on stderr.
+    #[arg(long, short = 'q', global = true, help_heading = "Input")]
+    pub quiet: bool,
 }
 
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan log bundles and report incidents with root causes and evidence.
+    #[command(after_long_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
     /// List every source found: format, node, lines, time range, assumptions, errors.
+    #[command(after_long_help = SOURCES_EXAMPLES)]
     Sources(SourcesArgs),
     /// Print every event found, in time order (text or JSON lines).
+    #[command(after_long_help = EVENTS_EXAMPLES)]
     Events(EventsArgs),
     /// Correlate events from `podmortem events --format jsonl` files into incidents.
+    #[command(after_long_help = CORRELATE_EXAMPLES)]
     Correlate(CorrelateArgs),
     /// List, show, validate and test root-cause signatures.
-    #[command(subcommand)]
+    #[command(subcommand, after_long_help = SIGNATURES_EXAMPLES)]
     Signatures(SignaturesCommand),
-    /// Print the prefilter's needle literals, one per line (for benchmarks).
+    /// Print the prefilter's literals, one per line (a benchmark helper, see
+    /// benches/compare.sh; not a user command).
+    #[command(hide = true)]
     Needles(PatternArgs),
     /// Print a shell completion script.
     Completions {
         /// Shell to generate for.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Write man pages: podmortem.1 and one podmortem-<subcommand>.1 per subcommand
+    /// into DIR, or the main page to standard output without DIR.
+    Man {
+        /// Directory to write the pages into.
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Where the logs are and how to read them.
@@ -55,17 +129,14 @@ pub struct InputArgs {
     /// Worker threads (default: number of CPUs). Output does not depend on it.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// Hide the progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
 }
 
 /// How to read times.
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Time")]
 pub struct TimeArgs {
-    /// Year of the latest year-less line of each log (RFC 3164 syslog, klog).
-    #[arg(long, value_name = "YEAR")]
+    /// Year of the latest year-less line of each log (RFC 3164 syslog, klog); four digits.
+    #[arg(long, value_name = "YEAR", value_parser = super::config::parse_year)]
     pub year: Option<i32>,
     /// Zone of local timestamps: IANA name (Asia/Shanghai) or offset (+08:00).
     #[arg(long, value_name = "ZONE")]
@@ -79,13 +150,15 @@ pub struct TimeArgs {
 #[derive(Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Filters")]
 pub struct FilterArgs {
-    /// Only from this time on: RFC 3339, or relative to the bundle's last event (`2h`, `3d`).
+    /// Only from this time on: RFC 3339, a UTC date (2018-07-01), or a duration back
+    /// from the bundle's last event (`2h`, `3d`, `1w`).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
-    /// Only up to this time: RFC 3339, or relative to the bundle's last event.
+    /// Only up to this time: RFC 3339, a UTC date (up to the end of that day), or a
+    /// duration back from the bundle's last event.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
-    /// Only this node (repeatable).
+    /// Only this node, by name or any alias the report shows (repeatable).
     #[arg(long = "node", value_name = "NODE")]
     pub nodes: Vec<String>,
 }
@@ -103,12 +176,10 @@ pub struct PatternArgs {
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (for reports the extension
+    /// .txt/.json/.md/.html picks the format when --format is not given).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Colour: auto (terminal and no NO_COLOR), always, never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
     /// Print times in this zone instead of UTC (IANA name or offset).
     #[arg(long, value_name = "ZONE")]
     pub display_tz: Option<String>,
@@ -136,6 +207,10 @@ pub enum ScanFormat {
     Md,
     /// Self-contained HTML with an SVG swimlane timeline.
     Html,
+    /// Not a report format: refused with a pointer to `json` (JSON lines are what
+    /// `podmortem events` writes).
+    #[value(hide = true)]
+    Jsonl,
 }
 
 /// Severity threshold.
@@ -154,9 +229,12 @@ pub enum SeverityArg {
 /// What an incident report shows and when it fails the run (`scan`, `correlate`).
 #[derive(Args, Debug, Clone)]
 pub struct ReportArgs {
-    /// Report format.
-    #[arg(long, short = 'f', value_enum, default_value_t = ScanFormat::Text, help_heading = "Output")]
-    pub format: ScanFormat,
+    /// Report format (default: from the --output extension, else text).
+    #[arg(long, short = 'f', value_enum, help_heading = "Output")]
+    pub format: Option<ScanFormat>,
+    /// Evidence rows shown per incident in text output: a number or `all`.
+    #[arg(long, value_name = "N|all", default_value = "8", value_parser = super::config::parse_evidence_limit, help_heading = "Output")]
+    pub evidence: super::config::EvidenceLimit,
     /// Only incidents at or above this severity.
     #[arg(long, value_enum, help_heading = "Filters")]
     pub min_severity: Option<SeverityArg>,
@@ -257,7 +335,8 @@ pub struct EventsArgs {
 pub enum EventFormat {
     /// One line per event.
     Text,
-    /// One JSON object per line (input of `podmortem correlate`).
+    /// One JSON object per line (input of `podmortem correlate`); `json` means the same.
+    #[value(alias = "json")]
     Jsonl,
 }
 

@@ -84,33 +84,133 @@ pub fn time(args: &TimeArgs) -> Result<TimeConfig, Error> {
     })
 }
 
-/// A time filter: RFC 3339, or a duration (`90m`, `2h`, `3d`) back from `last`.
-pub fn when(s: &str, last: Option<DateTime<Utc>>) -> Result<DateTime<Utc>, Error> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let d = duration(s).ok_or_else(|| {
-        Error::Config(format!(
-            "bad time {s:?}: use RFC 3339 (2018-06-17T03:00:00Z) or a duration (2h)"
+/// `--year`: exactly four digits, so `--year 18` (read as year 0018) is refused.
+pub fn parse_year(s: &str) -> Result<i32, String> {
+    let t = s.trim();
+    if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+        t.parse().map_err(|e| format!("{e}"))
+    } else {
+        Err(format!(
+            "expected a four-digit year such as 2018, got {s:?}"
         ))
-    })?;
-    let last =
-        last.ok_or_else(|| Error::Config(format!("{s:?} is relative, but no event has a time")))?;
-    Ok(last - d)
+    }
 }
 
-/// `30s`, `10m`, `2h`, `7d`.
-pub fn duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = num.parse().ok()?;
-    match unit {
-        "s" => Duration::try_seconds(n),
-        "m" => Duration::try_minutes(n),
-        "h" => Duration::try_hours(n),
-        "d" => Duration::try_days(n),
-        _ => None,
+/// `--evidence`: rows shown per incident in text output; `all` lifts the limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvidenceLimit(pub Option<usize>);
+
+/// Parse `--evidence N|all`.
+pub fn parse_evidence_limit(s: &str) -> Result<EvidenceLimit, String> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        return Ok(EvidenceLimit(None));
     }
+    match s.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(EvidenceLimit(Some(n))),
+        _ => Err(format!("expected a positive number or `all`, got {s:?}")),
+    }
+}
+
+/// A `--since`/`--until` value, checked before any input is read; a relative one is
+/// resolved against the bundle's last event once the scan has found it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeSpec {
+    /// A fixed instant (RFC 3339, or a UTC date).
+    At(DateTime<Utc>),
+    /// A duration back from the bundle's last event.
+    Before(Duration),
+}
+
+/// Which end of a date-only value a filter means: `--since 2018-07-01` starts at its
+/// midnight, `--until 2018-07-01` includes that whole day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayEdge {
+    /// 00:00:00 UTC.
+    Start,
+    /// 23:59:59.999 UTC.
+    End,
+}
+
+/// Parse a time filter: RFC 3339, a date (UTC), or a duration (`90m`, `2h`, `1w`).
+pub fn time_spec(flag: &str, s: &str, edge: DayEdge) -> Result<TimeSpec, Error> {
+    let t = s.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+        return Ok(TimeSpec::At(at.with_timezone(&Utc)));
+    }
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        let time = match edge {
+            DayEdge::Start => chrono::NaiveTime::MIN,
+            DayEdge::End => chrono::NaiveTime::from_hms_milli_opt(23, 59, 59, 999)
+                .unwrap_or(chrono::NaiveTime::MIN),
+        };
+        return Ok(TimeSpec::At(day.and_time(time).and_utc()));
+    }
+    duration(t).map(TimeSpec::Before).ok_or_else(|| {
+        Error::Config(format!(
+            "bad {flag} {s:?}: use RFC 3339 (2018-06-17T03:00:00Z), a date (2018-06-17) \
+             or a duration back from the last event (2h, 3d, 1w)"
+        ))
+    })
+}
+
+impl TimeSpec {
+    /// The instant, resolving a relative spec against the bundle's `last` event.
+    pub fn resolve(self, last: Option<DateTime<Utc>>) -> Result<DateTime<Utc>, Error> {
+        match self {
+            TimeSpec::At(t) => Ok(t),
+            TimeSpec::Before(d) => last.map(|l| l - d).ok_or_else(|| {
+                Error::Config(
+                    "a relative --since/--until needs a last event time, but no event has a time"
+                        .to_string(),
+                )
+            }),
+        }
+    }
+}
+
+/// The time window of `--since`/`--until`, refused when it is empty (`--since` after
+/// `--until`) as soon as both ends are known.
+pub fn check_window(
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Result<(), Error> {
+    match (since, until) {
+        (Some(s), Some(u)) if s > u => Err(Error::Config(format!(
+            "--since {} is after --until {}: nothing could match",
+            s.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A duration (`30s`, `10m`, `2h`, `7d`, `1w`, `1h30m`) by `humantime`.
+pub fn duration(s: &str) -> Option<Duration> {
+    let std = humantime::parse_duration(s.trim()).ok()?;
+    Duration::from_std(std).ok()
+}
+
+/// The suggestion for a mistyped name: the candidate fewest edits away (Levenshtein),
+/// ties going to the one of the same length and then the most similar prefix
+/// (Jaro-Winkler); `None` when even that one needs more than a third of the name
+/// changed.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| {
+            let edits = strsim::levenshtein(name, c);
+            let length = c.chars().count().abs_diff(name.chars().count());
+            (edits, length, -strsim::jaro_winkler(name, c), c)
+        })
+        .filter(|(edits, ..)| *edits <= limit)
+        .min_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then(a.2.total_cmp(&b.2))
+                .then_with(|| a.3.cmp(b.3))
+        })
+        .map(|(.., c)| c)
 }
 
 /// Severity flag.
@@ -134,13 +234,43 @@ mod tests {
         assert_eq!(parse_size("1.5KiB").ok(), Some(1536));
         assert!(parse_size("lots").is_err());
         assert_eq!(duration("2h"), Duration::try_hours(2));
+        assert_eq!(duration("1w"), Duration::try_days(7));
         assert_eq!(duration("x"), None);
         let last = DateTime::parse_from_rfc3339("2018-06-17T03:00:00Z")
             .ok()
             .map(|t| t.with_timezone(&Utc));
+        let at = |s, edge| {
+            time_spec("--since", s, edge)
+                .and_then(|t| t.resolve(last))
+                .ok()
+                .map(|t| t.to_rfc3339())
+        };
         assert_eq!(
-            when("2h", last).ok().map(|t| t.to_rfc3339()),
+            at("2h", DayEdge::Start),
             Some("2018-06-17T01:00:00+00:00".to_string())
         );
+        assert_eq!(
+            at("2018-07-01", DayEdge::Start),
+            Some("2018-07-01T00:00:00+00:00".to_string())
+        );
+        assert_eq!(
+            at("2018-07-01", DayEdge::End),
+            Some("2018-07-01T23:59:59.999+00:00".to_string())
+        );
+        assert!(time_spec("--since", "garbage", DayEdge::Start).is_err());
+    }
+
+    #[test]
+    fn years_have_four_digits() {
+        assert_eq!(parse_year("2018"), Ok(2018));
+        assert!(parse_year("18").is_err());
+        assert!(parse_year("20180").is_err());
+    }
+
+    #[test]
+    fn suggestions_pick_a_close_name_only() {
+        let nodes = ["node-1", "node-12", "ip-10-0-1-16"];
+        assert_eq!(closest("node-13", nodes), Some("node-12"));
+        assert_eq!(closest("zzz", nodes), None);
     }
 }

@@ -1,45 +1,49 @@
-//! A progress bar on stderr for scans that take more than about a second: bytes
-//! done of total, throughput, ETA. Hidden with `--quiet` or when stderr is not a
-//! terminal; never touches stdout.
+//! A progress display on stderr for scans that take more than about a second, in
+//! the units users think in: uncompressed bytes scanned and the file being read.
+//! With a known total (plain files only) it is a bar with an ETA; when the total is
+//! unknown (compressed files, archives, stdin: their decoded size is known only once
+//! read) it shows bytes and rate, and no ETA. Hidden with `--quiet` or when stderr
+//! is not a terminal; never touches stdout.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use podmortem::scan::Progress;
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// A polling progress display fed by the scanner's byte counter.
+/// A polling progress display fed by the scanner's [`Progress`].
 pub struct Bar {
-    counter: Arc<AtomicU64>,
+    progress: Arc<Progress>,
     done: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Bar {
     /// Start polling (if stderr is a terminal and not quiet).
-    pub fn start(total: u64, quiet: bool) -> Bar {
-        let counter = Arc::new(AtomicU64::new(0));
+    pub fn start(quiet: bool) -> Bar {
+        let progress = Arc::new(Progress::default());
         let done = Arc::new(AtomicBool::new(false));
         let thread = if quiet || !std::io::stderr().is_terminal() {
             None
         } else {
-            let (c, d) = (counter.clone(), done.clone());
-            Some(std::thread::spawn(move || poll(total, &c, &d)))
+            let (p, d) = (progress.clone(), done.clone());
+            Some(std::thread::spawn(move || poll(&p, &d)))
         };
         Bar {
-            counter,
+            progress,
             done,
             thread,
         }
     }
 
-    /// The counter the scanner adds bytes to.
-    pub fn counter(&self) -> Arc<AtomicU64> {
-        self.counter.clone()
+    /// What the scanner reports to.
+    pub fn progress(&self) -> Arc<Progress> {
+        self.progress.clone()
     }
 
-    /// Stop and clear the bar.
+    /// Stop and clear the display.
     pub fn finish(mut self) {
         self.done.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
@@ -48,27 +52,49 @@ impl Bar {
     }
 }
 
-fn poll(total: u64, counter: &AtomicU64, done: &AtomicBool) {
+/// The two looks: a bar with ETA when the total is known, bytes and rate when not.
+fn style(total_known: bool) -> Option<ProgressStyle> {
+    let template = if total_known {
+        "{spinner} scanning [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {wide_msg}"
+    } else {
+        "{spinner} scanning {bytes} (uncompressed) {binary_bytes_per_sec} {wide_msg}"
+    };
+    ProgressStyle::with_template(template)
+        .map(|s| s.progress_chars("=> "))
+        .ok()
+}
+
+fn poll(progress: &Progress, done: &AtomicBool) {
     let started = Instant::now();
-    let mut bar: Option<ProgressBar> = None;
+    // Fed from the start, drawn after a second: the rate is then measured over the
+    // whole run, not over the jump from nothing to what the first second scanned.
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    let mut known = false;
+    if let Some(s) = style(known) {
+        bar.set_style(s);
+    }
+    let mut shown = false;
     while !done.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
-        if bar.is_none() && started.elapsed() >= Duration::from_secs(1) {
-            let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template(
-                "{spinner} scanning [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
-            )
-            .map(|s| s.progress_chars("=> "));
-            if let Ok(style) = style {
-                b.set_style(style);
+        let total = progress.total.load(Ordering::Relaxed);
+        if (total > 0) != known {
+            known = total > 0;
+            if let Some(s) = style(known) {
+                bar.set_style(s);
             }
-            bar = Some(b);
         }
-        if let Some(b) = &bar {
-            b.set_position(counter.load(Ordering::Relaxed).min(total));
+        let bytes = progress.bytes.load(Ordering::Relaxed);
+        if known {
+            bar.set_length(total);
+            bar.set_position(bytes.min(total));
+        } else {
+            bar.set_position(bytes);
+        }
+        bar.set_message(progress.current());
+        if !shown && started.elapsed() >= Duration::from_secs(1) {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            shown = true;
         }
     }
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    bar.finish_and_clear();
 }

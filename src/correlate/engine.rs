@@ -4,12 +4,18 @@
 //! signature's `gap`; a burst matches when its count is reached within the step's
 //! window and every later required step then completes in order, each within its
 //! window after the previous one. Optional steps add the events near the match.
+//!
+//! Only events placed on a clock (wall time, or uptime within a boot) trigger: a line
+//! without any time cannot show when something began. A signature's `[startup]`
+//! discount removes first-step events that are start-up chatter of a component
+//! (within its grace after a start on the same node) before any counting; those
+//! events are still cited when a match that persists past the grace is found.
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::correlate::window::{Ts, bursts, completion, follows, near};
+use crate::correlate::window::{Clock, Pos, Ts, bursts, completion, follows, near};
 use crate::events::{Event, Kind};
-use crate::signatures::{FieldPath, Filter, Signature, Step};
+use crate::signatures::{FieldPath, Filter, Signature, Startup, Step};
 
 /// A signature matched on one node.
 #[derive(Clone, Debug)]
@@ -32,6 +38,8 @@ pub struct Indexed<'e> {
     pub events: Vec<&'e Event>,
     /// Positions of each kind's events.
     pub by_kind: HashMap<&'e Kind, Vec<usize>>,
+    /// Where each event sits on a comparable clock.
+    clocks: Vec<Pos>,
 }
 
 impl<'e> Indexed<'e> {
@@ -41,12 +49,22 @@ impl<'e> Indexed<'e> {
         for (i, e) in events.iter().enumerate() {
             by_kind.entry(&e.kind).or_default().push(i);
         }
-        Indexed { events, by_kind }
+        let clocks = clocks(&events);
+        Indexed {
+            events,
+            by_kind,
+            clocks,
+        }
     }
 
-    /// Time of event `i`.
+    /// Wall time of event `i` (what reports show).
     pub fn time(&self, i: usize) -> Ts {
         self.events.get(i).and_then(|e| e.time)
+    }
+
+    /// Clock position of event `i` (what windows compare).
+    pub fn pos(&self, i: usize) -> Pos {
+        self.clocks.get(i).copied().flatten()
     }
 
     /// Events of these kinds passing the filter, per node, in canonical order.
@@ -69,6 +87,96 @@ impl<'e> Indexed<'e> {
         }
         per_node
     }
+}
+
+/// Clock positions in canonical order. An event without wall time but with an uptime
+/// is placed on the uptime clock of its boot: time-less events come last in canonical
+/// order, by source and line, so within one source a falling uptime starts a new boot.
+fn clocks(events: &[&Event]) -> Vec<Pos> {
+    let mut boots: HashMap<&str, (u32, u64)> = HashMap::new();
+    let mut next_boot = 0u32;
+    events
+        .iter()
+        .map(|e| match (e.time, e.uptime_us) {
+            (Some(t), _) => Some(Clock::Wall(t)),
+            (None, Some(us)) => {
+                let boot = match boots.get(e.source.as_str()) {
+                    Some(&(boot, last)) if us >= last => boot,
+                    _ => {
+                        next_boot += 1;
+                        next_boot
+                    }
+                };
+                boots.insert(e.source.as_str(), (boot, us));
+                Some(Clock::Uptime { boot, us })
+            }
+            (None, None) => None,
+        })
+        .collect()
+}
+
+/// A start of a component on a node: its clock position and, for a start line, where
+/// that line is (`None` for a start implied by a start-up state).
+struct Start<'e> {
+    at: Clock,
+    line: Option<(&'e str, u64)>,
+}
+
+/// Component starts per node: the marker events, plus the first event of each run of
+/// first-step events that are start-up states by themselves.
+fn starts<'e>(
+    startup: &Startup,
+    gap: chrono::TimeDelta,
+    ix: &Indexed<'e>,
+    firsts: &BTreeMap<&'e str, Vec<usize>>,
+) -> BTreeMap<&'e str, Vec<Start<'e>>> {
+    let mut out: BTreeMap<&'e str, Vec<Start<'e>>> = BTreeMap::new();
+    let mut add = |ix: &Indexed<'e>, node: &'e str, i: usize, is_line: bool| {
+        if let (Some(at), Some(e)) = (ix.pos(i), ix.events.get(i)) {
+            out.entry(node).or_default().push(Start {
+                at,
+                line: is_line.then_some((e.source.as_str(), e.line)),
+            });
+        }
+    };
+    for marker in &startup.markers {
+        for (node, items) in ix.candidates(&marker.kinds, &marker.filter) {
+            for i in items {
+                add(ix, node, i, true);
+            }
+        }
+    }
+    if let Some(state) = &startup.state {
+        for (node, items) in firsts {
+            let states: Vec<usize> = items
+                .iter()
+                .copied()
+                .filter(|&i| ix.events.get(i).is_some_and(|e| state.matches(&e.fields)))
+                .filter(|&i| ix.pos(i).is_some())
+                .collect();
+            for run in bursts(&states, &|i| ix.pos(i), gap) {
+                if let Some(&first) = run.first() {
+                    add(ix, node, first, false);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether event `i` is start-up chatter: within `grace` after a start on its node
+/// (the start line itself excepted: a change seen on the line that starts a boot is a
+/// change across the restart, not chatter during it).
+fn is_chatter(ix: &Indexed<'_>, i: usize, starts: &[Start<'_>], grace: chrono::TimeDelta) -> bool {
+    let (Some(at), Some(e)) = (ix.pos(i), ix.events.get(i)) else {
+        return false;
+    };
+    starts.iter().any(|s| {
+        s.line != Some((e.source.as_str(), e.line))
+            && at
+                .since(s.at)
+                .is_some_and(|d| d >= chrono::TimeDelta::zero() && d <= grace)
+    })
 }
 
 fn group_key(event: &Event, paths: &[FieldPath]) -> Vec<String> {
@@ -109,27 +217,53 @@ pub fn match_signature(sig: &Signature, ix: &Indexed<'_>) -> Vec<NodeMatch> {
         .iter()
         .map(|s| ix.candidates(&s.kinds, &s.filter))
         .collect();
-    let time = |i: usize| ix.time(i);
+    let pos = |i: usize| ix.pos(i);
     let mut out = Vec::new();
     let Some(firsts) = per_step.first() else {
         return out;
     };
+    let starts = sig
+        .startup
+        .as_ref()
+        .map(|s| (s.grace, self::starts(s, sig.gap, ix, firsts)));
     for (node, items) in firsts {
+        // Only placed events trigger; undated ones are context (cited with the node's
+        // last match, as a captured `df` table is); start-up chatter neither triggers
+        // nor counts.
+        let (placed, undated): (Vec<usize>, Vec<usize>) =
+            items.iter().copied().partition(|&i| pos(i).is_some());
+        let first_of_node = out.len();
+        let (live, chatter): (Vec<usize>, Vec<usize>) =
+            placed.iter().copied().partition(|&i| match &starts {
+                Some((grace, per_node)) => per_node
+                    .get(node)
+                    .is_none_or(|s| !is_chatter(ix, i, s, *grace)),
+                None => true,
+            });
         let mut triggers_all = Vec::new();
-        for group in groups(ix, items, &first.group_by) {
-            triggers_all.extend(bursts(&group, &time, sig.gap));
+        for group in groups(ix, &live, &first.group_by) {
+            triggers_all.extend(bursts(&group, &pos, sig.gap));
         }
         for burst in triggers_all {
-            let Some(done) = completion(&burst, &time, first.count, first.within) else {
+            let Some(done) = completion(&burst, &pos, first.count, first.within) else {
                 continue;
             };
             if let Some(cited) = later_steps(sig, ix, &per_step, node, done) {
                 let mut cited = cited;
                 cited.extend(burst.iter().copied());
+                // The start-up chatter that led into a persisting match is its beginning.
+                let (from, to) = pos_span(ix, &burst);
+                cited.extend(
+                    chatter
+                        .iter()
+                        .copied()
+                        .filter(|&i| near(from, to, pos(i), sig.gap)),
+                );
                 cited.sort_unstable();
                 cited.dedup();
                 let (start, end) = span(ix, &cited);
-                add_optional(sig, ix, &per_step, node, start, end, &mut cited);
+                let (from, to) = pos_span(ix, &cited);
+                add_optional(sig, ix, &per_step, node, from, to, &mut cited);
                 out.push(NodeMatch {
                     node: node.to_string(),
                     triggers: burst,
@@ -139,8 +273,37 @@ pub fn match_signature(sig: &Signature, ix: &Indexed<'_>) -> Vec<NodeMatch> {
                 });
             }
         }
+        if out.len() > first_of_node
+            && let Some(last) = out.last_mut()
+        {
+            last.cited.extend(undated);
+            last.cited.sort_unstable();
+            last.cited.dedup();
+        }
     }
     out.sort_by(|a, b| (a.node.as_str(), a.cited.first()).cmp(&(b.node.as_str(), b.cited.first())));
+    out
+}
+
+/// First-step events of `sig` that its `[startup]` discounts as start-up chatter: they
+/// are explained (a component starting), so they are not reported as unclassified errors.
+pub fn startup_chatter(sig: &Signature, ix: &Indexed<'_>) -> Vec<usize> {
+    let (Some(startup), Some(first)) = (&sig.startup, sig.steps.first()) else {
+        return Vec::new();
+    };
+    let firsts = ix.candidates(&first.kinds, &first.filter);
+    let per_node = starts(startup, sig.gap, ix, &firsts);
+    let mut out: Vec<usize> = firsts
+        .iter()
+        .flat_map(|(node, items)| {
+            let node_starts = per_node.get(node);
+            items
+                .iter()
+                .copied()
+                .filter(move |&i| node_starts.is_some_and(|s| is_chatter(ix, i, s, startup.grace)))
+        })
+        .collect();
+    out.sort_unstable();
     out
 }
 
@@ -150,9 +313,9 @@ fn later_steps(
     ix: &Indexed<'_>,
     per_step: &[BTreeMap<&str, Vec<usize>>],
     node: &str,
-    first_done: Ts,
+    first_done: Pos,
 ) -> Option<Vec<usize>> {
-    let time = |i: usize| ix.time(i);
+    let pos = |i: usize| ix.pos(i);
     let mut prev = first_done;
     let mut cited = Vec::new();
     for (step, cands) in sig.steps.iter().zip(per_step).skip(1) {
@@ -164,7 +327,7 @@ fn later_steps(
             .map(|v| {
                 v.iter()
                     .copied()
-                    .filter(|&i| follows(prev, time(i), step.within))
+                    .filter(|&i| follows(prev, pos(i), step.within))
                     .collect()
             })
             .unwrap_or_default();
@@ -177,17 +340,32 @@ fn later_steps(
     Some(cited)
 }
 
-fn complete_step(step: &Step, ix: &Indexed<'_>, eligible: &[usize]) -> Option<(Ts, Vec<usize>)> {
-    let time = |i: usize| ix.time(i);
+fn complete_step(step: &Step, ix: &Indexed<'_>, eligible: &[usize]) -> Option<(Pos, Vec<usize>)> {
+    let pos = |i: usize| ix.pos(i);
     groups(ix, eligible, &step.group_by)
         .into_iter()
-        .filter_map(|g| completion(&g, &time, step.count, None).map(|done| (done, g)))
+        .filter_map(|g| completion(&g, &pos, step.count, None).map(|done| (done, g)))
         .min_by_key(|(done, _)| (done.is_none(), *done))
 }
 
+/// Earliest and latest wall time among `items` (what the incident shows).
 fn span(ix: &Indexed<'_>, items: &[usize]) -> (Ts, Ts) {
     let times: Vec<_> = items.iter().filter_map(|&i| ix.time(i)).collect();
     (times.iter().min().copied(), times.iter().max().copied())
+}
+
+/// Earliest and latest clock position among `items` on the clock of the first placed
+/// one (what optional steps are matched around).
+fn pos_span(ix: &Indexed<'_>, items: &[usize]) -> (Pos, Pos) {
+    let placed: Vec<Clock> = items.iter().filter_map(|&i| ix.pos(i)).collect();
+    let Some(&first) = placed.first() else {
+        return (None, None);
+    };
+    let same: Vec<Clock> = placed
+        .into_iter()
+        .filter(|c| c.since(first).is_some())
+        .collect();
+    (same.iter().min().copied(), same.iter().max().copied())
 }
 
 fn add_optional(
@@ -195,8 +373,8 @@ fn add_optional(
     ix: &Indexed<'_>,
     per_step: &[BTreeMap<&str, Vec<usize>>],
     node: &str,
-    start: Ts,
-    end: Ts,
+    start: Pos,
+    end: Pos,
     cited: &mut Vec<usize>,
 ) {
     for (step, cands) in sig.steps.iter().zip(per_step) {
@@ -209,10 +387,57 @@ fn add_optional(
                 items
                     .iter()
                     .copied()
-                    .filter(|&i| near(start, end, ix.time(i), margin)),
+                    .filter(|&i| near(start, end, ix.pos(i), margin)),
             );
         }
     }
     cited.sort_unstable();
     cited.dedup();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::time::TimeQuality;
+
+    fn undated(source: &str, line: u64, uptime_s: Option<u64>) -> Event {
+        Event {
+            kind: Kind::OomKill,
+            time: None,
+            uptime_us: uptime_s.map(|s| s * 1_000_000),
+            time_quality: TimeQuality::Unanchored,
+            node: "node-1".into(),
+            source: source.into(),
+            line,
+            end_line: line,
+            level: None,
+            fields: Default::default(),
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_falling_uptime_starts_a_new_boot_and_sources_never_share_one() {
+        let events = [
+            undated("a/dmesg.txt", 1, Some(100)),
+            undated("a/dmesg.txt", 2, Some(200)),
+            undated("a/dmesg.txt", 3, Some(5)),
+            undated("b/dmesg.txt", 1, Some(150)),
+            undated("b/dmesg.txt", 2, None),
+        ];
+        let ix = Indexed::new(events.iter().collect());
+        let boot = |i: usize| match ix.pos(i) {
+            Some(Clock::Uptime { boot, .. }) => Some(boot),
+            _ => None,
+        };
+        assert_eq!(boot(0), boot(1));
+        assert_ne!(boot(1), boot(2));
+        assert_ne!(boot(0), boot(3));
+        assert_ne!(boot(2), boot(3));
+        assert_eq!(ix.pos(4), None);
+        assert_eq!(
+            ix.pos(1).zip(ix.pos(0)).and_then(|(b, a)| b.since(a)),
+            Some(chrono::TimeDelta::seconds(100))
+        );
+    }
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::correlate::engine::{Indexed, NodeMatch};
-use crate::correlate::window::{Ts, near};
+use crate::correlate::window::{Ts, near_wall};
 use crate::correlate::{Confidence, Evidence, Incident};
 use crate::events::Event;
 use crate::signatures::template::render;
@@ -146,8 +146,8 @@ pub fn suppress(set: &SignatureSet, drafts: Vec<Draft>) -> Vec<Draft> {
                         .get(o.sig)
                         .is_some_and(|s| sig.suppressed_by.contains(&s.id))
                     && !o.nodes.is_disjoint(&d.nodes)
-                    && (near(o.start, o.end, d.start, sig.gap)
-                        || near(d.start, d.end, o.start, sig.gap))
+                    && (near_wall(o.start, o.end, d.start, sig.gap)
+                        || near_wall(d.start, d.end, o.start, sig.gap))
             })
         });
         if let Some(j) = target
@@ -181,6 +181,43 @@ fn field_lookup(event: Option<&Event>, name: &str) -> Option<String> {
         values
             .into_iter()
             .map(value_text)
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+/// A summary placeholder of an incident on several nodes: each node's own value (from
+/// its first trigger event) when they differ, as `value (node)`, so a rename on four
+/// nodes names four new names instead of stating the first node's for all (issue 15).
+/// `None` for single-node incidents and when no node has the field.
+fn field_per_node(
+    ix: &Indexed<'_>,
+    triggers: &[usize],
+    nodes: &[String],
+    name: &str,
+) -> Option<String> {
+    if nodes.len() < 2 {
+        return None;
+    }
+    let mut per_node: Vec<(&str, String)> = Vec::new();
+    for node in nodes {
+        let first = triggers
+            .iter()
+            .filter_map(|&i| ix.events.get(i).copied())
+            .filter(|e| &e.node == node)
+            .min_by_key(|e| (e.time, e.line));
+        if let Some(value) = field_lookup(first, name) {
+            per_node.push((node, value));
+        }
+    }
+    let first = per_node.first()?.1.clone();
+    if per_node.iter().all(|(_, v)| *v == first) {
+        return Some(first);
+    }
+    Some(
+        per_node
+            .iter()
+            .map(|(node, v)| format!("{v} ({node})"))
             .collect::<Vec<_>>()
             .join(", "),
     )
@@ -270,7 +307,9 @@ fn build(sig: &Signature, ix: &Indexed<'_>, d: &Draft, number: usize) -> Inciden
         "nodes" => Some(nodes.join(", ")),
         "node_count" => Some(nodes.len().to_string()),
         "count" => Some(count.to_string()),
-        other => field_lookup(first, other),
+        other => {
+            field_per_node(ix, &d.triggers, &nodes, other).or_else(|| field_lookup(first, other))
+        }
     });
     let mut level = sig.confidence;
     let mut reasons = Vec::new();

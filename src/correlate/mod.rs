@@ -6,22 +6,21 @@
 //! (time, with time-less events last, then source, line, kind, node, text), and
 //! everything after works on positions in that order.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
-use crate::envelope::Level;
 use crate::envelope::time::TimeQuality;
-use crate::events::{Event, Kind};
+use crate::events::Event;
 use crate::signatures::{Severity, SignatureSet};
 
 pub mod engine;
 pub mod incident;
+pub mod unclassified;
 pub mod window;
 
 use engine::{Indexed, match_signature};
-use window::bursts;
+pub use unclassified::{Unclassified, is_error_level};
 
 /// One line (or a summarised run of repeats) cited as evidence.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -90,34 +89,14 @@ pub struct Incident {
     pub evidence: Vec<Evidence>,
 }
 
-/// Error-level events no signature explained, grouped by kind, node and time burst.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Unclassified {
-    /// Event kind name.
-    pub kind: String,
-    /// Node.
-    pub node: String,
-    /// First event time.
-    pub start: Option<DateTime<Utc>>,
-    /// Last event time.
-    pub end: Option<DateTime<Utc>>,
-    /// Number of events.
-    pub count: u64,
-    /// Evidence (summarised).
-    pub evidence: Vec<Evidence>,
-}
-
 /// What correlation found: incidents in timeline order and the unexplained rest.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Correlation {
     /// Incidents, numbered `INC-001`... by (start, signature, nodes).
     pub incidents: Vec<Incident>,
-    /// Error-level events no incident cites, by kind, node and burst.
+    /// Error-level events no incident cites, by template across nodes, ranked.
     pub unclassified: Vec<Unclassified>,
 }
-
-/// Quiet gap that splits unclassified events of one kind and node into groups.
-pub const UNCLASSIFIED_GAP: TimeDelta = TimeDelta::minutes(30);
 
 /// Match every signature of `set` over `events` (any order; sorted here).
 pub fn correlate(events: &[Event], set: &SignatureSet) -> Correlation {
@@ -130,8 +109,14 @@ pub fn correlate(events: &[Event], set: &SignatureSet) -> Correlation {
         .flat_map_iter(|(i, sig)| incident::drafts(i, sig, &ix, match_signature(sig, &ix)))
         .collect();
     let drafts = incident::suppress(set, drafts);
-    let (incidents, cited) = incident::finish(set, &ix, drafts);
-    let unclassified = unclassified(&ix, &cited);
+    let (incidents, mut cited) = incident::finish(set, &ix, drafts);
+    // Start-up chatter a signature discounts is explained, not unclassified.
+    cited.extend(
+        set.signatures()
+            .iter()
+            .flat_map(|sig| engine::startup_chatter(sig, &ix)),
+    );
+    let unclassified = unclassified::groups(&ix, &cited);
     Correlation {
         incidents,
         unclassified,
@@ -168,66 +153,4 @@ fn canonical_order(events: &[Event]) -> Vec<&Event> {
     let mut sorted: Vec<&Event> = events.iter().collect();
     sorted.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     sorted
-}
-
-/// Whether an event is bad news on its own: an error-level line, or a kind that is
-/// never benign.
-pub fn is_error_level(event: &Event) -> bool {
-    matches!(event.level, Some(Level::Error | Level::Fatal))
-        || matches!(
-            event.kind,
-            Kind::OomKill
-                | Kind::HungTask
-                | Kind::SoftLockup
-                | Kind::ConntrackFull
-                | Kind::NoSpaceLeft
-                | Kind::TooManyOpenFiles
-                | Kind::PageAllocFailure
-                | Kind::SlubAllocFailure
-                | Kind::ImageGcFailed
-                | Kind::PlegUnhealthy
-                | Kind::PodEvicted
-                | Kind::ConnectionReset
-        )
-}
-
-fn unclassified(ix: &Indexed<'_>, cited: &BTreeSet<usize>) -> Vec<Unclassified> {
-    let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
-    for (i, e) in ix.events.iter().enumerate() {
-        if is_error_level(e) && !cited.contains(&i) {
-            groups
-                .entry((e.kind.name(), e.node.as_str()))
-                .or_default()
-                .push(i);
-        }
-    }
-    let time = |i: usize| ix.time(i);
-    let groups: Vec<_> = groups.into_iter().collect();
-    let mut out: Vec<Unclassified> = groups
-        .par_iter()
-        .flat_map_iter(|((kind, node), items)| {
-            bursts(items, &time, UNCLASSIFIED_GAP)
-                .into_iter()
-                .map(move |burst| {
-                    let times: Vec<_> = burst.iter().filter_map(|&i| time(i)).collect();
-                    Unclassified {
-                        kind: kind.to_string(),
-                        node: node.to_string(),
-                        start: times.iter().min().copied(),
-                        end: times.iter().max().copied(),
-                        count: burst.len() as u64,
-                        evidence: incident::summarise(ix, &burst),
-                    }
-                })
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        (a.start.is_none(), a.start, &a.kind, &a.node).cmp(&(
-            b.start.is_none(),
-            b.start,
-            &b.kind,
-            &b.node,
-        ))
-    });
-    out
 }

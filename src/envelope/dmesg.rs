@@ -7,11 +7,12 @@
 use std::borrow::Cow;
 
 use nom::Parser;
-use nom::bytes::complete::tag;
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_while};
 use nom::character::complete::{char, one_of};
-use nom::combinator::{cut, opt};
+use nom::combinator::{cut, map, opt};
 use nom::error::context;
-use nom::sequence::preceded;
+use nom::sequence::{delimited, preceded};
 
 use super::grammar::{
     self, PResult, Stamp, clock, fixed_digits, month_abbr, pri, printk_caller, some_digits,
@@ -48,12 +49,102 @@ fn timestamp_ctime(input: &[u8]) -> PResult<'_, Stamp> {
     ))
 }
 
+/// `dmesg -e` / `--reltime` minute stamp `[Dec 6 01:02]` (strftime `%b%e %H:%M`: the
+/// day is space-padded, so `[Dec16 01:02]` for two digits), printed when the minute
+/// changes; local time, no year, no seconds.
+fn timestamp_reltime_minute(input: &[u8]) -> PResult<'_, Stamp> {
+    let (rest, (_, month, day, _, hour, _, minute, _)) = (
+        char('['),
+        month_abbr,
+        alt((preceded(char(' '), fixed_digits(1)), fixed_digits(2))),
+        char(' '),
+        fixed_digits(2),
+        char(':'),
+        fixed_digits(2),
+        char(']'),
+    )
+        .parse(input)?;
+    Ok((
+        rest,
+        Stamp {
+            year: None,
+            month,
+            day,
+            clock: grammar::Clock {
+                hour,
+                minute,
+                second: 0,
+                nanos: 0,
+            },
+            zone: None,
+        },
+    ))
+}
+
+/// The stamps that carry no instant: `dmesg -e` between minute changes
+/// (`[  +0.000123]`, `[ +12.345678]`) and `--time-format=delta` (`[<    0.000123>]`).
+fn relative_stamp(input: &[u8]) -> PResult<'_, ()> {
+    let (rest, _) = char('[').parse(input)?;
+    let (rest, _) = take_while(|b: u8| b == b' ').parse(rest)?;
+    let (rest, _) = alt((
+        preceded(one_of("+-"), delta_seconds),
+        delimited(
+            char('<'),
+            preceded(take_while(|b: u8| b == b' '), delta_seconds),
+            char('>'),
+        ),
+    ))
+    .parse(rest)?;
+    let (rest, _) = char(']').parse(rest)?;
+    Ok((rest, ()))
+}
+
+/// `0.000123` (`%f` of a delta).
+fn delta_seconds(input: &[u8]) -> PResult<'_, ()> {
+    let (rest, _) = (some_digits(1, 12), char('.'), some_digits(1, 9)).parse(input)?;
+    Ok((rest, ()))
+}
+
+/// `dmesg -d`: ` <    0.000123>` after the uptime, inside its brackets.
+fn delta_suffix(input: &[u8]) -> PResult<'_, ()> {
+    let (rest, _) = (
+        tag(" <"),
+        take_while(|b: u8| b == b' '),
+        delta_seconds,
+        char('>'),
+    )
+        .parse(input)?;
+    Ok((rest, ()))
+}
+
 /// A printk caller id: `T` (task, the id is a pid) or `C` (CPU), and the number.
 type Caller = (char, u32);
 
 /// `[uptime]` then an optional printk caller `[ T1598]`, as (µs, task id).
 fn uptime_and_caller(input: &[u8]) -> PResult<'_, (u64, Option<Caller>)> {
-    (uptime_bracket, opt(preceded(opt(char(' ')), printk_caller))).parse(input)
+    alt((
+        (uptime_bracket, opt(preceded(opt(char(' ')), printk_caller))),
+        // `dmesg -d`: `[88820.247535 <    0.000123>]`.
+        map(uptime_with_delta, |us| (us, None)),
+    ))
+    .parse(input)
+}
+
+/// `[88820.247535 <    0.000123>]` (`dmesg -d`), as µs of uptime.
+fn uptime_with_delta(input: &[u8]) -> PResult<'_, u64> {
+    let end = input.iter().position(|&b| b == b'<').unwrap_or(0);
+    let head = input.get(..end.saturating_sub(1)).unwrap_or_default();
+    let mut closed = head.to_vec();
+    closed.push(b']');
+    let (_, us) = uptime_bracket(&closed).map_err(|_| {
+        nom::Err::Error(grammar::Fail {
+            input,
+            expected: Some("`[seconds.micros <delta>]`"),
+        })
+    })?;
+    let (rest, _) = delta_suffix(input.get(head.len()..).unwrap_or_default())?;
+    let (rest, _) = char(']').parse(rest)?;
+    Ok((rest, us))
 }
 
 /// `/dev/kmsg` header `prefix,seq,usec,flag[,caller=T1];`, as (prefix, µs, caller).
@@ -126,6 +217,18 @@ fn parse_bracketed(line: &[u8], strictness: Strictness) -> Result<Envelope<'_>, 
         env.message = Cow::Borrowed(rest.strip_prefix(b" ").unwrap_or(rest));
         return Ok(env);
     }
+    if let Ok((rest, stamp)) = timestamp_reltime_minute(line) {
+        let format = LineFormat::DmesgCtime;
+        let mut env = Envelope::bare(format, line);
+        env.time = stamp.checked(strictness, format, 0)?;
+        env.message = Cow::Borrowed(rest.strip_prefix(b" ").unwrap_or(rest));
+        return Ok(env);
+    }
+    if let Ok((rest, ())) = relative_stamp(line) {
+        let mut env = Envelope::bare(LineFormat::Dmesg, line);
+        env.message = Cow::Borrowed(rest.strip_prefix(b" ").unwrap_or(rest));
+        return Ok(env);
+    }
     let format = LineFormat::Dmesg;
     let (rest, priority) = opt(pri)
         .parse(line)
@@ -185,6 +288,53 @@ pub(crate) fn starts_with_uptime(message: &[u8]) -> bool {
 mod tests {
     use super::*;
     use chrono::{NaiveDate, TimeZone, Utc};
+
+    #[test]
+    fn delta_and_reltime_stamps() {
+        // util-linux sys-utils/dmesg.c: `-d` is "[%5ld.%06ld <%12.06f>] ".
+        assert_eq!(
+            uptime_and_caller(b"[88820.247535 <    0.000123>] SLUB"),
+            Ok((&b" SLUB"[..], (88_820_247_535, None)))
+        );
+        let env = parse_strict(b"[88820.247535 <    0.000123>] nf_conntrack: nf_conntrack: table full, dropping packet").unwrap();
+        assert_eq!(env.uptime_us, Some(88_820_247_535));
+        assert_eq!(
+            &env.message[..],
+            b"nf_conntrack: nf_conntrack: table full, dropping packet"
+        );
+        // `-e`: "%b%e %H:%M" on a minute change, then "[  %+8.06f] ".
+        let env = parse_strict(
+            b"[Dec 6 01:02] unregister_netdevice: waiting for lo to become free. Usage count = 1",
+        )
+        .unwrap();
+        assert_eq!(env.format, LineFormat::DmesgCtime);
+        assert!(matches!(
+            env.time,
+            RawTime::YearLess {
+                month: 12,
+                day: 6,
+                ..
+            }
+        ));
+        assert_eq!(
+            &env.message[..],
+            b"unregister_netdevice: waiting for lo to become free. Usage count = 1"
+        );
+        let env = parse_strict(b"[Dec16 01:02] msg").unwrap();
+        assert_eq!(&env.message[..], b"msg");
+        let env =
+            parse_strict(b"[  +0.000123] overlayfs: upper fs needs to support d_type.").unwrap();
+        assert_eq!(env.time, RawTime::None);
+        assert_eq!(
+            &env.message[..],
+            b"overlayfs: upper fs needs to support d_type."
+        );
+        let env = parse_strict(b"[ +12.345678] msg").unwrap();
+        assert_eq!(&env.message[..], b"msg");
+        let env = parse_strict(b"[<    0.000123>] msg").unwrap();
+        assert_eq!(&env.message[..], b"msg");
+        assert!(parse_strict(b"[+x] msg").is_err());
+    }
 
     #[test]
     fn productions() {

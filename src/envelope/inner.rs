@@ -3,7 +3,7 @@
 //! `[uptime]` prefix under `kernel:`.
 //!
 //! Merge rule: the outer time wins and the inner fills in when the outer has none
-//! (same for uptime, pid and app); the level comes from the innermost envelope that
+//! (same for uptime, pid and app), or lends its year to a year-less outer time; the level comes from the innermost envelope that
 //! has one; the message becomes the inner message. One level of nesting is unwrapped
 //! (plus the printk caller id, which the kernel grammar reads itself).
 
@@ -96,8 +96,21 @@ fn inner_at<'m>(message: &'m [u8], outer: LineFormat, app: Option<&str>) -> Opti
 
 /// Fold what the inner envelope found into the outer one.
 fn apply<'a>(mut outer: Envelope<'a>, found: Found<'a>) -> Envelope<'a> {
-    if outer.time == RawTime::None {
-        outer.time = found.time;
+    match (outer.time, found.time) {
+        (RawTime::None, inner) => outer.time = inner,
+        // `Jun 14 10:00:03 node dockerd[9]: time="2018-06-14T10:00:03Z" ...`: the
+        // outer stamp stays (it is the syslog's clock), the year is the line's own.
+        (RawTime::YearLess { month, day, time }, RawTime::Utc(t)) => {
+            if let Some(local) = super::time::with_year_near(month, day, time, t.naive_utc()) {
+                outer.time = RawTime::Local(local);
+            }
+        }
+        (RawTime::YearLess { month, day, time }, RawTime::Local(t)) => {
+            if let Some(local) = super::time::with_year_near(month, day, time, t) {
+                outer.time = RawTime::Local(local);
+            }
+        }
+        _ => {}
     }
     outer.uptime_us = outer.uptime_us.or(found.uptime_us);
     outer.pid = outer.pid.or(found.pid);

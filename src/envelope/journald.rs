@@ -26,6 +26,60 @@ pub fn is_banner(line: &[u8]) -> bool {
     line.len() >= 6 && line.starts_with(b"-- ") && line.ends_with(b" --")
 }
 
+/// True for the separator journalctl prints between the entries of two boots: `--
+/// Reboot --` (older releases) or `-- Boot <32 hex> --` (newer). journalctl prints it
+/// only when the boot id changes from one entry to the next (never before the first
+/// entry), so it always marks a reboot inside the shown span.
+pub fn is_boot_separator(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line).trim_ascii_end();
+    if line == b"-- Reboot --" {
+        return true;
+    }
+    line.strip_prefix(b"-- Boot ")
+        .and_then(|rest| rest.strip_suffix(b" --"))
+        .is_some_and(|id| id.len() == 32 && id.iter().all(u8::is_ascii_hexdigit))
+}
+
+/// The end of the span a `-- Logs begin at A, end at B. --` / `-- Journal begins at A,
+/// ends at B. --` header describes (B, zone ignored). Every entry printed below it lies
+/// before B, whatever filter selected them, so B is an upper bound to infer the year of
+/// year-less entries from; A is not a year for them (a filtered unit may have logged
+/// only long after the journal began).
+pub fn banner_end(line: &[u8]) -> Option<chrono::NaiveDateTime> {
+    if !is_banner(line) {
+        return None;
+    }
+    let rest = after_literal(line, b", end at ").or_else(|| after_literal(line, b", ends at "))?;
+    // `Tue 2018-12-04 13:12:57 IST. --`: the stamp grammar wants a space after the zone.
+    let stamp_text = rest.strip_suffix(b" --").unwrap_or(rest);
+    let mut stamp_text = stamp_text.strip_suffix(b".").unwrap_or(stamp_text).to_vec();
+    stamp_text.push(b' ');
+    let (_, (stamp, _)) = timestamp_full(&stamp_text).ok()?;
+    let date = chrono::NaiveDate::from_ymd_opt(stamp.year?, stamp.month, stamp.day)?;
+    Some(date.and_time(stamp.clock.time()?))
+}
+
+/// The time of the `Active:` line of `systemctl status` output captured as a file
+/// (`   Active: failed (Result: exit-code) since Thu 2017-12-28 21:08:53 UTC; 6h ago`,
+/// indented by 3 or 5 spaces depending on the systemd release). It carries the year
+/// the journal lines printed below it lack; the zone is ignored (a year hint only).
+pub fn systemctl_active_since(line: &[u8]) -> Option<chrono::NaiveDateTime> {
+    let rest = line.trim_ascii_start().strip_prefix(b"Active: ")?;
+    let since = after_literal(rest, b" since ")?;
+    let end = memchr::memchr(b';', since).unwrap_or(since.len());
+    let mut stamp_text = since.get(..end)?.to_vec();
+    stamp_text.push(b' ');
+    let (_, (stamp, _)) = timestamp_full(&stamp_text).ok()?;
+    let date = chrono::NaiveDate::from_ymd_opt(stamp.year?, stamp.month, stamp.day)?;
+    Some(date.and_time(stamp.clock.time()?))
+}
+
+/// The bytes after the first `needle`.
+fn after_literal<'a>(hay: &'a [u8], needle: &[u8]) -> Option<&'a [u8]> {
+    let at = memchr::memmem::find(hay, needle)?;
+    hay.get(at + needle.len()..)
+}
+
 /// Strictly parse a `short-monotonic` or `short-full` line.
 pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     parse_short(line, Strictness::Strict)
@@ -94,6 +148,21 @@ fn host_and_tag<'a>(
         .parse(input)
         .map_err(|e| grammar::to_error(line, format, e))?;
     let (message, (app, pid)) = syslog_tag(rest).map_err(|e| grammar::to_error(line, format, e))?;
+    // Raw kernel text after an uptime looks like `host tag: msg` too: `[843041.35]
+    // neighbour: arp_cache: neighbor table overflow!`, `[1356.29] r8125 0000:22:04.0
+    // eth4: ...`. No hostname ends with `:` and no journal identifier starts with a
+    // digit, so such lines are left to the dmesg grammar; nor is `XFS (sdb): ...`
+    // (a parenthesised identifier such as `(sd-pam)` always comes with its pid).
+    let kernel_text = host.ends_with(b":")
+        || app.first().is_some_and(u8::is_ascii_digit)
+        || (app.first() == Some(&b'(') && pid.is_none());
+    if kernel_text {
+        return Err(EnvelopeError {
+            format,
+            offset: grammar::offset_in(line, input),
+            expected: "a hostname and a program tag",
+        });
+    }
     let mut env = Envelope::bare(format, line);
     env.host = utf8(host);
     env.app = utf8(app);
@@ -354,6 +423,51 @@ mod tests {
         assert!(is_banner(b"-- Boot 0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e --"));
         assert!(is_banner(b"-- No entries --"));
         assert!(!is_banner(b"-- not a banner"));
+    }
+
+    #[test]
+    fn banner_end_is_the_year_reference() {
+        // source: kubernetes/kubernetes#71692 (corpus E-k8s-71692)
+        let end = banner_end(
+            b"-- Logs begin at Mon 2018-12-03 16:13:22 IST, end at Tue 2018-12-04 13:12:57 IST. --",
+        )
+        .unwrap();
+        assert_eq!(end.to_string(), "2018-12-04 13:12:57");
+        let end = banner_end(b"-- Journal begins at Fri 2018-06-08 03:03:28 UTC, ends at Sat 2019-06-09 00:00:00 UTC. --").unwrap();
+        assert_eq!(end.to_string(), "2019-06-09 00:00:00");
+        assert_eq!(banner_end(b"-- Reboot --"), None);
+    }
+
+    #[test]
+    fn systemctl_status_active_line() {
+        // source: kubernetes/kubernetes#57428 (corpus K-k8s-57428)
+        let t = systemctl_active_since(
+            b"   Active: failed (Result: exit-code) since Thu 2017-12-28 21:08:53 UTC; 6h ago",
+        )
+        .unwrap();
+        assert_eq!(t.to_string(), "2017-12-28 21:08:53");
+        // source: kubeasz/kubeasz#704 (corpus K-kubeasz-704), newer 5-space indent
+        let t = systemctl_active_since(
+            b"     Active: active (running) since Tue 2019-10-08 14:25:25 CST; 6h ago",
+        )
+        .unwrap();
+        assert_eq!(t.to_string(), "2019-10-08 14:25:25");
+        assert_eq!(systemctl_active_since(b"   Active: inactive (dead)"), None);
+        assert_eq!(systemctl_active_since(b"Active:          1234 kB"), None);
+    }
+
+    #[test]
+    fn boot_separators() {
+        // source: okd-project/okd#394 (corpus J-okd-394)
+        assert!(is_boot_separator(b"-- Reboot --"));
+        assert!(is_boot_separator(
+            b"-- Boot 0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e --"
+        ));
+        assert!(!is_boot_separator(
+            b"-- Logs begin at Sat 2020-11-28 17:14:37 UTC, end at Mon 2020-11-30 01:48:48 UTC. --"
+        ));
+        assert!(!is_boot_separator(b"-- No entries --"));
+        assert!(!is_boot_separator(b"-- Boot not-an-id --"));
     }
 
     #[test]

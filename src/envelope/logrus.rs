@@ -3,6 +3,10 @@
 //!
 //! The message is the unescaped `msg` value followed by the remaining fields as
 //! written (` storage-driver=devicemapper`), so events can read both.
+//!
+//! logrus's JSON formatter (containerd and CRI-O with `--log-format json`) writes
+//! `{"error":"...","level":"error","msg":"...","time":"<RFC 3339>"}`; [`parse_json`]
+//! gives the same envelope, the other keys appended to the message as `key="value"`.
 
 use std::borrow::Cow;
 
@@ -73,6 +77,42 @@ pub fn parse(line: &[u8], strictness: Strictness) -> Result<Envelope<'_>, Envelo
     Ok(env)
 }
 
+/// Parse one logrus JSON record. It must be an object with string `level`, `msg` and
+/// `time` keys (which tells it from Kubernetes JSON logs, keyed `ts`, and docker's
+/// json-file, keyed `log`); other keys follow the message, sorted, as `key="value"`.
+pub fn parse_json(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
+    let format = LineFormat::Logrus;
+    let fail = |expected| EnvelopeError {
+        format,
+        offset: 0,
+        expected,
+    };
+    let record: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(line).map_err(|_| fail("a JSON object"))?;
+    let text = |key: &str| record.get(key).and_then(serde_json::Value::as_str);
+    let (Some(level), Some(msg), Some(time)) = (text("level"), text("msg"), text("time")) else {
+        return Err(fail("string `level`, `msg` and `time` keys"));
+    };
+    let mut message = msg.to_string();
+    for (key, value) in &record {
+        if matches!(key.as_str(), "level" | "msg" | "time") {
+            continue;
+        }
+        match value {
+            serde_json::Value::String(v) => message.push_str(&format!(" {key}=\"{v}\"")),
+            other => message.push_str(&format!(" {key}={other}")),
+        }
+    }
+    let mut env = Envelope::bare(format, line);
+    env.time = match timestamp_3339(time.as_bytes()) {
+        Ok((b"", stamp)) => stamp.checked(Strictness::Lenient, format, 0)?,
+        _ => RawTime::None,
+    };
+    env.level = Level::from_word(level.as_bytes());
+    env.message = Cow::Owned(message.into_bytes());
+    Ok(env)
+}
+
 /// True when `input` starts like a logrus line (cheap check before [`parse`]).
 pub(crate) fn looks_like(input: &[u8]) -> bool {
     input.starts_with(b"time=") && memchr::memmem::find(input, b" level=").is_some()
@@ -116,6 +156,29 @@ mod tests {
         );
         let env = parse_strict(br#"time="2018-06-17T03:05:13Z" level=info msg=done"#).unwrap();
         assert_eq!(&env.message[..], b"done");
+    }
+
+    #[test]
+    fn containerd_json_record() {
+        // containerd `--log-format json` (logrus JSONFormatter: keys sorted), the CRI
+        // plugin's reserved-name failure (containerd/containerd#4604 wording)
+        let env = parse_json(br#"{"error":"failed to reserve sandbox name \"web-1_default_5a7f_0\": name \"web-1_default_5a7f_0\" is reserved for \"2585\"","level":"error","msg":"RunPodSandbox for &PodSandboxMetadata{Name:web-1,Uid:5a7f,Namespace:default,Attempt:0,} failed, error","time":"2020-10-24T14:10:02.101101101Z"}"#).unwrap();
+        assert_eq!(env.level, Some(Level::Error));
+        assert!(matches!(env.time, RawTime::Utc(_)));
+        assert!(
+            env.message
+                .starts_with(b"RunPodSandbox for &PodSandboxMetadata")
+        );
+        assert!(
+            memchr::memmem::find(&env.message, b" error=\"failed to reserve sandbox name")
+                .is_some()
+        );
+        // Kubernetes JSON logs and docker json-file are not logrus
+        assert!(parse_json(br#"{"ts":1528427008803.095,"msg":"x","v":0}"#).is_err());
+        assert!(
+            parse_json(br#"{"log":"x\n","stream":"stdout","time":"2018-06-17T03:05:13Z"}"#)
+                .is_err()
+        );
     }
 
     #[test]

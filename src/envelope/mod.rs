@@ -11,10 +11,12 @@ use std::borrow::Cow;
 
 pub mod bird;
 pub mod calicoctl;
+pub mod capnslog;
 pub mod cri;
 pub mod detect;
 pub mod dmesg;
 pub mod docker;
+pub mod docker_events;
 pub mod felix;
 pub(crate) mod grammar;
 mod inner;
@@ -25,7 +27,7 @@ pub mod syslog;
 pub mod time;
 
 pub use detect::detect;
-pub use journald::is_banner;
+pub use journald::{banner_end, is_banner, is_boot_separator, systemctl_active_since};
 
 /// A line (or record) format. Closed set: adding one gives a compile-error checklist.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -64,12 +66,16 @@ pub enum LineFormat {
     KlogJson,
     /// Docker json-file (`{"log":"...","stream":"stderr","time":"..."}`).
     DockerJson,
+    /// `docker events` output (`2019-05-04T18:05:45.011072877-05:00 container oom <id> (...)`).
+    DockerEvents,
     /// CRI container logs (`2018-06-17T03:05:13.803095123Z stderr F msg`).
     Cri,
     /// logrus text (`time="..." level=info msg="..."`).
     Logrus,
     /// Calico felix / calico-node (`2018-06-17 03:05:13.803 [INFO][84] file.go 123: msg`).
     Felix,
+    /// etcd's capnslog (`2016-07-13 16:59:59.776094 W | rafthttp: msg`).
+    Capnslog,
     /// BIRD file sink (`2018-06-17 03:05:13 <INFO> msg`) or stderr (`bird: msg`).
     Bird,
     /// runit svlogd prefix (`2018-06-17_03:05:13.80513 msg`, `-ttt` with `T`).
@@ -102,9 +108,11 @@ impl LineFormat {
             LineFormat::Klog => "klog",
             LineFormat::KlogJson => "klog-json",
             LineFormat::DockerJson => "docker-json",
+            LineFormat::DockerEvents => "docker-events",
             LineFormat::Cri => "cri",
             LineFormat::Logrus => "logrus",
             LineFormat::Felix => "felix",
+            LineFormat::Capnslog => "capnslog",
             LineFormat::Bird => "bird",
             LineFormat::Svlogd => "svlogd",
             LineFormat::CalicoctlStatus => "calicoctl-status",
@@ -306,9 +314,12 @@ pub fn parse_as(line: &[u8], format: LineFormat, strictness: Strictness) -> Opti
         F::Klog => klog::parse(line, strictness),
         F::KlogJson => klog::parse_json(line),
         F::DockerJson => docker::parse(line),
+        F::DockerEvents => docker_events::parse(line, strictness),
         F::Cri => cri::parse(line, strictness),
+        F::Logrus if line.first() == Some(&b'{') => logrus::parse_json(line),
         F::Logrus => logrus::parse(line, strictness),
         F::Felix => felix::parse(line, strictness),
+        F::Capnslog => capnslog::parse(line, strictness),
         F::Bird | F::Svlogd => bird::parse(line, strictness),
         F::BirdProtocols => bird::parse_protocols(line),
         F::CalicoctlStatus => calicoctl::parse(line),
@@ -322,10 +333,18 @@ pub fn parse_as(line: &[u8], format: LineFormat, strictness: Strictness) -> Opti
 fn candidates(line: &[u8]) -> &'static [LineFormat] {
     use LineFormat as F;
     match line.first() {
-        Some(b'{') => &[F::DockerJson, F::JournalJson, F::KlogJson],
+        Some(b'{') => &[F::DockerJson, F::JournalJson, F::KlogJson, F::Logrus],
         Some(b'<') => &[F::Rfc3164, F::Dmesg],
         Some(b'[') => &[F::Dmesg, F::JournalShortMonotonic],
-        Some(b'0'..=b'9') => &[F::Cri, F::Felix, F::Bird, F::Rfc3164, F::Dmesg],
+        Some(b'0'..=b'9') => &[
+            F::Cri,
+            F::DockerEvents,
+            F::Felix,
+            F::Capnslog,
+            F::Bird,
+            F::Rfc3164,
+            F::Dmesg,
+        ],
         Some(b't') => &[F::Logrus],
         Some(b'b' | b'@') => &[F::Bird],
         Some(b'n') => &[F::BirdProtocols],

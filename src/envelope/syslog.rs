@@ -48,6 +48,18 @@ pub fn parse(line: &[u8], strictness: Strictness) -> Result<Envelope<'_>, Envelo
     let mut env = Envelope::bare(format, line);
     env.time = time;
     env.level = priority.map(|p| Level::from_syslog_severity(p & 7));
+    // `--no-hostname` journal output whose message has a colon of its own
+    // (`Jul 28 04:24:10 kernel: INFO: rcu_sched ...`): no hostname ends with `:`.
+    let no_hostname = match syslog_tag(host) {
+        Ok((b"", tag)) if host.ends_with(b":") => Some(tag),
+        _ => None,
+    };
+    if let Some((app, pid)) = no_hostname {
+        env.app = utf8(app);
+        env.pid = pid;
+        env.message = Cow::Borrowed(rest);
+        return Ok(env);
+    }
     match syslog_tag(rest) {
         Ok((message, (app, pid))) => {
             env.host = utf8(host);

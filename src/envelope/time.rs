@@ -154,6 +154,25 @@ pub fn infer_year(
         .find(|candidate| *candidate <= limit)
 }
 
+/// A year-less `month`/`day`/`time` given the year of `dated`, a year-bearing stamp
+/// written on the same line (a logrus `time=` inside a syslog line): the year, the
+/// one before or the one after, whichever puts it nearest to `dated` (the two
+/// stamps may straddle a new year in different zones). `None` for an impossible day.
+pub fn with_year_near(
+    month: u32,
+    day: u32,
+    time: NaiveTime,
+    dated: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    let year = dated.year();
+    [year.checked_sub(1), Some(year), year.checked_add(1)]
+        .into_iter()
+        .flatten()
+        .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
+        .map(|d| d.and_time(time))
+        .min_by_key(|c| (*c - dated).num_seconds().unsigned_abs())
+}
+
 /// What time resolution needs to know about a source.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Clock {

@@ -571,7 +571,8 @@ pub(crate) fn table_header_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
         msg,
         preceded(
             (take_while(|b: u8| b.is_ascii_whitespace()), char('|')),
-            anchor("PEER TYPE"),
+            // calicoctl ≤ 0.2x (2016, felix 1.x) wrote the headings in title case.
+            alt((anchor("PEER TYPE"), anchor("Peer type"))),
         ),
     )?;
     Ok(Payload::new(Kind::BgpPeerState))

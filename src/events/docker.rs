@@ -49,7 +49,7 @@ pub(crate) fn storage_driver(msg: &[u8]) -> Option<Payload> {
 
 /// `devmapper: Thin Pool has 1562 free data blocks which is less than minimum required
 /// 1638 free data blocks. ...` (data or metadata), usually inside `Handler for POST ...
-/// returned error: ...`. Fields of `docker.devmapper_low_space`: `free_blocks`,
+/// returned error: ...`. Fields of `storage.thinpool_full`: `free_blocks`,
 /// `min_blocks`, `pool` (`data` | `metadata`).
 pub(crate) fn devmapper_low_space(msg: &[u8]) -> Option<Payload> {
     let rest = after(msg, b"Thin Pool has ")?;
@@ -63,7 +63,7 @@ pub(crate) fn devmapper_low_space(msg: &[u8]) -> Option<Payload> {
     };
     let min = uint_after(rest, b"minimum required ")?;
     Some(
-        Payload::new(Kind::DevmapperLowSpace)
+        Payload::new(Kind::ThinpoolFull)
             .with("free_blocks", free)
             .with("min_blocks", min)
             .with("pool", pool),

@@ -8,8 +8,9 @@ use std::borrow::Cow;
 use super::calico::CalicoTable;
 use super::fs::DfTable;
 use super::kernel_oom::OomAssembler;
+use super::kernel_report::ReportAssembler;
 use super::kernel_slub::SlubAssembler;
-use super::registry::{GRAMMARS, Role, routed};
+use super::registry::{GRAMMARS, Role, bit, routed};
 use super::{Found, Kind, Payload};
 use crate::envelope::{Envelope, Level, LineFormat, RawTime};
 use crate::input::Location;
@@ -87,6 +88,14 @@ pub struct Extractor {
     oom: OomAssembler,
     table: Option<CalicoTable>,
     df: Option<DfTable>,
+    /// Open multi-line kernel reports, one assembler per kind (created on first use).
+    reports: Vec<ReportAssembler>,
+    /// A journalctl boot separator waiting for the next timed entry, whose time the
+    /// `node.reboot` takes (the separator itself carries none).
+    boot: Option<Block>,
+    /// Whether the last line fed was taken by a grammar or an open block, even when its
+    /// event is still being assembled: such a line is explained, not an unknown error.
+    took_last: bool,
 }
 
 impl Extractor {
@@ -99,6 +108,21 @@ impl Extractor {
     /// pushed to `out` (multi-line ones when they end, possibly on a later call).
     /// Returns `true` when the next line must be fed whether or not it has a needle.
     pub fn feed(&mut self, at: Location, env: &Envelope<'_>, out: &mut Vec<Found>) -> bool {
+        self.took_last = true;
+        if crate::envelope::is_boot_separator(env.raw) {
+            self.boot = Some(Block::line(at, env));
+            return true;
+        }
+        if let Some(mut boot) = self.boot.take() {
+            if env.time == RawTime::None {
+                self.boot = Some(boot);
+            } else {
+                boot.time = env.time;
+                boot.host = env.host.map(str::to_string);
+                let reboot = Payload::new(Kind::NodeReboot).with("from", "journal boot separator");
+                out.push(boot.found(reboot));
+            }
+        }
         let msg = message_for_grammars(env);
         let msg: &[u8] = &msg;
 
@@ -127,13 +151,15 @@ impl Extractor {
         let mut oom_seen = false;
         let mut emitted: Vec<&str> = Vec::new();
         let set = routed(msg);
+        self.took_last = false;
         for (i, g) in GRAMMARS.iter().enumerate() {
-            if set & (1 << i) == 0 || !g.route.admits(env, msg) {
+            if set & bit(i) == 0 || !g.route.admits(env, msg) {
                 continue;
             }
             let Some(payload) = (g.parse)(msg) else {
                 continue;
             };
+            self.took_last = true;
             match g.role {
                 Role::Event => {
                     if !emitted.contains(&g.kind) {
@@ -157,27 +183,65 @@ impl Extractor {
                     self.close_df(out);
                     self.df = Some(DfTable::new(&payload));
                 }
+                Role::Report(joiner) => {
+                    if !emitted.contains(&g.kind) {
+                        emitted.push(g.kind);
+                        self.report(g.kind)
+                            .accept(Block::line(at, env), payload, joiner, out);
+                    }
+                }
             }
         }
-        if !slub_seen {
+        // Another CPU's call trace printed inside a block does not end it.
+        let trace = (!slub_seen || !oom_seen) && super::kernel_trace::is_trace_line(msg);
+        if !slub_seen && !trace {
             self.slub.unrelated(out);
         }
-        if !oom_seen {
+        if !oom_seen && !trace {
             self.oom.unrelated(out);
         }
         self.wants_more()
     }
 
+    /// Whether the line last fed was taken by a grammar or an open multi-line block.
+    pub fn took_last_line(&self) -> bool {
+        self.took_last
+    }
+
+    /// Mark that a line went by without being fed (it holds no needle).
+    pub fn forget_last_line(&mut self) {
+        self.took_last = false;
+    }
+
     /// Emit whatever is still open at the end of the source.
     pub fn finish(&mut self, out: &mut Vec<Found>) {
         self.slub.flush(out);
-        self.oom.flush(out);
+        self.oom.finish(out);
         self.close_table(out);
         self.close_df(out);
+        for r in &mut self.reports {
+            r.flush(out);
+        }
+    }
+
+    /// The report assembler of `kind`.
+    fn report(&mut self, kind: &'static str) -> &mut ReportAssembler {
+        let at = match self.reports.iter().position(|r| r.kind == kind) {
+            Some(at) => at,
+            None => {
+                self.reports.push(ReportAssembler::new(kind));
+                self.reports.len() - 1
+            }
+        };
+        &mut self.reports[at]
     }
 
     fn wants_more(&self) -> bool {
-        self.slub.is_open() || self.oom.is_open() || self.table.is_some() || self.df.is_some()
+        self.slub.is_open()
+            || self.oom.is_open()
+            || self.table.is_some()
+            || self.df.is_some()
+            || self.boot.is_some()
     }
 
     fn close_table(&mut self, out: &mut Vec<Found>) {
@@ -224,7 +288,12 @@ fn component_of(env: &Envelope<'_>) -> Option<String> {
 /// Push one recognised one-line payload, after the per-kind post-processing.
 fn emit(at: Location, env: &Envelope<'_>, mut payload: Payload, out: &mut Vec<Found>) {
     match payload.kind {
-        Kind::TooManyOpenFiles | Kind::NoSpaceLeft | Kind::ConnectionReset
+        Kind::TooManyOpenFiles
+        | Kind::NoSpaceLeft
+        | Kind::ConnectionReset
+        | Kind::InotifyExhausted
+        | Kind::PidExhausted
+        | Kind::XtablesLock
             if !payload.fields.contains_key("component") =>
         {
             payload = payload.with_opt("component", component_of(env));

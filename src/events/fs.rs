@@ -24,10 +24,18 @@ use crate::input::Location;
 /// `PathError`), `mkdir /var/lib/kubelet/pods/...: no space left on device`, C
 /// `No space left on device`. Fields of `fs.no_space_left`: `operation` and `path`
 /// (when printed as `<op> <path>: `), `component` (added by the extractor).
+///
+/// ENOSPC from calls that do not write to a file system is not a full disk:
+/// `inotify_add_watch` (the inotify watch limit, `net.inotify_exhausted`) and `mkdir` of
+/// a cgroup (the memcg id space, `kubelet.cgroup_mkdir_enomem`) are left to their kinds.
 pub(crate) fn no_space_left(msg: &[u8]) -> Option<Payload> {
     let at =
         find(msg, b"no space left on device").or_else(|| find(msg, b"No space left on device"))?;
     let head = msg.get(..at)?;
+    if find(head, b"inotify_add_watch").is_some() || find(head, b"mkdir /sys/fs/cgroup/").is_some()
+    {
+        return None;
+    }
     let head = head.strip_suffix(b": ").unwrap_or(head);
     let seg_start = rfind(head, b": ").map_or(0, |i| i + 2);
     let seg = trim(head.get(seg_start..).unwrap_or_default());

@@ -24,6 +24,10 @@ pub(crate) enum OomPart {
     Select,
     /// `Killed process N (x) total-vm:...` (the kill itself; always last)
     Killed,
+    /// `Tasks in /kubepods/... are going to be killed due to memory.oom.group set`
+    Group,
+    /// `memory: usage 524288kB, limit 524288kB, failcnt 123` (memcg OOM)
+    Usage,
 }
 
 /// `Out of memory` → global, `Memory cgroup out of memory` → memcg.
@@ -59,6 +63,7 @@ fn pid_comm<'a>(rest: &'a [u8], close_hint: &[u8]) -> Option<(u64, String, &'a [
 /// `cpuset`, `trigger` (the task that invoked the killer), `trigger_order`,
 /// `selected_pid`/`selected_process` (when a child was sacrificed instead).
 pub(crate) fn kill_process(msg: &[u8]) -> Option<Payload> {
+    (!relayed_by_npd(msg)).then_some(())?;
     let at = find(msg, b"Kill process ")?;
     let (pid, process, rest) = pid_comm(msg.get(at + 13..)?, b") score ")?;
     let (score, rest) = uint(rest)?;
@@ -76,6 +81,7 @@ pub(crate) fn kill_process(msg: &[u8]) -> Option<Payload> {
 /// anon-rss:7000000kB, file-rss:1234kB[, shmem-rss:0kB][, UID:1000 pgtables:2048kB
 /// oom_score_adj:937]`. Fields as on [`kill_process`].
 pub(crate) fn killed_process(msg: &[u8]) -> Option<Payload> {
+    (!relayed_by_npd(msg)).then_some(())?;
     let at = find(msg, b"Killed process ")?;
     let (pid, process, rest) =
         pid_comm(msg.get(at + 15..)?, b") ").or_else(|| pid_comm(msg.get(at + 15..)?, b")"))?;
@@ -146,6 +152,56 @@ pub(crate) fn task_in(msg: &[u8]) -> Option<Payload> {
     )
 }
 
+/// `Tasks in /kubepods/burstable/pod1 are going to be killed due to memory.oom.group set`
+/// (`mm/memcontrol.c` `mem_cgroup_print_oom_group`, 4.19+): every task of the cgroup is
+/// killed, one `Killed process` line each; each is one `kernel.oom_kill` event with
+/// `oom_group` = `true` and `group_memcg` the cgroup.
+pub(crate) fn group(msg: &[u8]) -> Option<Payload> {
+    let rest = after(msg, b"Tasks in ")?;
+    let end = find(rest, b" are going to be killed due to memory.oom.group set")?;
+    Some(
+        Payload::new(Kind::OomKill)
+            .with("oom_group", true)
+            .with("group_memcg", lossy(rest.get(..end)?)),
+    )
+}
+
+/// `Memory cgroup stats for /kubepods/burstable/pod1/c1:` (`mem_cgroup_print_oom_meminfo`),
+/// the header of the per-line statistics (`anon 524288000`, `file 0`... on cgroup v2):
+/// the cgroup whose limit was hit (`memcg`) when no summary line names it.
+pub(crate) fn stats_header(msg: &[u8]) -> Option<Payload> {
+    let rest = after(msg, b"Memory cgroup stats for ")?;
+    let path = token(rest).0;
+    let path = path.strip_suffix(b":").unwrap_or(path);
+    path.starts_with(b"/").then(|| {
+        Payload::new(Kind::OomKill)
+            .with("memcg", lossy(path))
+            .with("scope", "memcg")
+    })
+}
+
+/// `memory: usage 524288kB, limit 524288kB, failcnt 123`: the memcg's usage and limit
+/// at the kill (`memcg_usage_kb`, `memcg_limit_kb`).
+pub(crate) fn usage(msg: &[u8]) -> Option<Payload> {
+    let rest = after(msg, b"memory: usage ")?;
+    let (used, rest) = uint(rest)?;
+    let limit = uint_after(rest, b"limit ")?;
+    Some(
+        Payload::new(Kind::OomKill)
+            .with("memcg_usage_kb", used)
+            .with("memcg_limit_kb", limit),
+    )
+}
+
+/// node-problem-detector's own log repeats each kernel kill it saw
+/// (`New status generated: &{Source:kernel-monitor ... Message:Killed process ...`).
+/// NPD reads the kernel log of the same node, so the kill is already counted there:
+/// its echo is not another kill.
+fn relayed_by_npd(msg: &[u8]) -> bool {
+    find(msg, b"Source:kernel-monitor").is_some()
+        || find(msg, b"\"source\":\"kernel-monitor\"").is_some()
+}
+
 /// `java invoked oom-killer: gfp_mask=0x24201ca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0`.
 pub(crate) fn invoked(msg: &[u8]) -> Option<Payload> {
     let at = find(msg, b" invoked oom-killer: ")?;
@@ -170,13 +226,31 @@ const CONTEXT_LINES: u64 = 5000;
 /// Unrelated lines tolerated between a selection and its `Killed process` line.
 const MAX_UNRELATED: u32 = 3;
 
+/// The context lines of one OOM report (`invoked oom-killer`, memcg lines).
+struct Context {
+    /// The first context line, cited when no kill line follows.
+    block: Block,
+    fields: Fields,
+    /// Whether a kill took the context (otherwise the report is emitted on its own).
+    used: bool,
+}
+
 /// Merges the lines of one OOM kill into one event.
 #[derive(Default)]
 pub(crate) struct OomAssembler {
-    context: Option<(u64, Fields)>,
+    context: Option<Context>,
     pending: Option<(Block, Payload, OomPart)>,
     unrelated: u32,
+    /// The last kill: its line, pid and the context it inherited. A
+    /// `memory.oom.group` line after it starts a group that kills that victim again
+    /// (`oom_kill_memcg_member` walks the whole cgroup): that pid must count once.
+    last_kill: Option<(u64, Option<serde_json::Value>, Fields)>,
+    /// Pids already killed by the open `memory.oom.group` report.
+    group_killed: Vec<serde_json::Value>,
 }
+
+/// Lines between a kill and the `memory.oom.group` line that extends it to its cgroup.
+const GROUP_AFTER_KILL_LINES: u64 = 5;
 
 impl OomAssembler {
     /// Take one recognised OOM line.
@@ -186,12 +260,54 @@ impl OomAssembler {
         match part {
             OomPart::Invoked => {
                 self.flush(out);
-                self.context = Some((at, p.fields));
+                self.close_context(out);
+                self.context = Some(Context {
+                    block: line,
+                    fields: p.fields,
+                    used: false,
+                });
             }
-            OomPart::TaskIn => {
-                let ctx = self.context.get_or_insert_with(|| (at, Fields::new()));
-                ctx.1.extend(p.fields);
+            OomPart::Group => {
+                self.flush(out);
+                let mut fields = Fields::new();
+                self.group_killed.clear();
+                if let Some((line, pid, inherited)) = self.last_kill.take()
+                    && at.saturating_sub(line) <= GROUP_AFTER_KILL_LINES
+                {
+                    fields = inherited;
+                    self.group_killed.extend(pid);
+                }
+                fields.extend(p.fields);
+                match self.context.as_mut() {
+                    Some(ctx) => ctx.fields.extend(fields),
+                    None => {
+                        self.context = Some(Context {
+                            block: line,
+                            fields,
+                            used: true,
+                        })
+                    }
+                }
             }
+            // 4.x prints the stats of every cgroup under the limit holder: the first
+            // one (the limit holder) is kept.
+            OomPart::Usage => {
+                if let Some(ctx) = self.context.as_mut() {
+                    for (k, v) in p.fields {
+                        ctx.fields.entry(k).or_insert(v);
+                    }
+                }
+            }
+            OomPart::TaskIn => match self.context.as_mut() {
+                Some(ctx) => ctx.fields.extend(p.fields),
+                None => {
+                    self.context = Some(Context {
+                        block: line,
+                        fields: p.fields,
+                        used: false,
+                    })
+                }
+            },
             OomPart::Summary | OomPart::Select | OomPart::Killed => {
                 let pid = p.fields.get("pid").cloned();
                 let merges = match &self.pending {
@@ -201,15 +317,27 @@ impl OomAssembler {
                     }
                     None => false,
                 };
+                let in_group = self
+                    .context
+                    .as_ref()
+                    .is_some_and(|c| c.fields.contains_key("oom_group"));
+                if !merges && in_group && part == OomPart::Killed {
+                    // One pid counted once per group kill.
+                    if let Some(pid) = &pid {
+                        if self.group_killed.contains(pid) {
+                            return;
+                        }
+                        self.group_killed.push(pid.clone());
+                    }
+                }
                 if !merges {
                     self.flush(out);
                     let mut payload = p;
-                    let context = self.context.take();
-                    let fresh = context
-                        .filter(|(ctx_line, _)| at.saturating_sub(*ctx_line) <= CONTEXT_LINES);
-                    for (k, v) in fresh.map(|(_, ctx)| ctx).unwrap_or_default() {
+                    let inherited = self.context_for(at);
+                    for (k, v) in inherited.clone() {
                         payload.fields.entry(k).or_insert(v);
                     }
+                    self.last_kill = Some((at, pid.clone(), inherited));
                     self.pending = Some((line, payload, part));
                 } else if let Some((block, held, held_part)) = self.pending.as_mut() {
                     block.extend(&line);
@@ -232,6 +360,37 @@ impl OomAssembler {
         }
     }
 
+    /// The context fields a kill at line `at` inherits. A `memory.oom.group` report
+    /// kills several tasks under one context, so it stays for the next kill; any
+    /// other context belongs to one kill only.
+    fn context_for(&mut self, at: u64) -> Fields {
+        let Some(ctx) = self.context.as_mut() else {
+            return Fields::new();
+        };
+        if at.saturating_sub(ctx.block.first_line()) > CONTEXT_LINES {
+            self.context = None;
+            return Fields::new();
+        }
+        ctx.used = true;
+        let fields = ctx.fields.clone();
+        if !fields.contains_key("oom_group") {
+            self.context = None;
+        }
+        fields
+    }
+
+    /// A report whose kill line never came (cut by the source, or nothing could be
+    /// killed) is still one OOM event: emit its context on its own.
+    fn close_context(&mut self, out: &mut Vec<Found>) {
+        if let Some(ctx) = self.context.take()
+            && !ctx.used
+        {
+            let mut payload = Payload::new(Kind::OomKill);
+            payload.fields = ctx.fields;
+            out.push(ctx.block.found(payload));
+        }
+    }
+
     /// Count a line that was not part of the kill; give up waiting after a few.
     pub(crate) fn unrelated(&mut self, out: &mut Vec<Found>) {
         if self.pending.is_some() {
@@ -250,9 +409,23 @@ impl OomAssembler {
     /// Emit the pending kill, if any.
     pub(crate) fn flush(&mut self, out: &mut Vec<Found>) {
         if let Some((block, payload, _)) = self.pending.take() {
+            // What a following `memory.oom.group` kill shares with this one.
+            if let Some((_, _, shared)) = self.last_kill.as_mut() {
+                for key in ["memcg", "constraint", "scope", "cpuset", "trigger"] {
+                    if let Some(v) = payload.fields.get(key) {
+                        shared.entry(key.to_string()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
             out.push(block.found(payload));
         }
         self.unrelated = 0;
+    }
+
+    /// End of the source: emit the pending kill and a report left without a kill.
+    pub(crate) fn finish(&mut self, out: &mut Vec<Found>) {
+        self.flush(out);
+        self.close_context(out);
     }
 }
 
@@ -316,6 +489,28 @@ mod tests {
             .unwrap();
         assert_eq!(i.fields["trigger"], json!("java"));
         assert_eq!(i.fields["trigger_order"], json!(0));
+    }
+
+    #[test]
+    fn group_and_usage_lines() {
+        // mm/memcontrol.c mem_cgroup_print_oom_group / mem_cgroup_print_oom_meminfo
+        let g = group(b"Tasks in /kubepods/burstable/pod5f8ffd48 are going to be killed due to memory.oom.group set").unwrap();
+        assert_eq!(
+            g.fields["group_memcg"],
+            json!("/kubepods/burstable/pod5f8ffd48")
+        );
+        assert_eq!(g.fields["oom_group"], json!(true));
+        let u = usage(b"memory: usage 524288kB, limit 524288kB, failcnt 1337").unwrap();
+        assert_eq!(u.fields["memcg_usage_kb"], json!(524288));
+        assert_eq!(u.fields["memcg_limit_kb"], json!(524288));
+        assert!(
+            usage(b"memory+swap: usage 524288kB, limit 9007199254740988kB, failcnt 0").is_none()
+        );
+    }
+
+    #[test]
+    fn npd_echo_is_not_a_kill() {
+        assert!(killed_process(b"I0719 10:01:02.123456 1 log_monitor.go:160] New status generated: &{Source:kernel-monitor Events:[{Severity:warn Timestamp:2019-07-19 10:01:01 +0000 UTC Reason:OOMKilling Message:Killed process 1234 (java) total-vm:1000kB, anon-rss:500kB, file-rss:0kB}] Conditions:[]}").is_none());
     }
 
     #[test]

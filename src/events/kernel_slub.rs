@@ -39,6 +39,8 @@ pub(crate) fn header_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
     let header = strict(msg, slub_header)?;
     Ok(Payload::new(Kind::SlubAllocFailure)
         .with("allocator", header.allocator)
+        .with_opt("cpu", header.cpu.map(|(cpu, _)| cpu))
+        .with_opt("cpu_node", header.cpu.map(|(_, node)| node))
         .with("numa_node", header.node)
         .with("gfp", lossy(header.gfp))
         .with_opt(
@@ -52,6 +54,8 @@ pub(crate) fn header_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
 struct SlubHeader<'a> {
     /// `SLUB` or `SLAB`.
     allocator: &'static str,
+    /// 6.x: the CPU the allocation failed on and that CPU's NUMA node.
+    cpu: Option<(u64, i64)>,
     /// NUMA node; -1 means "any node".
     node: i64,
     /// The mask as printed, `0x` included.
@@ -60,10 +64,12 @@ struct SlubHeader<'a> {
     flags: Vec<String>,
 }
 
-/// `SLUB: Unable to allocate memory on node ` or the SLAB twin, anywhere in the
+/// `SLUB: Unable to allocate memory on ` or the SLAB twin, anywhere in the
 /// message (a `[uptime] ` prefix may remain). Once it is seen the rest must follow.
 fn slub_header(input: &[u8]) -> PResult<'_, SlubHeader<'_>> {
     let (input, allocator) = allocator_prefix(input)?;
+    let (input, cpu) = opt(on_cpu).parse(input)?;
+    let (input, _) = context("`node `", tag("node ")).parse(input)?;
     let (input, node) = cut(context("a NUMA node number", dec_i64)).parse(input)?;
     let (input, (gfp, flags)) = cut(context(
         "` (gfp=0x..)` or `, gfp=0x..(FLAGS)`",
@@ -74,6 +80,7 @@ fn slub_header(input: &[u8]) -> PResult<'_, SlubHeader<'_>> {
         input,
         SlubHeader {
             allocator,
+            cpu,
             node,
             gfp,
             flags,
@@ -81,12 +88,22 @@ fn slub_header(input: &[u8]) -> PResult<'_, SlubHeader<'_>> {
     ))
 }
 
+/// 6.x: `CPU 3 (of node 0) on ` between `memory on ` and `node -1` (the CPU that
+/// failed and its NUMA node), as (cpu, cpu's node).
+fn on_cpu(input: &[u8]) -> PResult<'_, (u64, i64)> {
+    (
+        delimited(tag("CPU "), dec_u64, tag(" (of node ")),
+        terminated(dec_i64, tag(") on ")),
+    )
+        .parse(input)
+}
+
 /// `SLUB: Unable to allocate memory on node ` (`mm/slub.c`) or `SLAB: ...`
 /// (`mm/slab.c`), SLUB first as the old search did.
 fn allocator_prefix(input: &[u8]) -> PResult<'_, &'static str> {
     alt((
-        value("SLUB", anchor("SLUB: Unable to allocate memory on node ")),
-        value("SLAB", anchor("SLAB: Unable to allocate memory on node ")),
+        value("SLUB", anchor("SLUB: Unable to allocate memory on ")),
+        value("SLAB", anchor("SLAB: Unable to allocate memory on ")),
     ))
     .parse(input)
 }
@@ -106,10 +123,11 @@ fn gfp_legacy(input: &[u8]) -> PResult<'_, (&[u8], Vec<String>)> {
 }
 
 /// 4.6+: `, gfp=0x2080020(GFP_ATOMIC)`. The flag names are optional so a line cut
-/// short by the log pipeline (`gfp=0x2080020(GFP_AT`) still counts.
+/// short by the log pipeline (`gfp=0x2080020(GFP_AT`) still counts. A report quoted
+/// in a quoted-printable mail keeps `=` as `=3D` (`gfp=3D0xc0(__GFP=`): accepted.
 fn gfp_symbolic(input: &[u8]) -> PResult<'_, (&[u8], Vec<String>)> {
     preceded(
-        tag(", gfp="),
+        (tag(", gfp="), opt(tag("3D"))),
         map((gfp_hex, opt(gfp_flags)), |(hex, flags)| {
             (hex, flags.unwrap_or_default())
         }),
@@ -490,6 +508,7 @@ mod tests {
             h,
             SlubHeader {
                 allocator: "SLUB",
+                cpu: None,
                 node: -1,
                 gfp: b"0x8020",
                 flags: vec![]
@@ -526,6 +545,21 @@ mod tests {
             .unwrap();
         assert_eq!(p.fields["allocator"], json!("SLUB"));
         assert_eq!(p.fields["gfp"], json!("0x480020"));
+    }
+
+    #[test]
+    fn header_6x_names_the_cpu_and_mail_quoting() {
+        // 6.x mm/slub.c slab_out_of_memory: "SLUB: Unable to allocate memory on CPU %u
+        // (of node %d) on node %d, gfp=%#x(%pGg)"
+        let p = header(b"SLUB: Unable to allocate memory on CPU 3 (of node 0) on node -1, gfp=0xa20(GFP_ATOMIC)").unwrap();
+        assert_eq!(p.fields["cpu"], json!(3));
+        assert_eq!(p.fields["cpu_node"], json!(0));
+        assert_eq!(p.fields["numa_node"], json!(-1));
+        assert_eq!(p.fields["gfp_flags"], json!(["GFP_ATOMIC"]));
+        // A-linux-mm-bug204165: quoted-printable mail, soft line break after `__GFP`
+        let p = header(b"SLUB: Unable to allocate memory on node -1, gfp=3D0xc0(__GFP=").unwrap();
+        assert_eq!(p.fields["gfp"], json!("0xc0"));
+        assert!(!p.fields.contains_key("cpu"));
     }
 
     #[test]

@@ -308,6 +308,8 @@ pub(crate) fn evicted_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
                     "pods",
                 ),
                 evicted_pods(msg, "is evicted successfully", "anager: pod ", "pod"),
+                // 1.4–1.9 threshold path: `eviction manager: pod X_ns(uid) evicted successfully`
+                evicted_pods(msg, " evicted successfully", "anager: pod ", "pod"),
             )),
             |pods: &Vec<Value>| !pods.is_empty(),
         ),

@@ -99,6 +99,19 @@ pub(crate) fn image_gc_failed(msg: &[u8]) -> Option<Payload> {
             .with_opt("freed_bytes", freed)
             .with("repeated", repeated);
     }
+    // The `ImageGCFailed` event text and 1.9's deletion-error path: `wanted to free N
+    // bytes, but freed M bytes space with errors in image deletion: ERR`.
+    if p.fields.is_empty()
+        && let Some(at) = find(msg, b"wanted to free ")
+        && find(msg, b"bytes space with errors in image deletion").is_some()
+    {
+        let rest = msg.get(at..)?;
+        p = p
+            .with("error", lossy(trim(rest)))
+            .with_opt("wanted_bytes", uint_after(rest, b"wanted to free "))
+            .with_opt("freed_bytes", uint_after(rest, b"but freed "))
+            .with("repeated", repeated);
+    }
     (!p.fields.is_empty()).then_some(p)
 }
 
@@ -169,7 +182,47 @@ pub(crate) const CONDITION_NEEDLES: &[&str] = &[
     "kubelet has insufficient PID available",
     "kubelet has sufficient PID available",
     "Node became not ready",
+    "node has conditions: [",
+    "The node had condition: [",
+    "Kubelet stopped posting node status",
 ];
+
+/// The condition named in an admission reject (`Failed to admit pod X - node has
+/// conditions: [DiskPressure]`, 1.9–1.20; the `Evicted` message `The node had condition:
+/// [MemoryPressure].`): the node had it, so it is on.
+fn admission_condition(msg: &[u8]) -> Option<Payload> {
+    let list = after(msg, b"node has conditions: [")
+        .or_else(|| after(msg, b"The node had condition: ["))?;
+    let list = before(list, b"]")?;
+    let first = list
+        .split(|&b| b == b' ' || b == b',')
+        .find(|w| !w.is_empty())?;
+    Some(
+        Payload::new(Kind::NodeCondition)
+            .with("condition", lossy(first))
+            .with("status", "on")
+            .with("reason", "admission rejected"),
+    )
+}
+
+/// A node the control plane lost contact with: `kubectl describe node` rows
+/// `MemoryPressure   Unknown   ...   NodeStatusUnknown   Kubelet stopped posting node
+/// status.` (the row's condition, status `unknown`).
+fn status_unknown(msg: &[u8]) -> Option<Payload> {
+    find(msg, b"Kubelet stopped posting node status")?;
+    let first = token(msg).0;
+    let condition = CONDITIONS
+        .iter()
+        .map(|&(_, c, _)| c)
+        .find(|c| c.as_bytes() == first)
+        .unwrap_or("Ready");
+    Some(
+        Payload::new(Kind::NodeCondition)
+            .with("condition", condition)
+            .with("status", "unknown")
+            .with("reason", "NodeStatusUnknown"),
+    )
+}
 
 /// A node condition turning on or off: `Node node-1 status is now: NodeHasDiskPressure`
 /// (event text), `Recording NodeHasDiskPressure event message for node node-1`, the
@@ -178,9 +231,13 @@ pub(crate) const CONDITION_NEEDLES: &[&str] = &[
 /// (`Node became not ready` first).
 ///
 /// Fields of `kubelet.node_condition`: `condition` (`DiskPressure`, `MemoryPressure`,
-/// `PIDPressure`, `OutOfDisk`, `Ready`), `status` (`on` when the condition is True),
-/// `reason` (the text matched), `node` (when printed).
+/// `PIDPressure`, `OutOfDisk`, `Ready`), `status` (`on` when the condition is True,
+/// `unknown` when the kubelet stopped posting status), `reason` (the text matched),
+/// `node` (when printed).
 pub(crate) fn node_condition(msg: &[u8]) -> Option<Payload> {
+    if let Some(p) = admission_condition(msg).or_else(|| status_unknown(msg)) {
+        return Some(p);
+    }
     let (reason, condition, on) = if find(msg, b"Node became not ready").is_some() {
         ("Node became not ready", "Ready", false)
     } else {

@@ -20,21 +20,39 @@ use crate::envelope::{Level, RawTime};
 use crate::input::Location;
 
 mod calico;
+mod clock;
+mod cni;
+mod containerd;
 mod docker;
 mod extract;
 mod fs;
 mod host;
+mod kernel_fault;
 mod kernel_misc;
+mod kernel_net;
 mod kernel_oom;
+mod kernel_report;
 mod kernel_slub;
+mod kernel_storage;
+mod kernel_trace;
+mod kernel_vmalloc;
+mod kubelet_evicted;
 mod kubelet_eviction;
 mod kubelet_misc;
+mod kubelet_node;
+mod limits;
 mod net;
 mod registry;
+mod runtime;
+mod service;
+mod storage_thinpool;
+mod systemd;
 mod text;
+mod tls;
 
 pub use extract::Extractor;
 pub use registry::{drift_kind, needles};
+pub use text::collapse_spaces;
 
 /// Field values of an event, by field name (ordered, so output is deterministic).
 pub type Fields = BTreeMap<String, serde_json::Value>;
@@ -63,6 +81,9 @@ macro_rules! kinds {
 
             /// Parse a dotted name; `custom.*` names become [`Kind::Custom`].
             pub fn from_name(name: &str) -> Option<Kind> {
+                if let Some((_, kind)) = KIND_ALIASES.iter().find(|(old, _)| *old == name) {
+                    return Some(kind.clone());
+                }
                 match name {
                     $( $name => Some(Kind::$variant), )*
                     other if other.starts_with("custom.") && other.len() > 7 => Some(Kind::Custom(other.to_string())),
@@ -122,15 +143,87 @@ kinds! {
     HostnameChanged => "host.hostname_changed",
     /// Docker's storage driver, from daemon start-up lines.
     DockerStorageDriver => "docker.storage_driver",
-    /// devicemapper thin pool low on free data/metadata blocks.
-    DevmapperLowSpace => "docker.devmapper_low_space",
+    /// A thin pool (docker devicemapper, containerd's devmapper snapshotter, an LVM
+    /// thin pool under dm-thin) out of or below its minimum of free data/metadata
+    /// blocks. Named for the storage, not the runtime: the same exhaustion hits every
+    /// runtime that sits on a thin pool. Formerly `docker.devmapper_low_space`, which
+    /// [`Kind::from_name`] still accepts.
+    ThinpoolFull => "storage.thinpool_full",
     /// devicemapper loop-lvm warning.
     LoopbackWarning => "docker.loopback_warning",
     /// ENOSPC: `no space left on device`.
     NoSpaceLeft => "fs.no_space_left",
     /// Disk usage figures (`df` output, alert lines).
     FsUsage => "fs.usage",
+    /// A component started (kubelet, container runtime, calico-node, or the node's PID 1):
+    /// start-up chatter follows it.
+    ServiceStarted => "service.started",
+    // issue 12: kernel and network
+    /// An RCU CPU stall warning (`INFO: rcu_sched detected stalls on CPUs/tasks:`).
+    RcuStall => "kernel.rcu_stall",
+    /// A kernel panic, oops, `BUG:` fault or general protection fault (one report).
+    KernelPanic => "kernel.panic",
+    /// `neighbour: arp_cache: neighbor table overflow!`.
+    NeighbourTableOverflow => "kernel.neighbour_table_overflow",
+    /// `unregister_netdevice: waiting for X to become free. Usage count = N`.
+    UnregisterNetdevice => "kernel.unregister_netdevice",
+    /// An EXT4/XFS/Btrfs error or shutdown, or a jbd2 journal abort.
+    FsError => "kernel.fs_error",
+    /// A file system remounted read-only after errors.
+    FsReadonly => "kernel.fs_readonly",
+    /// A block-layer or SCSI I/O error.
+    IoError => "kernel.io_error",
+    /// overlayfs refused a mount (`upper fs needs to support d_type`...).
+    OverlayfsError => "kernel.overlayfs_error",
+    /// A vmalloc allocation failure (or vmap address space exhausted).
+    VmallocFailure => "kernel.vmalloc_failure",
+    /// A NIC reset by its driver.
+    NicReset => "net.nic_reset",
+    /// A NIC transmit timeout or hung transmit ring.
+    NicTxTimeout => "net.nic_tx_timeout",
+    /// A systemd-oomd kill (userspace, not the kernel OOM killer).
+    OomdKill => "systemd.oomd_kill",
+    // issue 12: runtime, kubelet, identity
+    /// inotify watches or instances exhausted (`inotify_add_watch ...: no space left on
+    /// device`, `inotify_init: too many open files`, `failed to create fsnotify watcher`).
+    InotifyExhausted => "net.inotify_exhausted",
+    /// fork/clone/pthread_create failing with EAGAIN: the PID or thread limit is hit.
+    PidExhausted => "net.pid_exhausted",
+    /// The CNI's IPAM has no address left for a pod (`failed to assign an IP address`).
+    CniIpExhausted => "cni.ip_exhausted",
+    /// `Another app is currently holding the xtables lock`: an iptables write failed.
+    XtablesLock => "kube_proxy.xtables_lock",
+    /// A CRI call from the kubelet failed (`RunPodSandbox from runtime service failed`,
+    /// DeadlineExceeded, `failed to reserve sandbox name`...).
+    RuntimeError => "kubelet.runtime_error",
+    /// `Container runtime network not ready ... NetworkPluginNotReady`.
+    RuntimeNetworkNotReady => "kubelet.runtime_network_not_ready",
+    /// The kubelet cannot find its own Node object (`node "x" not found`).
+    NodeNotFound => "kubelet.node_not_found",
+    /// The kubelet's credentials name another node than the one it updates.
+    NodeIdentityMismatch => "kubelet.node_identity_mismatch",
+    /// Node status or lease updates failing (`Error updating node status, will retry`).
+    NodeStatusUpdateFailed => "kubelet.node_status_update_failed",
+    /// Creating a pod cgroup failed with ENOMEM/ENOSPC (`mkdir /sys/fs/cgroup/...: cannot
+    /// allocate memory`): memcg ids leaked by kmem accounting.
+    CgroupMkdirEnomem => "kubelet.cgroup_mkdir_enomem",
+    /// The runtime saw a container's cgroup OOM (containerd `TaskOOM`, docker `container oom`).
+    TaskOom => "containerd.task_oom",
+    /// calico-node readiness failing (`BIRD is not ready: BGP not established with ...`).
+    CalicoNotReady => "calico.not_ready",
+    /// An x509 certificate expired or not yet valid.
+    CertExpired => "tls.cert_expired",
+    /// The clock is wrong or jumped (etcd clock difference, clock steps, a certificate
+    /// not yet valid because the node's clock is behind).
+    ClockSkew => "time.clock_skew",
+    /// An error-level line no grammar recognised (fields `template`, `component`):
+    /// listed in an `unclassified` group unless a signature cites it.
+    LogError => "log.error",
 }
+
+/// Old names of renamed kinds, still accepted when reading (signature files, events
+/// JSONL written by earlier versions).
+const KIND_ALIASES: &[(&str, Kind)] = &[("docker.devmapper_low_space", Kind::ThinpoolFull)];
 
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -240,4 +333,22 @@ pub struct Found {
     pub level: Option<Level>,
     /// The raw line(s) joined with `\n`.
     pub text: String,
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::Kind;
+
+    #[test]
+    fn renamed_kinds_still_read() {
+        assert_eq!(
+            Kind::from_name("docker.devmapper_low_space"),
+            Some(Kind::ThinpoolFull)
+        );
+        assert_eq!(Kind::ThinpoolFull.name(), "storage.thinpool_full");
+        assert_eq!(
+            Kind::from_name("kubelet.runtime_error"),
+            Some(Kind::RuntimeError)
+        );
+    }
 }

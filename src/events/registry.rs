@@ -4,7 +4,12 @@
 
 use super::text::contains;
 use super::{Payload, calico, docker, fs, host, kernel_misc, kernel_oom, kernel_slub};
-use super::{kubelet_eviction, kubelet_misc, net};
+use super::{
+    clock, cni, containerd, kubelet_evicted, kubelet_eviction, kubelet_misc, kubelet_node, limits,
+    net, service,
+};
+use super::{kernel_fault, kernel_net, kernel_report, kernel_storage, kernel_vmalloc};
+use super::{runtime, storage_thinpool, systemd, tls};
 use crate::envelope::{Envelope, LineFormat};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use kernel_oom::OomPart;
@@ -15,7 +20,11 @@ use std::sync::LazyLock;
 pub(crate) enum Route {
     /// `kernel`, or no/unknown program (raw dmesg, kmsg).
     Kernel,
-    /// kubelet / hyperkube / kubelite / k3s, or no/unknown program.
+    /// The kubelet, decided by the message rather than the program: a kubelet program
+    /// name (see [`KUBELET_PROGRAMS`]), no/unknown program, or any program whose line
+    /// carries a klog header (a containerised kubelet under `docker`/`dockerd-current`,
+    /// k0s's logrus `msg="E0527 ... kubelet.go:...]"`): the grammar's needles are the
+    /// kubelet's own phrases, so the header only has to show a Kubernetes component.
     Kubelet,
     /// calico-node, felix, bird, confd, calicoctl, or calico line formats, or no/unknown program.
     Calico,
@@ -35,6 +44,43 @@ fn app_starts(app: &str, prefixes: &[&str]) -> bool {
     prefixes.iter().any(|p| {
         app.get(..p.len())
             .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
+}
+
+/// Program names (prefixes) the kubelet runs under: the kubelet itself and
+/// `kubelet-wrapper`/`kubelet.service`, hyperkube, the single-binary distributions
+/// (k3s/k3s-agent, rke2, k0s/k0sworker, microk8s's kubelite) and OpenShift 3.x nodes.
+const KUBELET_PROGRAMS: &[&str] = &[
+    "kubelet",
+    "hyperkube",
+    "kubelite",
+    "microk8s.daemon-kubelite",
+    "k3s",
+    "rke2",
+    "k0s",
+    "origin-node",
+    "atomic-openshift-node",
+    "openshift-node",
+];
+
+/// Whether a klog header (`E0527 17:05:52.997924 ...`) appears in the first bytes of
+/// `raw`, at its start or after a space or quote.
+fn carries_klog(raw: &[u8]) -> bool {
+    let window = raw.get(..512).unwrap_or(raw);
+    window.iter().enumerate().any(|(i, &b)| {
+        matches!(b, b'I' | b'W' | b'E' | b'F')
+            && (i == 0 || matches!(window.get(i - 1), Some(b' ' | b'"' | b'=')))
+            && window.get(i + 1..i + 17).is_some_and(klog_stamp)
+    })
+}
+
+/// `mmdd hh:mm:ss.uu` right after the severity letter of a klog header.
+fn klog_stamp(s: &[u8]) -> bool {
+    s.iter().enumerate().all(|(i, &b)| match i {
+        4 => b == b' ',
+        7 | 10 => b == b':',
+        13 => b == b'.',
+        _ => b.is_ascii_digit(),
     })
 }
 
@@ -82,7 +128,7 @@ impl Route {
         };
         match self {
             Route::Kernel => app.eq_ignore_ascii_case("kernel"),
-            Route::Kubelet => app_starts(app, &["kubelet", "hyperkube", "kubelite", "k3s"]),
+            Route::Kubelet => app_starts(app, KUBELET_PROGRAMS) || carries_klog(env.raw),
             Route::Calico | Route::CalicoStrict => calico_app(app) || calico_format(env.format),
             Route::Docker => app_starts(app, &["docker"]),
             Route::Host => app_starts(app, &["systemd", "hostnamed"]),
@@ -92,7 +138,7 @@ impl Route {
 }
 
 /// What the extractor does with a grammar's payload.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug)]
 pub(crate) enum Role {
     /// A complete one-line event.
     Event,
@@ -104,6 +150,9 @@ pub(crate) enum Role {
     CalicoTableHeader,
     /// A `df` header: rows follow.
     DfHeader,
+    /// A part of a multi-line kernel report of the grammar's kind, joined by the rule
+    /// given (see `kernel_report.rs`).
+    Report(kernel_report::Joiner),
 }
 
 /// One line grammar.
@@ -208,6 +257,27 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         role: Role::Oom(OomPart::Killed),
         parse: kernel_oom::killed_process,
     },
+    Grammar {
+        kind: OOM,
+        needles: &["memory.oom.group set"],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Group),
+        parse: kernel_oom::group,
+    },
+    Grammar {
+        kind: OOM,
+        needles: &["Memory cgroup stats for "],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Usage),
+        parse: kernel_oom::stats_header,
+    },
+    Grammar {
+        kind: OOM,
+        needles: &["memory: usage "],
+        route: Route::Kernel,
+        role: Role::Oom(OomPart::Usage),
+        parse: kernel_oom::usage,
+    },
     g!(
         "kernel.conntrack_full",
         ["table full, dropping packet"],
@@ -219,8 +289,15 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         "kernel.hung_task",
         ["blocked for more than "],
         Kernel,
-        Role::Event,
+        Role::Report(kernel_fault::join_hung),
         kernel_misc::hung_task
+    ),
+    g!(
+        "kernel.hung_task",
+        [" state:"],
+        Kernel,
+        Role::Report(kernel_fault::join_hung),
+        kernel_fault::task_line
     ),
     g!(
         "kernel.soft_lockup",
@@ -235,6 +312,156 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Kernel,
         Role::Event,
         kernel_misc::version
+    ),
+    // issue 12: kernel and network
+    g!(
+        "kernel.panic",
+        [
+            "Kernel panic - not syncing",
+            "BUG: ",
+            "kernel BUG at ",
+            "Unable to handle kernel ",
+            "Oops: ",
+            "general protection fault",
+            "invalid opcode: ",
+            "divide error: ",
+            "stack segment: ",
+            "double fault: "
+        ],
+        Kernel,
+        Role::Report(kernel_fault::join_panic),
+        kernel_fault::panic_line
+    ),
+    g!(
+        "kernel.panic",
+        [" Comm: "],
+        Kernel,
+        Role::Report(kernel_fault::join_panic),
+        kernel_fault::comm_line
+    ),
+    g!(
+        "kernel.rcu_stall",
+        [
+            "detected stall",
+            "ticks this GP)",
+            "GPs behind)",
+            " jiffies",
+            "kthread starved for "
+        ],
+        Kernel,
+        Role::Report(kernel_fault::join_rcu),
+        kernel_fault::rcu_stall_line
+    ),
+    g!(
+        "kernel.neighbour_table_overflow",
+        ["neighbor table overflow!", "Neighbour table overflow."],
+        Kernel,
+        Role::Event,
+        kernel_net::neighbour_overflow
+    ),
+    g!(
+        "kernel.unregister_netdevice",
+        ["unregister_netdevice: waiting for "],
+        Kernel,
+        Role::Event,
+        kernel_net::unregister_netdevice
+    ),
+    g!(
+        "kernel.fs_error",
+        [
+            "Aborting journal on device ",
+            "-fs error (device ",
+            "BTRFS error (device ",
+            "BTRFS critical (device ",
+            "XFS ("
+        ],
+        Kernel,
+        Role::Report(kernel_storage::join_fs_error),
+        kernel_storage::fs_error
+    ),
+    g!(
+        "kernel.fs_readonly",
+        ["emounting filesystem read-only", "forced readonly"],
+        Kernel,
+        Role::Event,
+        kernel_storage::fs_readonly
+    ),
+    g!(
+        "kernel.io_error",
+        [
+            " error, dev ",
+            "Buffer I/O error on dev",
+            " FAILED Result: "
+        ],
+        Kernel,
+        Role::Report(kernel_storage::join_io_error),
+        kernel_storage::io_error
+    ),
+    g!(
+        "kernel.overlayfs_error",
+        ["overlayfs: "],
+        Kernel,
+        Role::Event,
+        kernel_storage::overlayfs_error
+    ),
+    g!(
+        "kernel.vmalloc_failure",
+        [
+            "vmap allocation for size ",
+            "vmalloc: allocation failure",
+            "vmalloc error: size "
+        ],
+        Kernel,
+        Role::Report(kernel_vmalloc::join_vmalloc),
+        kernel_vmalloc::vmalloc_failure
+    ),
+    g!(
+        "net.nic_tx_timeout",
+        [
+            "NETDEV WATCHDOG: ",
+            "Unit Hang",
+            "wasn't completed on time",
+            "tx_timeout",
+            "TX timeout",
+            "Tx timeout",
+            "tx timeout",
+            "transmit timed out"
+        ],
+        Kernel,
+        Role::Event,
+        kernel_net::nic_tx_timeout
+    ),
+    g!(
+        "net.nic_reset",
+        ["reset", "Reset"],
+        Kernel,
+        Role::Event,
+        kernel_net::nic_reset
+    ),
+    g!(
+        "storage.thinpool_full",
+        ["Thin Pool has ", "switching pool to "],
+        Any,
+        Role::Event,
+        storage_thinpool::thinpool_full
+    ),
+    g!(
+        "systemd.oomd_kill",
+        [": systemd-oomd killed ", " due to memory "],
+        Host,
+        Role::Report(systemd::join_oomd),
+        systemd::oomd_kill
+    ),
+    g!(
+        "node.reboot",
+        [
+            "System is rebooting",
+            "System is powering down",
+            "System is halting"
+        ],
+        Host,
+        Role::Event,
+        systemd::logind_shutdown
     ),
     // kubelet
     g!(
@@ -268,11 +495,22 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         "kubelet.pod_evicted",
         [
             "evicted, waiting for pod to be cleaned up",
-            "is evicted successfully"
+            "evicted successfully"
         ],
         Kubelet,
         Role::Event,
         kubelet_eviction::evicted
+    ),
+    g!(
+        "kubelet.pod_evicted",
+        [
+            "The node was low on resource: ",
+            "The node had condition: [",
+            "\"Evicting pod\""
+        ],
+        Kubelet,
+        Role::Event,
+        kubelet_evicted::evicted_notice
     ),
     g!(
         "kubelet.pleg_unhealthy",
@@ -285,7 +523,8 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         "kubelet.image_gc_failed",
         [
             "Image garbage collection failed",
-            "garbage collect required amount of images"
+            "garbage collect required amount of images",
+            "bytes space with errors in image deletion"
         ],
         Kubelet,
         Role::Event,
@@ -359,7 +598,7 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
     ),
     g!(
         "calico.bgp_peer_state",
-        ["PEER ADDRESS"],
+        ["PEER ADDRESS", "Peer address"],
         Calico,
         Role::CalicoTableHeader,
         calico::table_header
@@ -384,6 +623,26 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Role::Event,
         host::hostname_changed
     ),
+    g!(
+        "service.started",
+        [
+            "Starting kubelet",
+            "Started kubelet",
+            "Started Kubernetes Kubelet",
+            "\"Kubelet version\"",
+            "starting containerd",
+            "msg=\"Starting up\"",
+            "Starting Docker Application Container Engine",
+            "Starting CRI-O",
+            "Starting Container Runtime Interface for OCI",
+            "Calico node started successfully",
+            "Felix starting up",
+            "running in system mode"
+        ],
+        Any,
+        Role::Event,
+        service::service_started
+    ),
     // docker and file systems
     g!(
         "docker.storage_driver",
@@ -396,13 +655,6 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Docker,
         Role::Event,
         docker::storage_driver
-    ),
-    g!(
-        "docker.devmapper_low_space",
-        ["Thin Pool has "],
-        Any,
-        Role::Event,
-        docker::devmapper_low_space
     ),
     g!(
         "docker.loopback_warning",
@@ -432,17 +684,188 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Role::DfHeader,
         fs::df_header
     ),
+    // issue 12: runtime, kubelet, identity
+    g!(
+        "net.inotify_exhausted",
+        [
+            "inotify_add_watch",
+            "inotify_init",
+            "fsnotify watcher",
+            "inotify watch limit reached"
+        ],
+        Any,
+        Role::Event,
+        limits::inotify_exhausted
+    ),
+    g!(
+        "net.pid_exhausted",
+        [
+            "resource temporarily unavailable",
+            "Resource temporarily unavailable",
+            "failed to create new OS thread"
+        ],
+        Any,
+        Role::Event,
+        limits::pid_exhausted
+    ),
+    g!(
+        "cni.ip_exhausted",
+        [
+            "failed to assign an IP address",
+            "no IP addresses available in range set",
+            "InsufficientFreeAddressesInSubnet"
+        ],
+        Any,
+        Role::Event,
+        cni::ip_exhausted
+    ),
+    g!(
+        "kube_proxy.xtables_lock",
+        ["holding the xtables lock"],
+        Any,
+        Role::Event,
+        cni::xtables_lock
+    ),
+    g!(
+        "calico.not_ready",
+        [
+            "BIRD is not ready: ",
+            "BIRD6 is not ready: ",
+            "elix is not ready"
+        ],
+        Any,
+        Role::Event,
+        cni::not_ready
+    ),
+    g!(
+        "kubelet.runtime_error",
+        [
+            " from runtime service failed",
+            " from image service failed",
+            "Failed create pod sandbox",
+            "Failed to create pod sandbox",
+            "CreatePodSandbox for pod",
+            "createPodSandbox for pod",
+            "RunPodSandbox for ",
+            "Failed to update image list: rpc error",
+            "failed to reserve sandbox name",
+            "failed to reserve container name",
+            "error reserving pod name",
+            "error reserving ctr name"
+        ],
+        Any,
+        Role::Event,
+        runtime::runtime_error
+    ),
+    g!(
+        "containerd.task_oom",
+        [
+            "containerd.events.TaskOOM",
+            "topic=/tasks/oom",
+            "TaskOOM event",
+            "container oom "
+        ],
+        Any,
+        Role::Event,
+        containerd::task_oom
+    ),
+    g!(
+        "kubelet.runtime_network_not_ready",
+        ["untime network not ready", "NetworkPluginNotReady"],
+        Kubelet,
+        Role::Event,
+        kubelet_node::runtime_network_not_ready
+    ),
+    g!(
+        "kubelet.node_not_found",
+        [
+            "node \"",
+            "node \\\"",
+            "nodes \"",
+            "minion \"",
+            "rror getting node",
+            "failed to get node info"
+        ],
+        Kubelet,
+        Role::Event,
+        kubelet_node::node_not_found
+    ),
+    g!(
+        "kubelet.node_identity_mismatch",
+        [
+            "is not allowed to modify node",
+            "cannot modify node",
+            "can only access node lease with the same name"
+        ],
+        Kubelet,
+        Role::Event,
+        kubelet_node::node_identity_mismatch
+    ),
+    g!(
+        "kubelet.node_status_update_failed",
+        [
+            "rror updating node status",
+            "Unable to update node status",
+            "ailed to update lease",
+            "ailed to ensure node lease exists",
+            "ailed to ensure lease exists"
+        ],
+        Kubelet,
+        Role::Event,
+        kubelet_node::node_status_update_failed
+    ),
+    g!(
+        "kubelet.cgroup_mkdir_enomem",
+        ["mkdir /sys/fs/cgroup/"],
+        Any,
+        Role::Event,
+        kubelet_node::cgroup_mkdir_enomem
+    ),
+    g!(
+        "tls.cert_expired",
+        [
+            "certificate has expired",
+            "certificate is expired",
+            "certificate is not yet valid",
+            "client certificate in "
+        ],
+        Any,
+        Role::Event,
+        tls::cert_expired
+    ),
+    g!(
+        "time.clock_skew",
+        [
+            "clock difference against peer",
+            "high clock drift",
+            "System clock wrong by",
+            "System clock was stepped by",
+            "clock_step ",
+            "current time "
+        ],
+        Any,
+        Role::Event,
+        clock::clock_skew
+    ),
 ];
+
+/// A set of grammars, bit `i` for `GRAMMARS[i]`.
+pub(crate) type GrammarSet = u128;
+
+/// The set holding only grammar `i`.
+pub(crate) fn bit(i: usize) -> GrammarSet {
+    1 << i
+}
 
 /// Which grammars a message may match, as a bit set over [`GRAMMARS`] (bit `i` for
 /// grammar `i`): one automaton pass over the message finds every needle it holds,
 /// instead of one substring search per needle per grammar.
-pub(crate) fn routed(message: &[u8]) -> u64 {
+pub(crate) fn routed(message: &[u8]) -> GrammarSet {
     let router = &*ROUTER;
     // Without an automaton (it always builds for these few literals) every grammar is
     // tried: each one checks its own syntax anyway.
     let Some(ac) = &router.automaton else {
-        return u64::MAX;
+        return GrammarSet::MAX;
     };
     ac.find_overlapping_iter(message)
         .filter_map(|hit| router.grammars.get(hit.pattern().as_usize()))
@@ -452,7 +875,7 @@ pub(crate) fn routed(message: &[u8]) -> u64 {
 /// The needle automaton behind [`routed`], with each needle's grammar set.
 struct Router {
     automaton: Option<AhoCorasick>,
-    grammars: Vec<u64>,
+    grammars: Vec<GrammarSet>,
 }
 
 static ROUTER: LazyLock<Router> = LazyLock::new(|| {
@@ -463,9 +886,9 @@ static ROUTER: LazyLock<Router> = LazyLock::new(|| {
             GRAMMARS
                 .iter()
                 .enumerate()
-                .take(64)
+                .take(GrammarSet::BITS as usize)
                 .filter(|(_, g)| g.needles.contains(n))
-                .fold(0u64, |set, (i, _)| set | (1 << i))
+                .fold(0, |set, (i, _)| set | bit(i))
         })
         .collect();
     let automaton = AhoCorasick::builder()
@@ -478,6 +901,22 @@ static ROUTER: LazyLock<Router> = LazyLock::new(|| {
     }
 });
 
+/// Literals of journalctl's banners: boot separators (`-- Reboot --`, `-- Boot <id>
+/// --`), which the extractor turns into `node.reboot`, and the span header (`-- Logs
+/// begin at ..., end at ... --`), whose end the scanner takes as the year reference. No
+/// grammar reads them (their envelope has no message): they only have to pass the
+/// prefilter.
+///
+/// Also the `Active: ... since <date>` line of a captured `systemctl status`, whose
+/// date is a year hint for the journal lines below it.
+const BANNER_NEEDLES: &[&str] = &[
+    "-- Reboot --",
+    "-- Boot ",
+    "-- Logs begin at ",
+    "-- Journal begins at ",
+    "Active: ",
+];
+
 /// Every needle of every grammar, deduplicated and sorted: the scanner builds its
 /// prefilter automaton from these. A line without any of them can neither produce
 /// nor start an event (continuation lines are requested through `Extractor::feed`).
@@ -485,6 +924,7 @@ pub fn needles() -> Vec<&'static str> {
     let mut all: Vec<&'static str> = GRAMMARS
         .iter()
         .flat_map(|g| g.needles.iter().copied())
+        .chain(BANNER_NEEDLES.iter().copied())
         .collect();
     all.sort_unstable();
     all.dedup();
@@ -499,7 +939,7 @@ pub fn drift_kind(message: &[u8]) -> Option<&'static str> {
     let mut first = None;
     let set = routed(message);
     for (i, g) in GRAMMARS.iter().enumerate() {
-        if set & (1 << i) != 0 {
+        if set & bit(i) != 0 {
             if (g.parse)(message).is_some() {
                 return None;
             }
@@ -515,7 +955,11 @@ mod tests {
 
     #[test]
     fn grammar_sets_fit_the_router() {
-        assert!(GRAMMARS.len() <= 64, "routed() keeps grammar sets in a u64");
+        assert!(
+            GRAMMARS.len() <= GrammarSet::BITS as usize,
+            "routed() keeps grammar sets in a {}-bit set",
+            GrammarSet::BITS
+        );
     }
 
     #[test]
@@ -523,7 +967,7 @@ mod tests {
         for (i, g) in GRAMMARS.iter().enumerate() {
             for n in g.needles {
                 let msg = format!("prefix {n} suffix");
-                assert_ne!(routed(msg.as_bytes()) & (1 << i), 0, "{} / {n}", g.kind);
+                assert_ne!(routed(msg.as_bytes()) & bit(i), 0, "{} / {n}", g.kind);
             }
         }
         // Overlapping needles are all found: a message holding two grammars' needles
@@ -534,7 +978,7 @@ mod tests {
             .iter()
             .enumerate()
             .filter(|(_, g)| g.needles.iter().any(|n| both.contains(n)))
-            .fold(0u64, |s, (i, _)| s | (1 << i));
+            .fold(0, |s, (i, _)| s | bit(i));
         assert_eq!(set, expected);
         assert_eq!(routed(b"sshd[1]: Accepted publickey for root"), 0);
     }

@@ -241,8 +241,8 @@ pub(crate) fn group_end(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Collapse runs of whitespace into one space and trim (calicoctl does the same
-/// to BIRD's info column).
-pub(crate) fn collapse_spaces(s: &str) -> String {
+/// to BIRD's info column; signature prose is folded the same way).
+pub fn collapse_spaces(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

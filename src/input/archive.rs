@@ -53,12 +53,20 @@ fn header_sum(block: &[u8]) -> u32 {
         .sum()
 }
 
+/// Where a listed member's bytes are.
+pub(crate) enum MemberBytes {
+    /// A range of the archive's own bytes (a plain member: sliced, not copied).
+    Range(std::ops::Range<usize>),
+    /// Bytes read out (a GNU sparse member, whose data is not contiguous).
+    Owned(Vec<u8>),
+}
+
 /// A regular member of a tar archive.
 pub(crate) struct Member {
     /// Display-safe member path (see [`super::parts::member_display`]).
     pub name: String,
     /// The member's bytes, at most the cap.
-    pub bytes: Vec<u8>,
+    pub bytes: MemberBytes,
     /// Modification time from the header.
     pub mtime: Option<DateTime<Utc>>,
     /// Set when this member was not read whole (cap hit).
@@ -73,11 +81,52 @@ pub(crate) struct Listing {
     pub damage: Option<String>,
 }
 
-/// List the regular members of the tar archive in `data`, each capped at `cap` bytes.
+/// What a header says about a member, when it is a regular file worth reading.
+pub(crate) struct Header {
+    /// Display-safe member path.
+    pub name: String,
+    /// Size the header declares.
+    pub declared: u64,
+    /// Modification time.
+    pub mtime: Option<DateTime<Utc>>,
+}
+
+/// The header of a regular member, `None` for links, devices, FIFOs and directories.
+pub(crate) fn regular<R: Read>(entry: &tar::Entry<'_, R>) -> Option<Header> {
+    let kind = entry.header().entry_type();
+    // Links are not followed (a hard link's bytes are another member's, a symlink
+    // may point anywhere); devices, FIFOs and directories hold no log bytes.
+    if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
+        return None;
+    }
+    let mtime = entry
+        .header()
+        .mtime()
+        .ok()
+        .and_then(|secs| i64::try_from(secs).ok())
+        .and_then(|secs| DateTime::from_timestamp(secs, 0));
+    Some(Header {
+        name: super::parts::member_display(&entry.path_bytes()),
+        declared: entry.size(),
+        mtime,
+    })
+}
+
+/// The message for a member whose bytes stop before the size its header declares.
+pub(crate) fn short_message(name: &str, got: u64, declared: u64, kept: usize) -> String {
+    format!(
+        "truncated tar archive: member `{name}` cut after {got} of {declared} bytes; \
+         kept the {kept} member(s) read"
+    )
+}
+
+/// List the regular members of the tar archive in `data`, each capped at `cap`
+/// bytes. Plain members are ranges of `data` (nothing is copied); the walk seeks
+/// over member data instead of reading it.
 pub(crate) fn list(data: &[u8], cap: u64) -> Listing {
-    let mut archive = tar::Archive::new(data);
+    let mut archive = tar::Archive::new(std::io::Cursor::new(data));
     let mut members = Vec::new();
-    let entries = match archive.entries() {
+    let entries = match archive.entries_with_seek() {
         Ok(entries) => entries,
         Err(err) => {
             return Listing {
@@ -95,43 +144,54 @@ pub(crate) fn list(data: &[u8], cap: u64) -> Listing {
                 break;
             }
         };
-        let kind = entry.header().entry_type();
-        // Links are not followed (a hard link's bytes are another member's, a symlink
-        // may point anywhere); devices, FIFOs and directories hold no log bytes.
-        if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
+        let Some(header) = regular(&entry) else {
             continue;
-        }
-        let name = super::parts::member_display(&entry.path_bytes());
-        let declared = entry.size();
-        let mtime = entry
-            .header()
-            .mtime()
-            .ok()
-            .and_then(|secs| i64::try_from(secs).ok())
-            .and_then(|secs| DateTime::from_timestamp(secs, 0));
-        let decoded = decompress::read_capped(entry.by_ref(), cap);
-        let got = decoded.bytes.len() as u64;
-        let short = decoded.cut.is_none() && got < declared;
-        let read_error = matches!(
-            decoded.cut,
-            Some(Cut::Truncated { .. } | Cut::Corrupt { .. })
-        );
-        let cap_cut = match decoded.cut {
+        };
+        let declared = header.declared;
+        let (bytes, got, cut, read_error) = if entry.header().entry_type().is_gnu_sparse() {
+            let decoded = decompress::read_capped(entry.by_ref(), cap);
+            let got = decoded.bytes.len() as u64;
+            let read_error = matches!(
+                decoded.cut,
+                Some(Cut::Truncated { .. } | Cut::Corrupt { .. })
+            );
+            (
+                MemberBytes::Owned(decoded.bytes),
+                got,
+                decoded.cut,
+                read_error,
+            )
+        } else {
+            let start = usize::try_from(entry.raw_file_position())
+                .unwrap_or(usize::MAX)
+                .min(data.len());
+            let want = declared.min(cap);
+            let end = usize::try_from(want)
+                .ok()
+                .and_then(|w| start.checked_add(w))
+                .unwrap_or(usize::MAX)
+                .min(data.len());
+            let cut = (declared > cap).then_some(Cut::Cap { cap });
+            (
+                (MemberBytes::Range(start..end)),
+                (end - start) as u64,
+                cut,
+                false,
+            )
+        };
+        let cap_cut = match cut {
             Some(cut @ Cut::Cap { .. }) => Some(cut),
             _ => None,
         };
+        let short = cap_cut.is_none() && got < declared;
         members.push(Member {
-            name: name.clone(),
-            bytes: decoded.bytes,
-            mtime,
+            name: header.name.clone(),
+            bytes,
+            mtime: header.mtime,
             cut: cap_cut,
         });
         if short || read_error {
-            damage = Some(format!(
-                "truncated tar archive: member `{name}` cut after {got} of {declared} bytes; \
-                 kept the {} member(s) read",
-                members.len()
-            ));
+            damage = Some(short_message(&header.name, got, declared, members.len()));
             break;
         }
     }
@@ -139,7 +199,7 @@ pub(crate) fn list(data: &[u8], cap: u64) -> Listing {
 }
 
 /// The message for an archive whose next header could not be read.
-fn damage_message(err: &str, read: usize) -> String {
+pub(crate) fn damage_message(err: &str, read: usize) -> String {
     if err.contains("entire block") || err.contains("unexpected EOF") || err.contains("end of file")
     {
         format!("truncated tar archive ({err}); kept the {read} member(s) before the cut")
@@ -173,10 +233,11 @@ mod tests {
         assert!(listing.damage.is_none());
         let names: Vec<&str> = listing.members.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["b.log", "a.log"]);
-        assert_eq!(
-            listing.members.first().map(|m| m.bytes.as_slice()),
-            Some(b"second\n".as_slice())
-        );
+        let first = match listing.members.first().map(|m| &m.bytes) {
+            Some(MemberBytes::Range(r)) => data.get(r.clone()),
+            _ => None,
+        };
+        assert_eq!(first, Some(b"second\n".as_slice()), "sliced, not copied");
         assert!(listing.members.first().and_then(|m| m.mtime).is_some());
     }
 

@@ -112,6 +112,28 @@ pub(crate) type Decoder<'a> = Box<dyn Read + Send + 'a>;
 /// Told how many more compressed bytes a decoder took (a progress display).
 pub(crate) type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
+/// A decoder reading compressed bytes from `reader` (gzip or zstd; the other formats
+/// read as a stream that fails at once).
+pub(crate) fn reader<'a>(reader: Box<dyn Read + 'a>, format: Compression) -> Box<dyn Read + 'a> {
+    match format {
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+        Compression::Zstd => match zstd::stream::read::Decoder::new(reader) {
+            Ok(decoder) => Box::new(decoder),
+            Err(err) => Box::new(Failing(err.to_string())),
+        },
+        Compression::Xz | Compression::Bzip2 => Box::new(Failing("format not supported".into())),
+    }
+}
+
+/// A reader that fails with a message (a decoder that could not start).
+struct Failing(String);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(io::Error::new(io::ErrorKind::InvalidData, self.0.clone()))
+    }
+}
+
 impl<'a> Decoding<Decoder<'a>> {
     /// Decode `data`; `progress`, when given, is told of the compressed bytes taken.
     pub(crate) fn new(
@@ -149,7 +171,8 @@ impl<'a> Decoding<Decoder<'a>> {
 }
 
 impl<R: Read> Decoding<R> {
-    fn from_reader(reader: R, cap: u64) -> Decoding<R> {
+    /// Read `reader`, keeping at most `cap` bytes.
+    pub(crate) fn from_reader(reader: R, cap: u64) -> Decoding<R> {
         Decoding {
             reader,
             produced: 0,
@@ -176,13 +199,38 @@ impl<R: Read> Decoding<R> {
         self.done
     }
 
+    /// Decoded bytes produced so far.
+    pub(crate) fn produced(&self) -> u64 {
+        self.produced
+    }
+
     /// Append up to `want` more decoded bytes to `out` (fewer only when the stream
     /// ends or stops early).
     pub(crate) fn read_into(&mut self, out: &mut Vec<u8>, want: usize) {
         const CHUNK: usize = 64 * 1024;
-        let mut chunk = [0u8; CHUNK];
         let mut added = 0usize;
         while !self.done && added < want {
+            let room = usize::try_from(self.cap.saturating_sub(self.produced)).unwrap_or(CHUNK);
+            let n = room.clamp(1, CHUNK).min(want - added);
+            if out.capacity() - out.len() < n {
+                // Double, but never past what the cap still allows.
+                out.reserve(out.len().max(CHUNK).min(room.max(n)).max(n));
+            }
+            let len = out.len();
+            out.resize(len + n, 0);
+            let got = self.pull(out.get_mut(len..).unwrap_or_default());
+            out.truncate(len + got);
+            added += got;
+        }
+    }
+
+    /// Read into `buf` (at most its length), honouring the cap; 0 at the end of the
+    /// stream, at the cap and at damage (then [`Decoding::cut`] says which).
+    fn pull(&mut self, buf: &mut [u8]) -> usize {
+        loop {
+            if self.done || buf.is_empty() {
+                return 0;
+            }
             let room = self.cap.saturating_sub(self.produced);
             if room == 0 {
                 // Probe one byte: more data means the cap really cut the stream.
@@ -191,24 +239,14 @@ impl<R: Read> Decoding<R> {
                     self.cut = Some(Cut::Cap { cap: self.cap });
                 }
                 self.done = true;
-                break;
+                return 0;
             }
-            let n = usize::try_from(room)
-                .unwrap_or(CHUNK)
-                .min(CHUNK)
-                .min(want - added);
-            let buf = chunk.get_mut(..n).unwrap_or_default();
-            match self.reader.read(buf) {
+            let n = usize::try_from(room).unwrap_or(usize::MAX).min(buf.len());
+            match self.reader.read(buf.get_mut(..n).unwrap_or_default()) {
                 Ok(0) => self.done = true,
                 Ok(got) => {
-                    if out.capacity() - out.len() < got {
-                        // Double, but never past what the cap still allows.
-                        let limit = usize::try_from(room).unwrap_or(usize::MAX);
-                        out.reserve(out.len().max(CHUNK).min(limit).max(got));
-                    }
-                    out.extend_from_slice(buf.get(..got).unwrap_or_default());
-                    added += got;
                     self.produced += got as u64;
+                    return got;
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => {
@@ -225,6 +263,32 @@ impl<R: Read> Decoding<R> {
                 }
             }
         }
+    }
+}
+
+/// A capped stream reads like any reader (a tar archive walked as it is decoded):
+/// the cap and damage read as the end of the stream, and [`Decoding::cut`] says so.
+impl<R: Read> Read for Decoding<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        Ok(self.pull(buf))
+    }
+}
+
+/// Decoded text handed over piece by piece (a large archive member, stdin, a big
+/// compressed log): what the scanner reads while the bytes are decoded.
+pub trait Pull {
+    /// Append up to `want` more bytes to `out` (fewer only at the end).
+    fn read_into(&mut self, out: &mut Vec<u8>, want: usize);
+    /// Whether the end was reached (or reading stopped early).
+    fn finished(&self) -> bool;
+}
+
+impl<R: Read> Pull for Decoding<R> {
+    fn read_into(&mut self, out: &mut Vec<u8>, want: usize) {
+        Decoding::read_into(self, out, want);
+    }
+    fn finished(&self) -> bool {
+        self.done
     }
 }
 

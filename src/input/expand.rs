@@ -4,17 +4,19 @@
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 use super::archive;
 use super::binary::binary_reason;
 use super::decompress::{self, Compression};
 use super::facts;
 use super::parts::{self, Part};
-use super::{CompressedData, FactKind, InputConfig, SourceData};
+use super::stream::{self, Head};
+use super::{CompressedData, FactKind, InputConfig, SourceData, StreamSink};
 use crate::error::Problem;
 
 /// Archives and compressed streams nested deeper than this are not opened.
-const MAX_DEPTH: u32 = 16;
+pub(crate) const MAX_DEPTH: u32 = 16;
 
 /// A buffer to expand.
 pub(crate) struct Item {
@@ -75,7 +77,7 @@ impl Outcome {
         self.problems.extend(other.problems);
     }
 
-    fn problem(&mut self, source: &str, message: String) {
+    pub(crate) fn problem(&mut self, source: &str, message: String) {
         self.problems.push(Problem {
             source: source.to_owned(),
             message,
@@ -84,7 +86,7 @@ impl Outcome {
 }
 
 /// Expand one item into `out`.
-pub(crate) fn expand(item: Item, config: &InputConfig, out: &mut Outcome) {
+pub(crate) fn expand(item: Item, config: &InputConfig, sink: &dyn StreamSink, out: &mut Outcome) {
     if item.depth > MAX_DEPTH {
         out.problem(
             &item.display,
@@ -92,9 +94,9 @@ pub(crate) fn expand(item: Item, config: &InputConfig, out: &mut Outcome) {
         );
         return;
     }
-    match Content::of(&item, &item.data) {
-        Content::Compressed(format) => decompressed(item, format, config, out),
-        Content::Tar => tar_members(item, config, out),
+    match Content::of(&item.parts, &item.display, &item.data) {
+        Content::Compressed(format) => decompressed(item, format, config, sink, out),
+        Content::Tar => tar_members(item, config, sink, out),
         Content::Fact(kind, value) => out.facts.push(FoundFact {
             kind,
             display: item.display,
@@ -113,7 +115,7 @@ pub(crate) fn expand(item: Item, config: &InputConfig, out: &mut Outcome) {
 
 /// What an item's bytes hold, judged from `data` (the item's bytes, or the decoded
 /// head of a compressed item): the one decision behind [`expand`].
-enum Content {
+pub(crate) enum Content {
     Compressed(Compression),
     Tar,
     Fact(FactKind, String),
@@ -122,23 +124,19 @@ enum Content {
 }
 
 impl Content {
-    fn of(item: &Item, data: &[u8]) -> Content {
+    pub(crate) fn of(parts: &[Part], display: &str, data: &[u8]) -> Content {
         if let Some(format) = decompress::sniff(data) {
             return Content::Compressed(format);
         }
         if archive::is_tar(data) {
             return Content::Tar;
         }
-        if let Some(kind) = facts::kind(&item.parts)
+        if let Some(kind) = facts::kind(parts)
             && let Some(value) = facts::value(data)
         {
             return Content::Fact(kind, value);
         }
-        let file_name = item
-            .parts
-            .last()
-            .map(|p| p.name.as_str())
-            .unwrap_or(item.display.as_str());
+        let file_name = parts.last().map(|p| p.name.as_str()).unwrap_or(display);
         match binary_reason(file_name, data) {
             Some(reason) => Content::Binary(reason),
             None => Content::Log,
@@ -146,47 +144,74 @@ impl Content {
     }
 }
 
-fn decompressed(item: Item, format: Compression, config: &InputConfig, out: &mut Outcome) {
+/// The problem message for xz and bzip2 streams.
+pub(crate) fn unsupported(format: Compression) -> String {
+    let tool = if format == Compression::Xz {
+        "xz -d"
+    } else {
+        "bzip2 -d"
+    };
+    format!(
+        "{} compression is not supported; skipped; decompress it first (`{tool}`)",
+        format.name()
+    )
+}
+
+fn decompressed(
+    item: Item,
+    format: Compression,
+    config: &InputConfig,
+    sink: &dyn StreamSink,
+    out: &mut Outcome,
+) {
     if matches!(format, Compression::Xz | Compression::Bzip2) {
-        let tool = if format == Compression::Xz {
-            "xz -d"
-        } else {
-            "bzip2 -d"
-        };
-        out.problem(
-            &item.display,
-            format!(
-                "{} compression is not supported; skipped; decompress it first (`{tool}`)",
-                format.name()
-            ),
-        );
+        out.problem(&item.display, unsupported(format));
         return;
     }
     // Decode a head first: a large stream of plain log text is left compressed and
-    // decoded block by block by the scanner.
+    // decoded block by block by the scanner; a large archive is walked as it is
+    // decoded (never held decompressed).
     let streamable = config.decompress_cap > config.stream_above && !item.cut_reported;
-    let head_cap = if streamable {
-        config.stream_above
-    } else {
-        config.decompress_cap
-    };
-    let mut decoded = decompress::decode(&item.data, format, head_cap);
-    if streamable && matches!(decoded.cut, Some(decompress::Cut::Cap { .. })) {
-        if matches!(Content::of(&item, &decoded.bytes), Content::Log) {
-            out.sources.push(Pending {
-                display: item.display,
-                parts: item.parts,
+    let decoded = if streamable {
+        let mut dec = decompress::Decoding::new(&item.data, format, config.decompress_cap, None);
+        let first = stream::read_head(&mut dec, config, None);
+        if !dec.finished() {
+            if matches!(
+                Content::of(&item.parts, &item.display, &first),
+                Content::Log
+            ) {
+                drop(dec);
+                out.sources.push(Pending {
+                    display: item.display,
+                    parts: item.parts,
+                    mtime: item.mtime,
+                    data: SourceData::Compressed(CompressedData {
+                        raw: Box::new(item.data),
+                        format,
+                        cap: config.decompress_cap,
+                    }),
+                });
+                return;
+            }
+            let head = Head {
+                display: item.display.clone(),
+                parts: item.parts.clone(),
                 mtime: item.mtime,
-                data: SourceData::Compressed(CompressedData {
-                    raw: Box::new(item.data),
-                    format,
-                    cap: config.decompress_cap,
-                }),
-            });
+                depth: item.depth + 1,
+                cut_reported: false,
+            };
+            let tail = stream::expand_pull(head, first, &mut dec, config, sink, out);
+            let cut = dec.cut.as_ref().map(|cut| cut.message(format.name()));
+            stream::settle(out, &item.display, cut, tail);
             return;
         }
-        decoded = decompress::decode(&item.data, format, config.decompress_cap);
-    }
+        decompress::Decoded {
+            bytes: first,
+            cut: dec.cut,
+        }
+    } else {
+        decompress::decode(&item.data, format, config.decompress_cap)
+    };
     drop(item.data);
     if let Some(cut) = &decoded.cut
         && !item.cut_reported
@@ -204,12 +229,14 @@ fn decompressed(item: Item, format: Compression, config: &InputConfig, out: &mut
         depth: item.depth + 1,
         cut_reported: item.cut_reported || decoded.cut.is_some(),
     };
-    expand(next, config, out);
+    expand(next, config, sink, out);
 }
 
-fn tar_members(item: Item, config: &InputConfig, out: &mut Outcome) {
-    let listing = archive::list(&item.data, config.decompress_cap);
-    drop(item.data);
+/// A tar archive held in memory (a mapped `.tar`, a small decoded `.tar.gz`): its
+/// members are ranges of it, expanded in parallel and kept in archive order.
+fn tar_members(item: Item, config: &InputConfig, sink: &dyn StreamSink, out: &mut Outcome) {
+    let whole = Arc::new(item.data);
+    let listing = archive::list(&whole, config.decompress_cap);
     if let Some(damage) = listing.damage
         && !item.cut_reported
     {
@@ -232,11 +259,15 @@ fn tar_members(item: Item, config: &InputConfig, out: &mut Outcome) {
         }
         let mut member_parts = base.clone();
         member_parts.extend(parts::from_member(&name));
+        let data = match member.bytes {
+            archive::MemberBytes::Range(range) => SourceData::Slice(Arc::clone(&whole), range),
+            archive::MemberBytes::Owned(bytes) => SourceData::Owned(bytes),
+        };
         members.push(Item {
             display,
             parts: member_parts,
             mtime: member.mtime,
-            data: SourceData::Owned(member.bytes),
+            data,
             depth: item.depth + 1,
             cut_reported: member.cut.is_some(),
         });
@@ -245,7 +276,7 @@ fn tar_members(item: Item, config: &InputConfig, out: &mut Outcome) {
         .into_par_iter()
         .map(|member| {
             let mut one = Outcome::default();
-            expand(member, config, &mut one);
+            expand(member, config, sink, &mut one);
             one
         })
         .collect();

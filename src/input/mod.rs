@@ -4,11 +4,17 @@
 //! Owns discovery (directories, archives, nested archives, compressed files),
 //! the map-or-read policy, decompression caps, binary detection and node
 //! identity. It knows nothing of line formats.
+//!
+//! Bytes that can be read only once (members of a compressed archive, stdin) are
+//! handed to a [`StreamSink`] while they are decoded ([`collect_streaming`]): the
+//! scanner consumes them then, and the source keeps the sink's [`ScanTicket`]
+//! instead of its bytes, so an archive is never held decompressed.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::ops::Deref;
+use std::ops::{Deref, Range};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::error::{Error, Problem};
 
@@ -24,6 +30,9 @@ mod node;
 mod open;
 mod parts;
 mod rotation;
+mod stream;
+
+pub use decompress::Pull;
 
 /// Index of a source in the [`Bundle`]; stable for a given input (discovery is sorted).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -98,6 +107,43 @@ pub enum SourceData {
     Owned(Vec<u8>),
     /// A large compressed log kept compressed: the scanner decodes it block by block.
     Compressed(CompressedData),
+    /// A range of another buffer: a member of a plain tar archive, sliced from the
+    /// archive's mapping instead of copied.
+    Slice(Arc<SourceData>, Range<usize>),
+    /// A source read once from a stream (a member of a compressed archive, stdin) and
+    /// handed to a [`StreamSink`] while it was decoded; the number is the sink's.
+    Scanned(ScanTicket),
+}
+
+/// What a [`StreamSink`] returned for a source it consumed: its own key for the
+/// result, so that the bytes need not be kept.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ScanTicket(pub usize);
+
+/// Where text sources met inside a stream go while their bytes are at hand: a
+/// `.tar.gz` member or stdin can be read only once, as it is decoded, so the caller
+/// (the scanner) consumes it then, and the source's data becomes what it returns.
+pub trait StreamSink: Sync {
+    /// A text source held whole (a small member, or a log left compressed).
+    fn whole(&self, display: &str, data: SourceData) -> SourceData;
+    /// A text source too large to hold: `head` is its start, `rest` gives the
+    /// remainder as it is decoded.
+    fn pull(&self, display: &str, head: Vec<u8>, rest: &mut dyn Pull) -> SourceData;
+}
+
+/// The sink of [`collect`]: keeps every source's bytes in memory.
+struct Keep;
+
+impl StreamSink for Keep {
+    fn whole(&self, _: &str, data: SourceData) -> SourceData {
+        data
+    }
+    fn pull(&self, _: &str, mut head: Vec<u8>, rest: &mut dyn Pull) -> SourceData {
+        while !rest.finished() {
+            rest.read_into(&mut head, usize::MAX);
+        }
+        SourceData::Owned(head)
+    }
 }
 
 /// Dereferences to the bytes as stored: for [`SourceData::Compressed`] these are the
@@ -109,6 +155,8 @@ impl Deref for SourceData {
             SourceData::Mapped(m) => m,
             SourceData::Owned(v) => v,
             SourceData::Compressed(c) => &c.raw,
+            SourceData::Slice(whole, range) => whole.get(range.clone()).unwrap_or_default(),
+            SourceData::Scanned(_) => &[],
         }
     }
 }
@@ -259,6 +307,17 @@ pub struct Fact {
 /// stream, rotation (oldest first) and display path, with ids in that order. The
 /// result does not depend on the number of threads.
 pub fn collect(paths: &[PathBuf], config: &InputConfig) -> Result<Bundle, Error> {
+    collect_streaming(paths, config, &Keep)
+}
+
+/// [`collect`], handing every text source met inside a stream (members of a
+/// compressed archive, stdin) to `sink` as it is decoded, so that nothing larger
+/// than a few blocks is held: the archive is never decoded into memory whole.
+pub fn collect_streaming(
+    paths: &[PathBuf],
+    config: &InputConfig,
+    sink: &dyn StreamSink,
+) -> Result<Bundle, Error> {
     use rayon::prelude::*;
 
     let stdin_name = config.stdin_name.as_deref().unwrap_or("<stdin>");
@@ -287,9 +346,9 @@ pub fn collect(paths: &[PathBuf], config: &InputConfig) -> Result<Bundle, Error>
         .map(|found| {
             let mut outcome = expand::Outcome::default();
             match open::open(found, config) {
-                Ok((item, problem)) => {
-                    outcome.problems.extend(problem);
-                    expand::expand(item, config, &mut outcome);
+                Ok(open::Opened::Item(item)) => expand::expand(item, config, sink, &mut outcome),
+                Ok(open::Opened::Stream(head, reader)) => {
+                    stream::expand_read(head, reader, config, sink, &mut outcome);
                 }
                 Err(problem) => outcome.problems.push(problem),
             }
@@ -344,6 +403,15 @@ pub fn collect_bytes(name: &str, data: Vec<u8>, config: &InputConfig) -> Bundle 
 /// node-layout, rotation and ordering rules as files on disk (signature examples,
 /// tests, fuzzing).
 pub fn collect_memory(files: Vec<(String, Vec<u8>)>, config: &InputConfig) -> Bundle {
+    collect_memory_streaming(files, config, &Keep)
+}
+
+/// [`collect_memory`] with a [`StreamSink`], as [`collect_streaming`].
+pub fn collect_memory_streaming(
+    files: Vec<(String, Vec<u8>)>,
+    config: &InputConfig,
+    sink: &dyn StreamSink,
+) -> Bundle {
     let mut outcome = expand::Outcome::default();
     for (name, data) in files {
         let item = expand::Item {
@@ -354,7 +422,7 @@ pub fn collect_memory(files: Vec<(String, Vec<u8>)>, config: &InputConfig) -> Bu
             depth: 0,
             cut_reported: false,
         };
-        expand::expand(item, config, &mut outcome);
+        expand::expand(item, config, sink, &mut outcome);
     }
     let (sources, facts) = assemble::assemble(
         outcome.sources,

@@ -9,6 +9,7 @@ use std::io::Write;
 use super::overview::Overview;
 use super::{escape, times};
 use crate::correlate::{Evidence, Incident, Unclassified};
+use crate::envelope::Level;
 use crate::error::Problem;
 use crate::input::NodeFrom;
 use crate::timeline::{NodeSummary, SourceReport, Timeline};
@@ -19,12 +20,23 @@ pub(crate) const SCHEMA_VERSION: u32 = 1;
 #[derive(Serialize)]
 struct ReportDoc<'a> {
     version: u32,
+    meta: MetaDoc<'a>,
     summary: SummaryDoc<'a>,
     incidents: Vec<IncidentDoc<'a>>,
     unclassified: Vec<UnclassifiedDoc<'a>>,
     sources: Vec<SourceDoc<'a>>,
     nodes: Vec<NodeDoc<'a>>,
     problems: Vec<ProblemDoc<'a>>,
+}
+
+/// Provenance of the run (issue 15): which podmortem, on what, with which filters
+/// and time assumptions.
+#[derive(Serialize)]
+struct MetaDoc<'a> {
+    podmortem_version: &'a str,
+    inputs: &'a [String],
+    filters: &'a [String],
+    time_assumptions: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -88,7 +100,10 @@ struct EvidenceDoc<'a> {
 #[derive(Serialize)]
 struct UnclassifiedDoc<'a> {
     kind: &'a str,
+    template: &'a str,
+    level: Level,
     node: &'a str,
+    nodes: &'a [String],
     start: Option<String>,
     end: Option<String>,
     count: u64,
@@ -191,7 +206,10 @@ fn incident<'a>(i: &'a Incident, all: &'a [Incident]) -> IncidentDoc<'a> {
 fn unclassified(u: &Unclassified) -> UnclassifiedDoc<'_> {
     UnclassifiedDoc {
         kind: &u.kind,
-        node: &u.node,
+        template: &u.template,
+        level: u.level,
+        node: u.nodes.first().map_or("", String::as_str),
+        nodes: &u.nodes,
         start: times::json(u.start),
         end: times::json(u.end),
         count: u.count,
@@ -253,6 +271,12 @@ pub(crate) fn write_document(
         .collect();
     let doc = ReportDoc {
         version: SCHEMA_VERSION,
+        meta: MetaDoc {
+            podmortem_version: &timeline.run.version,
+            inputs: &timeline.run.inputs,
+            filters: &timeline.run.filters,
+            time_assumptions: &timeline.run.time,
+        },
         summary: SummaryDoc {
             nodes: overview.nodes,
             incidents: overview.incidents,

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::overview::{self, Overview};
+use super::overview::{self, Overview, level_word};
 use super::{DisplayZone, ReportOptions, escape, times};
 use crate::correlate::{Evidence, Incident};
 use crate::timeline::Timeline;
@@ -41,19 +41,20 @@ fn reference(text: &str) -> String {
     }
 }
 
-fn evidence_place(e: &Evidence) -> String {
-    if e.end_line > e.line {
-        format!("{}:{}-{}", e.source, e.line, e.end_line)
-    } else {
-        format!("{}:{}", e.source, e.line)
-    }
-}
-
-fn evidence_table(s: &mut String, evidence: &[Evidence], zone: Option<DisplayZone>) {
+fn evidence_table(
+    s: &mut String,
+    timeline: &Timeline,
+    incident: Option<&Incident>,
+    evidence: &[Evidence],
+    zone: Option<DisplayZone>,
+) {
     s.push_str("| Time | Node | Source | Event | Log line |\n");
     s.push_str("|---|---|---|---|---|\n");
-    for e in evidence {
-        let mut text = md(&e.text);
+    for e in super::evidence::distinct_rows(evidence) {
+        let mut text = md(&super::evidence::display_lines(&e.text).join("\n"));
+        for note in super::evidence::row_notes(timeline, incident, e) {
+            let _ = write!(text, " *({})*", md(&note));
+        }
         if e.count > 1 {
             let last = e
                 .last
@@ -66,7 +67,7 @@ fn evidence_table(s: &mut String, evidence: &[Evidence], zone: Option<DisplayZon
             "| {} | {} | {} | {} | {} |",
             md(&times::stamped(e.time, e.time_quality, zone)),
             md(&e.node),
-            md(&evidence_place(e)),
+            md(&super::evidence::citation(e)),
             md(&e.kind),
             text
         );
@@ -112,17 +113,52 @@ fn summary(s: &mut String, timeline: &Timeline, ov: &Overview, zone: Option<Disp
         let _ = writeln!(s, "- **Causal chain:** {}", links.join(" → "));
     }
     let _ = writeln!(s, "- **Unclassified error groups:** {}", ov.unclassified);
-    let _ = writeln!(
-        s,
-        "- **Events:** {} from {} sources ({} unparsed lines, {} lines with format drift)",
-        ov.events, ov.sources, ov.unparsed_lines, ov.drift_lines
-    );
+    match overview::events_without_sources(ov) {
+        Some(events) => {
+            let _ = writeln!(s, "- **Events:** {events}");
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "- **Events:** {} from {} sources ({} unparsed lines, {} lines with format drift)",
+                ov.events, ov.sources, ov.unparsed_lines, ov.drift_lines
+            );
+        }
+    }
     if ov.inferred_times {
         s.push_str(
             "- Times marked \\~ are inferred (year, zone or dmesg boot anchor); see [Gaps](#gaps).\n",
         );
     }
+    provenance(s, &timeline.run);
     s.push('\n');
+}
+
+/// The run's provenance: version, inputs, filters, time assumptions.
+fn provenance(s: &mut String, run: &crate::timeline::RunInfo) {
+    if run.version.is_empty() {
+        return;
+    }
+    let inputs: Vec<String> = run.inputs.iter().map(|i| md(i)).collect();
+    let _ = writeln!(
+        s,
+        "- **Run:** podmortem {} on {}",
+        md(&run.version),
+        if inputs.is_empty() {
+            "(events)".to_string()
+        } else {
+            inputs.join(", ")
+        }
+    );
+    let filters = if run.filters.is_empty() {
+        "none".to_string()
+    } else {
+        md(&run.filters.join(" "))
+    };
+    let _ = writeln!(s, "- **Filters:** {filters}");
+    for t in &run.time {
+        let _ = writeln!(s, "- **Time:** {}", md(t));
+    }
 }
 
 fn timeline_table(s: &mut String, incidents: &[Incident], zone: Option<DisplayZone>) {
@@ -147,7 +183,8 @@ fn timeline_table(s: &mut String, incidents: &[Incident], zone: Option<DisplayZo
     s.push('\n');
 }
 
-fn incident(s: &mut String, i: &Incident, all: &[Incident], zone: Option<DisplayZone>) {
+fn incident(s: &mut String, timeline: &Timeline, i: &Incident, zone: Option<DisplayZone>) {
+    let all = &timeline.incidents;
     let _ = writeln!(s, "<a id=\"{}\"></a>\n", anchor(&i.id));
     let _ = writeln!(s, "### {} — {}\n", md(&i.id), md(&i.title));
     let _ = writeln!(s, "- **Severity:** {}", i.severity.name());
@@ -182,8 +219,16 @@ fn incident(s: &mut String, i: &Incident, all: &[Incident], zone: Option<Display
     s.push('\n');
     let _ = writeln!(s, "#### What happened\n\n{}\n", md(&i.summary));
     let _ = writeln!(s, "#### Evidence\n");
-    evidence_table(s, &i.evidence, zone);
+    evidence_table(s, timeline, Some(i), &i.evidence, zone);
     s.push('\n');
+    if let Some(first) = super::evidence::explained_at(all, i) {
+        let _ = writeln!(
+            s,
+            "#### Root cause and remediation\n\nAs for {} (same signature).\n",
+            link(&first.id)
+        );
+        return;
+    }
     let _ = writeln!(s, "#### Root cause\n\n{}\n", md(&i.root_cause));
     if !i.remediation.is_empty() {
         s.push_str("#### Remediation\n\n");
@@ -207,18 +252,20 @@ fn unclassified(s: &mut String, timeline: &Timeline, zone: Option<DisplayZone>) 
     }
     s.push_str("## Unclassified errors\n\n");
     s.push_str(
-        "Error-level events that no signature explained, grouped by kind, node and burst.\n\n",
+        "Error-level lines that no signature explained, grouped by message template across nodes; fatal first, then by count.\n\n",
     );
     for u in &timeline.unclassified {
         let _ = writeln!(
             s,
-            "### {} on {} ({} events)\n\n{}\n",
-            md(&u.kind),
-            md(&u.node),
+            "### {} \u{d7}{}: {}\n\n`{}` on {}, {}\n",
+            level_word(u.level),
             u.count,
+            md(&u.template),
+            md(&u.kind),
+            md(&u.nodes.join(", ")),
             md(&times::range(u.start, u.end, false, zone))
         );
-        evidence_table(s, &u.evidence, zone);
+        evidence_table(s, timeline, None, &u.evidence, zone);
         s.push('\n');
     }
 }
@@ -290,7 +337,7 @@ pub(crate) fn render(
         s.push_str("## Incidents\n\n");
     }
     for i in &timeline.incidents {
-        incident(&mut s, i, &timeline.incidents, zone);
+        incident(&mut s, timeline, i, zone);
     }
     unclassified(&mut s, timeline, zone);
     sources(&mut s, timeline, zone);

@@ -9,10 +9,12 @@
 use chrono::FixedOffset;
 use std::io::Write;
 
+use crate::envelope::time::Zone;
 use crate::error::Problem;
 use crate::timeline::{NodeSummary, SourceReport, Timeline};
 
 pub mod escape;
+mod evidence;
 mod html;
 mod json;
 mod markdown;
@@ -87,13 +89,19 @@ pub enum DisplayZone {
 }
 
 impl DisplayZone {
-    /// Parse `UTC`, an IANA name (`America/New_York`) or an offset (`+02:00`, `-0530`).
-    pub fn parse(spec: &str) -> Option<DisplayZone> {
-        let spec = spec.trim();
-        if let Ok(tz) = spec.parse::<chrono_tz::Tz>() {
-            return Some(DisplayZone::Named(tz));
-        }
-        times::parse_offset(spec).map(DisplayZone::Fixed)
+    /// Parse `UTC`, an IANA name (`America/New_York`) or an offset (`+02:00`, `-0530`,
+    /// `+8`): the same parser as `--tz`, so both flags accept the same zones.
+    pub fn parse(spec: &str) -> Result<DisplayZone, String> {
+        Ok(match crate::envelope::time::parse_zone(spec)? {
+            Zone::Utc => DisplayZone::Named(chrono_tz::UTC),
+            Zone::Fixed(offset) => DisplayZone::Fixed(offset),
+            Zone::Named(tz) => DisplayZone::Named(tz),
+        })
+    }
+
+    /// `Europe/Berlin`, `+02:00`: how captions name the zone.
+    pub fn name(self) -> String {
+        times::zone_name(Some(self))
     }
 }
 
@@ -108,6 +116,8 @@ pub struct ReportOptions {
     pub zone: Option<DisplayZone>,
     /// Document title for Markdown and HTML (default: `podmortem report`).
     pub title: Option<String>,
+    /// Evidence rows the text report shows per incident; `None` shows all.
+    pub evidence_rows: Option<usize>,
 }
 
 impl Default for ReportOptions {
@@ -117,6 +127,7 @@ impl Default for ReportOptions {
             width: 100,
             zone: None,
             title: None,
+            evidence_rows: Some(8),
         }
     }
 }
@@ -188,17 +199,22 @@ mod tests {
     #[test]
     fn display_zone_parses_names_and_offsets() {
         assert_eq!(
-            DisplayZone::parse("Europe/Berlin"),
+            DisplayZone::parse("Europe/Berlin").ok(),
             Some(DisplayZone::Named(chrono_tz::Europe::Berlin))
         );
         assert_eq!(
-            DisplayZone::parse("+02:00"),
+            DisplayZone::parse("+02:00").ok(),
             FixedOffset::east_opt(7200).map(DisplayZone::Fixed)
         );
         assert_eq!(
-            DisplayZone::parse("-0530"),
+            DisplayZone::parse("-0530").ok(),
             FixedOffset::west_opt(5 * 3600 + 1800).map(DisplayZone::Fixed)
         );
-        assert_eq!(DisplayZone::parse("Mars/Olympus"), None);
+        // `--tz +8` has always worked; `--display-tz +8` now reads the same way.
+        assert_eq!(
+            DisplayZone::parse("+8").ok(),
+            FixedOffset::east_opt(8 * 3600).map(DisplayZone::Fixed)
+        );
+        assert!(DisplayZone::parse("Mars/Olympus").is_err());
     }
 }

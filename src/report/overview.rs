@@ -89,6 +89,17 @@ impl Overview {
     }
 }
 
+/// The events fact when the timeline has no source inventory (`correlate` over event
+/// files): saying "from 0 sources; 0 unparsed lines" beside incidents would be false.
+pub(crate) fn events_without_sources(ov: &Overview) -> Option<String> {
+    (ov.sources == 0 && ov.events > 0).then(|| {
+        format!(
+            "{} read from event files (no source inventory: line counts unknown)",
+            ov.events
+        )
+    })
+}
+
 /// Whether an incident's start/end rest on an inferred time.
 pub(crate) fn incident_time_inferred(incident: &Incident) -> bool {
     incident
@@ -238,6 +249,17 @@ pub(crate) fn gaps(timeline: &Timeline, zone: Option<DisplayZone>) -> Vec<Gap> {
         }
     }
     items
+}
+
+/// How a report names an unclassified group's level.
+pub(crate) fn level_word(level: crate::envelope::Level) -> &'static str {
+    match level {
+        crate::envelope::Level::Fatal => "FATAL",
+        crate::envelope::Level::Error => "ERROR",
+        crate::envelope::Level::Warning => "WARNING",
+        crate::envelope::Level::Info => "INFO",
+        crate::envelope::Level::Debug => "DEBUG",
+    }
 }
 
 #[cfg(test)]

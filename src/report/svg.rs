@@ -102,7 +102,12 @@ fn lane_names(timeline: &Timeline) -> Vec<&str> {
         .incidents
         .iter()
         .flat_map(|i| i.nodes.iter().map(String::as_str))
-        .chain(timeline.unclassified.iter().map(|u| u.node.as_str()))
+        .chain(
+            timeline
+                .unclassified
+                .iter()
+                .flat_map(|u| u.nodes.iter().map(String::as_str)),
+        )
         .filter(|n| !names.contains(n))
         .collect();
     extra.sort_unstable();
@@ -179,8 +184,9 @@ pub(crate) fn swimlanes(timeline: &Timeline, zone: Option<DisplayZone>) -> Strin
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "<svg id=\"swimlanes\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" \
-         width=\"100%\" role=\"img\" aria-label=\"Incident timeline, one lane per node\">"
+        "<svg id=\"swimlanes\" class=\"zoomable\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" \
+         width=\"100%\" role=\"img\" aria-label=\"Incident timeline, one lane per node\"{}>",
+        scale_data(scale.as_ref(), zone)
     );
     s.push_str(
         "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" \
@@ -229,7 +235,8 @@ pub(crate) fn swimlanes(timeline: &Timeline, zone: Option<DisplayZone>) -> Strin
             let x = (first.x1 + 3.0).min(first.x2);
             let _ = writeln!(
                 s,
-                "<line class=\"incident-join\" data-incident=\"{}\" x1=\"{x:.1}\" y1=\"{lo:.1}\" x2=\"{x:.1}\" y2=\"{hi:.1}\"/>",
+                "<line class=\"incident-join\" {} data-incident=\"{}\" x1=\"{x:.1}\" y1=\"{lo:.1}\" x2=\"{x:.1}\" y2=\"{hi:.1}\"/>",
+                time_attrs(&[("t", incident.start)]),
                 escape::html(&incident.id)
             );
         }
@@ -252,21 +259,155 @@ pub(crate) fn swimlanes(timeline: &Timeline, zone: Option<DisplayZone>) -> Strin
         ) else {
             continue;
         };
-        let (fx, fy) = (from.x2, span_y(from) + SPAN_H / 2.0);
-        let (tx, ty) = (to.x1, span_y(to) + SPAN_H / 2.0);
-        let bend = ((tx - fx).abs() / 2.0).max(30.0);
+        // From the cause's bottom edge (its id label sits right of it, at mid
+        // height) to the effect's left edge (its label is on the right): the arrow
+        // never crosses either label.
+        let (fy, ty) = (span_y(from) + SPAN_H, span_y(to) + SPAN_H / 2.0);
         let _ = writeln!(
             s,
-            "<path class=\"causal-link\" data-from=\"{}\" data-to=\"{}\" d=\"M{fx:.1},{fy:.1} C{:.1},{fy:.1} {:.1},{ty:.1} {tx:.1},{ty:.1}\" marker-end=\"url(#arrow)\"><title>{} → {}</title></path>",
+            "<path class=\"causal-link\" data-from=\"{}\" data-to=\"{}\" {} d=\"{}\" marker-end=\"url(#arrow)\"><title>{} → {}</title></path>",
             escape::html(cause_id),
             escape::html(&incident.id),
-            fx + bend,
-            tx - bend,
+            time_attrs(&[
+                ("ft", cause_end(timeline, cause_id)),
+                ("tt", incident.start)
+            ]),
+            arrow_path(from.x1, from.x2, fy, to.x1, ty),
             escape::html(cause_id),
             escape::html(&incident.id)
         );
     }
     s.push_str("</g>\n</svg>\n");
+    s
+}
+
+/// `data-*` attributes holding instants as epoch milliseconds, so the page script
+/// can lay elements out again when the time axis is zoomed or panned.
+fn time_attrs(items: &[(&str, Option<DateTime<Utc>>)]) -> String {
+    items
+        .iter()
+        .filter_map(|(name, t)| t.map(|t| format!("data-{name}=\"{}\"", t.timestamp_millis())))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The scale as `data-*` attributes of the `<svg>`: start, span, plot edges and the
+/// display zone's offset, for the zoom script.
+fn scale_data(scale: Option<&Scale>, zone: Option<DisplayZone>) -> String {
+    match scale {
+        Some(sc) => format!(
+            " data-start=\"{}\" data-span=\"{:.0}\" data-x0=\"{:.1}\" data-x1=\"{:.1}\" data-offset=\"{}\"",
+            sc.start.timestamp_millis(),
+            sc.millis,
+            sc.x0,
+            sc.x1,
+            times::offset_seconds(sc.start, zone) * 1000
+        ),
+        None => String::new(),
+    }
+}
+
+fn cause_end(timeline: &Timeline, id: &str) -> Option<DateTime<Utc>> {
+    timeline
+        .incidents
+        .iter()
+        .find(|i| i.id == id)
+        .and_then(|i| i.end.or(i.start))
+}
+
+/// Cubic path from the bottom edge of a cause span (`x1..x2` at `fy`) to the left
+/// edge of its effect at (`tx`, `ty`). Mirrored in `assets/report.js` for zooming.
+pub(crate) fn arrow_path(x1: f64, x2: f64, fy: f64, tx: f64, ty: f64) -> String {
+    let fx = (x2 - 3.0).max(x1);
+    let drop = fy + 10.0;
+    let bend = ((tx - fx).abs() / 2.0).max(20.0);
+    format!(
+        "M{fx:.1},{fy:.1} C{fx:.1},{drop:.1} {:.1},{ty:.1} {tx:.1},{ty:.1}",
+        tx - bend
+    )
+}
+
+/// Above this many node lanes the page opens on one lane per signature (a fleet
+/// summary); the node lanes stay one click away.
+pub(crate) const FLEET_LANES: usize = 20;
+
+/// Whether the timeline has more node lanes than a screen can show usefully.
+pub(crate) fn needs_fleet_summary(timeline: &Timeline) -> bool {
+    lane_names(timeline).len() > FLEET_LANES
+}
+
+/// The fleet summary: one lane per signature (`pleg-unhealthy · 40 nodes`), each of
+/// its incidents a translucent span, so overlap reads as density.
+pub(crate) fn fleet_lanes(timeline: &Timeline, zone: Option<DisplayZone>) -> String {
+    let groups = super::evidence::signature_groups(&timeline.incidents);
+    let has_untimed = timeline.incidents.iter().any(|i| i.start.is_none());
+    let plot_x0 = LABEL_W + if has_untimed { UNTIMED_W } else { 0.0 };
+    let scale = Scale::of(timeline, plot_x0, WIDTH - RIGHT_PAD);
+    let lane_h = LANE_PAD * 2.0 + ROW_H;
+    let height = AXIS_H + lane_h * groups.len() as f64 + 8.0;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<svg id=\"fleet-lanes\" class=\"zoomable\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" \
+         width=\"100%\" role=\"img\" aria-label=\"Fleet summary, one lane per signature\"{}>",
+        scale_data(scale.as_ref(), zone)
+    );
+    axis(&mut s, scale.as_ref(), has_untimed, height, zone);
+    for (n, g) in groups.iter().enumerate() {
+        let top = AXIS_H + lane_h * n as f64;
+        let sig = escape::html(g.signature);
+        let _ = writeln!(
+            s,
+            "<g class=\"lane\" data-signature=\"{sig}\"><rect class=\"lane-bg\" x=\"0\" y=\"{top:.1}\" width=\"{WIDTH}\" height=\"{lane_h:.1}\"/>\
+             <text class=\"lane-label\" x=\"8\" y=\"{:.1}\">{}</text><text class=\"lane-count\" x=\"8\" y=\"{:.1}\">{} incidents · {} nodes</text>",
+            top + 15.0,
+            escape::html(&g.signature.chars().take(22).collect::<String>()),
+            top + 29.0,
+            g.incidents.len(),
+            g.nodes.len()
+        );
+        for i in &g.incidents {
+            let (x1, x2) = match (&scale, i.start) {
+                (Some(sc), Some(start)) => {
+                    let x1 = sc.x(start);
+                    (x1, sc.x(i.end.unwrap_or(start)).max(x1 + MIN_SPAN_W))
+                }
+                _ => (LABEL_W + 8.0, LABEL_W + UNTIMED_W - 8.0),
+            };
+            let _ = writeln!(
+                s,
+                "<rect class=\"incident-span fleet-span {}\" data-incident=\"{}\" data-signature=\"{sig}\" {} tabindex=\"0\" x=\"{x1:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{SPAN_H}\" rx=\"3\"><title>{} {} — {}</title></rect>",
+                severity_class(i),
+                escape::html(&i.id),
+                time_attrs(&[("t0", i.start), ("t1", i.end.or(i.start))]),
+                top + LANE_PAD + 3.0,
+                x2 - x1,
+                escape::html(&i.id),
+                escape::html(&i.nodes.join(", ")),
+                escape::html(&times::range(i.start, i.end, false, zone))
+            );
+        }
+        s.push_str("</g>\n");
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// The time axis alone, kept in view (CSS `position: sticky`) above lanes that
+/// scroll, so a 60-node timeline never loses its scale.
+pub(crate) fn axis_strip(timeline: &Timeline, zone: Option<DisplayZone>) -> String {
+    let has_untimed = timeline.incidents.iter().any(|i| i.start.is_none());
+    let plot_x0 = LABEL_W + if has_untimed { UNTIMED_W } else { 0.0 };
+    let scale = Scale::of(timeline, plot_x0, WIDTH - RIGHT_PAD);
+    let mut s = format!(
+        "<svg id=\"timeline-axis\" class=\"zoomable\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {AXIS_H}\" \
+         width=\"100%\" aria-label=\"Time axis: drag to zoom into a range, wheel to zoom, shift+wheel to pan\"{}>\n\
+         <rect class=\"brush-area\" x=\"{plot_x0:.1}\" y=\"0\" width=\"{:.1}\" height=\"{AXIS_H}\"/>\n",
+        scale_data(scale.as_ref(), zone),
+        WIDTH - RIGHT_PAD - plot_x0
+    );
+    axis(&mut s, scale.as_ref(), has_untimed, AXIS_H, zone);
+    s.push_str("<rect class=\"brush\" x=\"0\" y=\"0\" width=\"0\" height=\"34\" visibility=\"hidden\"/>\n</svg>\n");
     s
 }
 
@@ -295,9 +436,11 @@ fn axis(
             let x = scale.x(t);
             let _ = writeln!(
                 s,
-                "<line class=\"grid\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{height:.1}\"/>\
-                 <text class=\"axis-label\" x=\"{x:.1}\" y=\"20\" text-anchor=\"middle\">{}</text>",
+                "<line class=\"grid\" data-t=\"{}\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{height:.1}\"/>\
+                 <text class=\"axis-label\" data-t=\"{}\" x=\"{x:.1}\" y=\"20\" text-anchor=\"middle\">{}</text>",
+                t.timestamp_millis(),
                 AXIS_H - 6.0,
+                t.timestamp_millis(),
                 escape::html(&times::axis_label(t, days_only, zone))
             );
         }
@@ -388,7 +531,8 @@ fn ticks(
             .unwrap_or_default();
         let _ = writeln!(
             s,
-            "<line class=\"{class}\"{owner} x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"><title>{} {}:{}</title></line>",
+            "<line class=\"{class}\"{owner} {} x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"><title>{} {}:{}</title></line>",
+            time_attrs(&[("t", Some(t))]),
             y + TICK_BAND - 3.0,
             escape::html(&times::stamped(e.time, e.time_quality, zone)),
             escape::html(&e.source),
@@ -413,8 +557,13 @@ fn span(s: &mut String, incident: &Incident, p: &Placement, y: f64, zone: Option
     );
     let _ = writeln!(
         s,
-        "<rect class=\"{class} {}\" data-incident=\"{id}\" tabindex=\"0\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{SPAN_H}\" rx=\"3\"><title>{}</title></rect>",
+        "<rect class=\"{class} {}\" data-incident=\"{id}\" data-signature=\"{}\" {} tabindex=\"0\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{SPAN_H}\" rx=\"3\"><title>{}</title></rect>",
         severity_class(incident),
+        escape::html(&incident.signature),
+        time_attrs(&[
+            ("t0", incident.start),
+            ("t1", incident.end.or(incident.start))
+        ]),
         p.x1,
         (p.x2 - p.x1).max(MIN_SPAN_W),
         escape::html(&tip)
@@ -428,7 +577,11 @@ fn span(s: &mut String, incident: &Incident, p: &Placement, y: f64, zone: Option
         };
         let _ = writeln!(
             s,
-            "<text class=\"span-label\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{id}</text>",
+            "<text class=\"span-label\" data-incident=\"{id}\" {} x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{id}</text>",
+            time_attrs(&[
+                ("t0", incident.start),
+                ("t1", incident.end.or(incident.start))
+            ]),
             y + SPAN_H - 4.0
         );
     }
@@ -478,6 +631,7 @@ mod tests {
             sources: 1,
         };
         Timeline {
+            run: Default::default(),
             nodes: vec![node("a"), node("b")],
             incidents,
             unclassified: vec![],
@@ -519,12 +673,26 @@ mod tests {
         let untimed_x = format!("x=\"{:.1}\"", LABEL_W + 8.0);
         assert!(
             svg.contains(&format!(
-                "data-incident=\"INC-001\" tabindex=\"0\" {untimed_x}"
+                "data-incident=\"INC-001\" data-signature=\"test.sig\"  tabindex=\"0\" {untimed_x}"
             )),
             "{svg}"
         );
         assert_eq!(svg.matches("class=\"incident-span").count(), 2);
         assert_eq!(svg.matches("class=\"incident-part").count(), 1);
-        assert!(svg.contains("class=\"incident-join\" data-incident=\"INC-002\""));
+        assert!(svg.contains(
+            "class=\"incident-join\" data-t=\"1528426800000\" data-incident=\"INC-002\""
+        ));
+    }
+
+    #[test]
+    fn arrows_leave_from_the_bottom_edge_and_miss_the_id_labels() {
+        // Cause span x 100..160 at y 50 (label right of it at mid height, y+12);
+        // effect starts at x 300 on a lower row.
+        let d = arrow_path(100.0, 160.0, 50.0 + SPAN_H, 300.0, 80.0);
+        assert!(
+            d.starts_with(&format!("M157.0,{:.1} ", 50.0 + SPAN_H)),
+            "{d}"
+        );
+        assert!(d.ends_with(" 300.0,80.0"), "{d}");
     }
 }

@@ -5,6 +5,7 @@
 
 use std::io::Write;
 
+use super::evidence::{self as rows, SignatureGroup, truncate, width};
 use super::overview::{self, Overview};
 use super::{ReportOptions, escape, times};
 use crate::correlate::{Evidence, Incident, Unclassified};
@@ -16,8 +17,6 @@ use crate::timeline::{NodeSummary, SourceReport, Timeline};
 const MIN_WIDTH: usize = 40;
 /// Width of the label column (`remediation` + 2).
 const LABEL: usize = 13;
-/// Evidence rows shown per incident or group before "… N more".
-const MAX_EVIDENCE: usize = 8;
 /// Lines shown per multi-line evidence text before "… N more lines".
 const MAX_TEXT_LINES: usize = 4;
 /// Rows one long log line may take before it is cut.
@@ -57,87 +56,35 @@ impl Style {
     }
 }
 
-/// Cut `text` to at most `max` characters, ending in `…` when cut.
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let keep = max.saturating_sub(1);
-    let mut out: String = text.chars().take(keep).collect();
-    out.push('…');
-    out
-}
-
-/// Cut `text` to at most `max` characters from the left, starting with `…` when cut.
-fn truncate_left(text: &str, max: usize) -> String {
-    let len = text.chars().count();
-    if len <= max {
-        return text.to_string();
-    }
-    let skip = len - max.saturating_sub(1);
-    let mut out = String::from("…");
-    out.extend(text.chars().skip(skip));
-    out
-}
-
-/// Split a log line into rows of `width` characters (log text has no word structure
-/// worth keeping), at most `max_rows`, the last one cut with `…`.
-fn hard_wrap(text: &str, width: usize, max_rows: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut rows: Vec<String> = chars
-        .chunks(width.max(2))
-        .map(|chunk| chunk.iter().collect())
+/// Word wrap of `text` to lines of at most `width` display columns, breaking at
+/// spaces; only a word wider than the line is split. Display width, not chars, so CJK
+/// and emoji line up.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let options = textwrap::Options::new(width.max(1))
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(true);
+    let mut lines: Vec<String> = textwrap::wrap(text, options)
+        .into_iter()
+        .map(|l| l.into_owned())
         .collect();
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
+}
+
+/// [`wrap`] for one log line shown as evidence, at most `max_rows` rows, the last one
+/// cut with `…` when more would follow.
+fn wrap_rows(text: &str, width: usize, max_rows: usize) -> Vec<String> {
+    let mut rows = wrap(text, width.max(2));
     if rows.len() > max_rows {
         rows.truncate(max_rows);
         if let Some(last) = rows.last_mut() {
-            let keep: String = last.chars().take(width.max(2) - 1).collect();
-            *last = format!("{keep}…");
+            let cut = truncate(last, width.max(2) - 1);
+            *last = format!("{}…", cut.trim_end_matches('…').trim_end());
         }
-    }
-    if rows.is_empty() {
-        rows.push(String::new());
     }
     rows
-}
-
-/// Greedy word wrap of `text` to lines of at most `width` characters; a word longer
-/// than the width is split.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut len = 0;
-    for word in text.split_whitespace() {
-        let mut word: Vec<char> = word.chars().collect();
-        while word.len() > width {
-            if len > 0 {
-                lines.push(std::mem::take(&mut line));
-                len = 0;
-            }
-            let rest = word.split_off(width);
-            lines.push(word.iter().collect());
-            word = rest;
-        }
-        if word.is_empty() {
-            continue;
-        }
-        let extra = if len == 0 { word.len() } else { word.len() + 1 };
-        if len + extra > width {
-            lines.push(std::mem::take(&mut line));
-            len = 0;
-        }
-        if len > 0 {
-            line.push(' ');
-            len += 1;
-        }
-        line.extend(word.iter());
-        len += word.len();
-    }
-    if len > 0 || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 /// Writes labelled, wrapped fields at a fixed indent.
@@ -146,6 +93,8 @@ struct Writer<'a> {
     width: usize,
     style: Style,
     zone: Option<super::DisplayZone>,
+    /// Evidence rows per incident; `None` shows every row (`--evidence all`).
+    evidence_rows: Option<usize>,
 }
 
 impl<'a> Writer<'a> {
@@ -157,6 +106,7 @@ impl<'a> Writer<'a> {
                 color: options.color,
             },
             zone: options.zone,
+            evidence_rows: options.evidence_rows,
         }
     }
 
@@ -188,7 +138,7 @@ impl<'a> Writer<'a> {
     /// A bulleted, wrapped list item (`- text` / `1. text`) at `indent`.
     fn item(&mut self, indent: usize, bullet: &str, value: &str) -> std::io::Result<()> {
         let value = escape::terminal(value);
-        let column = indent + bullet.chars().count() + 1;
+        let column = indent + width(bullet) + 1;
         let lines = wrap(&value, self.width.saturating_sub(column).max(10));
         for (n, text) in lines.iter().enumerate() {
             if n == 0 {
@@ -202,7 +152,7 @@ impl<'a> Writer<'a> {
 
     fn heading(&mut self, text: &str) -> std::io::Result<()> {
         let text = truncate(text, self.width);
-        let rule = "─".repeat(text.chars().count());
+        let rule = "─".repeat(width(&text));
         writeln!(self.out, "{}", self.style.bold(&text))?;
         writeln!(self.out, "{rule}")
     }
@@ -210,19 +160,17 @@ impl<'a> Writer<'a> {
     /// One evidence row: `time  source:line  ×N, last at T`, then its text lines.
     ///
     /// The citation is never cut at its end (the line number matters most): a long
-    /// path loses its beginning instead, and repeats move to their own line.
-    fn evidence(&mut self, e: &Evidence, show_node: bool) -> std::io::Result<()> {
+    /// path drops whole folders but keeps the node folder and the file name, and
+    /// repeats move to their own line. A context row outside the incident's window
+    /// says so, and a raw line written in local time names its zone.
+    fn evidence(&mut self, e: &Evidence, show_node: bool, notes: &[String]) -> std::io::Result<()> {
         let avail = self.width.saturating_sub(4);
         let time = times::stamped(e.time, e.time_quality, self.zone);
-        let place = if e.end_line > e.line {
-            format!("{}:{}-{}", e.source, e.line, e.end_line)
+        let node = if show_node {
+            format!("[{}] ", escape::terminal(&e.node))
         } else {
-            format!("{}:{}", e.source, e.line)
+            String::new()
         };
-        let mut place = escape::terminal(&place);
-        if show_node {
-            place = format!("[{}] {place}", escape::terminal(&e.node));
-        }
         let repeats = (e.count > 1).then(|| {
             let last = e
                 .last
@@ -230,30 +178,48 @@ impl<'a> Writer<'a> {
                 .unwrap_or_default();
             format!("×{}{last}", e.count)
         });
-        let fixed = time.chars().count() + 2;
-        let place_len = place.chars().count();
+        let mut fixed = width(&time) + 2 + width(&node);
+        let mut place = escape::terminal(&rows::short_citation(e, avail.saturating_sub(fixed)));
+        if fixed + width(&place) > avail {
+            // Too narrow for time and place on one row: the place gets its own row.
+            writeln!(self.out, "    {time}")?;
+            fixed = 2 + width(&node);
+            place = format!(
+                "  {}",
+                escape::terminal(&rows::short_citation(e, avail.saturating_sub(fixed).max(8)))
+            );
+        } else {
+            place = format!("{time}  {place}");
+        }
         let (head_repeats, own_line) = match &repeats {
-            Some(r) if fixed + place_len + 2 + r.chars().count() <= avail => {
-                (format!("  {r}"), None)
-            }
+            Some(r) if fixed + width(&place) + 2 + width(r) <= avail => (format!("  {r}"), None),
             Some(r) => (String::new(), Some(r.clone())),
             None => (String::new(), None),
         };
-        let place = truncate_left(&place, avail.saturating_sub(fixed).max(8));
-        let head = truncate(&format!("{time}  {place}{head_repeats}"), avail);
-        writeln!(self.out, "    {head}")?;
-        if let Some(r) = own_line {
-            let r = truncate(&r, self.width.saturating_sub(6));
-            writeln!(self.out, "      {}", self.style.dim(&r))?;
+        let head = match place.strip_prefix("  ") {
+            Some(rest) => format!("  {node}{rest}"),
+            None => match place.split_once("  ") {
+                Some((t, rest)) => format!("{t}  {node}{rest}"),
+                None => place.clone(),
+            },
+        };
+        writeln!(self.out, "    {head}{head_repeats}")?;
+        let mut side: Vec<String> = own_line.into_iter().collect();
+        side.extend(notes.iter().cloned());
+        for note in side {
+            let note = truncate(&format!("({note})"), self.width.saturating_sub(6));
+            writeln!(self.out, "      {}", self.style.dim(&note))?;
         }
         let text_width = self.width.saturating_sub(8).max(10);
-        let lines: Vec<&str> = e.text.split('\n').collect();
+        let lines = rows::display_lines(&e.text);
         for text in lines.iter().take(MAX_TEXT_LINES) {
-            let text = escape::terminal(text.trim_end_matches('\r'));
+            let text = escape::terminal(text);
             // Continuation rows of one long line sit two columns further in, so they
             // cannot be mistaken for the next line of a multi-line event.
-            let rows = hard_wrap(&text, text_width, MAX_WRAP_ROWS);
-            for (n, row) in rows.iter().enumerate() {
+            for (n, row) in wrap_rows(&text, text_width, MAX_WRAP_ROWS)
+                .iter()
+                .enumerate()
+            {
                 let indent = if n == 0 { 6 } else { 8 };
                 writeln!(self.out, "{:indent$}{}", "", row.trim_end())?;
             }
@@ -269,24 +235,37 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    fn evidence_list(&mut self, evidence: &[Evidence], show_node: bool) -> std::io::Result<()> {
-        for e in evidence.iter().take(MAX_EVIDENCE) {
-            self.evidence(e, show_node)?;
+    /// Evidence rows, each cited line once, up to the `--evidence` limit.
+    fn evidence_list(
+        &mut self,
+        evidence: &[Evidence],
+        show_node: bool,
+        notes: impl Fn(&Evidence) -> Vec<String>,
+    ) -> std::io::Result<()> {
+        let distinct = rows::distinct_rows(evidence);
+        let limit = self.evidence_rows.unwrap_or(usize::MAX);
+        for e in distinct.iter().take(limit) {
+            self.evidence(e, show_node, &notes(e))?;
         }
-        if evidence.len() > MAX_EVIDENCE {
-            let more = evidence.len() - MAX_EVIDENCE;
-            let note = format!("… {more} more evidence rows (full list: --format md or json)");
+        if distinct.len() > limit {
+            let more = distinct.len() - limit;
+            let note = format!("… {more} more evidence rows (all of them: --evidence all)");
             writeln!(self.out, "    {}", self.style.dim(&note))?;
         }
         Ok(())
     }
 }
 
+/// Node names for the summary: all of them up to [`LISTED_NODES`], else the first
+/// ones and how many more, so 60 nodes do not fill a screen.
+const LISTED_NODES: usize = 12;
+
 fn summary(w: &mut Writer<'_>, timeline: &Timeline, ov: &Overview) -> std::io::Result<()> {
     w.heading("podmortem report")?;
     let names: Vec<String> = timeline
         .nodes
         .iter()
+        .take(LISTED_NODES)
         .map(|n| {
             if n.aliases.is_empty() {
                 n.name.clone()
@@ -295,10 +274,15 @@ fn summary(w: &mut Writer<'_>, timeline: &Timeline, ov: &Overview) -> std::io::R
             }
         })
         .collect();
-    let nodes = if names.is_empty() {
-        "0".to_string()
-    } else {
-        format!("{}: {}", names.len(), names.join(", "))
+    let more = timeline.nodes.len().saturating_sub(LISTED_NODES);
+    let nodes = match (names.is_empty(), more) {
+        (true, _) => "0".to_string(),
+        (false, 0) => format!("{}: {}", timeline.nodes.len(), names.join(", ")),
+        (false, more) => format!(
+            "{}: {} and {more} more (all of them: podmortem sources)",
+            timeline.nodes.len(),
+            names.join(", ")
+        ),
     };
     w.field(0, "nodes", &nodes)?;
     w.field(
@@ -328,14 +312,13 @@ fn summary(w: &mut Writer<'_>, timeline: &Timeline, ov: &Overview) -> std::io::R
         "groups"
     };
     w.field(0, "unclassified", &format!("{} {groups}", ov.unclassified))?;
-    w.field(
-        0,
-        "events",
-        &format!(
+    let events = overview::events_without_sources(ov).unwrap_or_else(|| {
+        format!(
             "{} from {} sources; {} unparsed lines, {} lines with format drift",
             ov.events, ov.sources, ov.unparsed_lines, ov.drift_lines
-        ),
-    )?;
+        )
+    });
+    w.field(0, "events", &events)?;
     if !timeline.problems.is_empty() {
         w.field(
             0,
@@ -350,10 +333,200 @@ fn summary(w: &mut Writer<'_>, timeline: &Timeline, ov: &Overview) -> std::io::R
             "times marked ~ are inferred (year, zone or dmesg boot anchor); see the sources' assumptions",
         )?;
     }
+    provenance(w, &timeline.run)
+}
+
+/// The run's provenance: version, inputs, filters, time assumptions.
+fn provenance(w: &mut Writer<'_>, run: &crate::timeline::RunInfo) -> std::io::Result<()> {
+    if run.version.is_empty() {
+        return Ok(());
+    }
+    let mut made = format!("podmortem {}", run.version);
+    if !run.inputs.is_empty() {
+        made.push_str(&format!(" on {}", run.inputs.join(", ")));
+    }
+    w.field(0, "run", &made)?;
+    let filters = if run.filters.is_empty() {
+        "none".to_string()
+    } else {
+        run.filters.join(" ")
+    };
+    w.field(0, "filters", &filters)?;
+    for t in &run.time {
+        w.field(0, "time", t)?;
+    }
     Ok(())
 }
 
-fn incident(w: &mut Writer<'_>, i: &Incident, all: &[Incident]) -> std::io::Result<()> {
+/// `06-08 02:00–04:10` (with the year when the report spans years): the overview's
+/// compact window; the zone is the report's, named in its heading.
+fn compact_range(
+    span: (
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ),
+    inferred: bool,
+    with_year: bool,
+    zone: Option<super::DisplayZone>,
+) -> String {
+    let mark = if inferred { times::INFERRED_MARK } else { "" };
+    let at = |t| format!("{}{mark}", times::axis_label(t, with_year, zone));
+    match span {
+        (Some(s), Some(e)) if at(s) == at(e) => at(s),
+        (Some(s), Some(e)) => {
+            let (from, to) = (at(s), at(e));
+            // Same day: `06-08 02:03–04:00`, the date is not repeated.
+            let day = |l: &str| l.rsplit_once(' ').map(|(d, _)| d.to_string());
+            match (day(&from), to.rsplit_once(' ')) {
+                (Some(d1), Some((d2, time))) if d1 == d2 => format!("{from}–{time}"),
+                _ => format!("{from}–{to}"),
+            }
+        }
+        (Some(s), None) => format!("{}–?", at(s)),
+        (None, Some(e)) => format!("?–{}", at(e)),
+        (None, None) => "no wall time".to_string(),
+    }
+}
+
+/// The overview: one row per incident, id, severity, signature, nodes, start–end; a
+/// signature seen on many nodes becomes one fleet line
+/// (`pleg-unhealthy on 40 nodes, 06-08 02:00–04:10`).
+fn overview_table(w: &mut Writer<'_>, timeline: &Timeline, ov: &Overview) -> std::io::Result<()> {
+    let with_year = match ov.incidents_span {
+        (Some(s), Some(e)) => chrono::Datelike::year(&s) != chrono::Datelike::year(&e),
+        _ => false,
+    };
+    w.heading(&format!("Overview (times in {})", times::zone_name(w.zone)))?;
+    let groups = rows::signature_groups(&timeline.incidents);
+    let sig_w = groups
+        .iter()
+        .map(|g| width(g.signature))
+        .max()
+        .unwrap_or(9)
+        .clamp(9, 34);
+    let head = format!(
+        "{:<9} {:<8} {:<sig_w$}  {:<22} WHEN",
+        "ID", "SEVERITY", "SIGNATURE", "NODES"
+    );
+    w.line(&w.style.dim(&truncate(&head, w.width)))?;
+    let mut lines: Vec<(Option<chrono::DateTime<chrono::Utc>>, String)> = Vec::new();
+    for g in &groups {
+        if g.is_fleet() {
+            lines.push((g.span.0, fleet_line(g, sig_w, with_year, w.zone)));
+            continue;
+        }
+        for i in &g.incidents {
+            let nodes = nodes_cell(&i.nodes, 22);
+            let when = compact_range(
+                (i.start, i.end.or(i.start)),
+                overview::incident_time_inferred(i),
+                with_year,
+                w.zone,
+            );
+            let line = format!(
+                "{:<9} {:<8} {:<sig_w$}  {:<22} {when}",
+                escape::terminal(&i.id),
+                i.severity.name(),
+                truncate(&escape::terminal(&i.signature), sig_w),
+                escape::terminal(&nodes),
+            );
+            lines.push((i.start, line));
+        }
+    }
+    // Timeline order; untimed rows last; the sort is stable so ties keep id order.
+    lines.sort_by_key(|(start, _)| (start.is_none(), *start));
+    for (_, line) in lines {
+        w.line(&truncate(&line, w.width))?;
+    }
+    w.blank()
+}
+
+/// As many node names as fit in `max` columns, then `+N` for the rest.
+fn nodes_cell(nodes: &[String], max: usize) -> String {
+    let mut cell = String::new();
+    for (n, name) in nodes.iter().enumerate() {
+        let rest = nodes.len() - n - 1;
+        let sep = if n == 0 { "" } else { ", " };
+        let tail = if rest > 0 {
+            format!(" +{rest}")
+        } else {
+            String::new()
+        };
+        if width(&cell) + width(sep) + width(name) + width(&tail) > max && n > 0 {
+            return format!("{cell} +{}", nodes.len() - n);
+        }
+        cell.push_str(sep);
+        cell.push_str(name);
+    }
+    truncate(&cell, max)
+}
+
+fn fleet_line(
+    g: &SignatureGroup<'_>,
+    sig_w: usize,
+    with_year: bool,
+    zone: Option<super::DisplayZone>,
+) -> String {
+    let inferred = g
+        .incidents
+        .iter()
+        .any(|i| overview::incident_time_inferred(i));
+    format!(
+        "{:<9} {:<8} {:<sig_w$}  {:<22} {}",
+        format!("{} inc.", g.incidents.len()),
+        g.severity.name(),
+        truncate(&escape::terminal(g.signature), sig_w),
+        format!("on {} nodes", g.nodes.len()),
+        compact_range(g.span, inferred, with_year, zone)
+    )
+}
+
+/// One signature: its title, root cause, remediation and references once, then each
+/// of its incidents with what is particular to it.
+fn signature_block(
+    w: &mut Writer<'_>,
+    timeline: &Timeline,
+    g: &SignatureGroup<'_>,
+) -> std::io::Result<()> {
+    let Some(first) = g.incidents.first() else {
+        return Ok(());
+    };
+    let count = match g.incidents.len() {
+        1 => "1 incident".to_string(),
+        n => format!("{n} incidents on {} nodes", g.nodes.len()),
+    };
+    let head = truncate(
+        &format!("{} — {count}", escape::terminal(g.signature)),
+        w.width,
+    );
+    w.line(&w.style.bold(&head))?;
+    w.field(2, "root cause", &first.root_cause)?;
+    if !first.remediation.is_empty() {
+        w.field(2, "remediation", "")?;
+        for (n, step) in first.remediation.iter().enumerate() {
+            w.item(4, &format!("{}.", n + 1), step)?;
+        }
+    }
+    if !first.references.is_empty() {
+        w.field(2, "references", "")?;
+        for reference in &first.references {
+            w.item(4, "-", reference)?;
+        }
+    }
+    w.blank()?;
+    for i in &g.incidents {
+        incident(w, timeline, i, &first.root_cause)?;
+    }
+    Ok(())
+}
+
+fn incident(
+    w: &mut Writer<'_>,
+    timeline: &Timeline,
+    i: &Incident,
+    shared_cause: &str,
+) -> std::io::Result<()> {
+    let all = &timeline.incidents;
     let head = format!(
         "{}  {}  {}",
         escape::terminal(&i.id),
@@ -373,7 +546,6 @@ fn incident(w: &mut Writer<'_>, i: &Incident, all: &[Incident]) -> std::io::Resu
         None => head,
     };
     w.line(&painted)?;
-    w.field(2, "signature", &i.signature)?;
     w.field(2, "nodes", &i.nodes.join(", "))?;
     let inferred = overview::incident_time_inferred(i);
     w.field(2, "when", &times::range(i.start, i.end, inferred, w.zone))?;
@@ -392,34 +564,37 @@ fn incident(w: &mut Writer<'_>, i: &Incident, all: &[Incident]) -> std::io::Resu
         w.field(2, "led to", &arrows.join(", "))?;
     }
     w.field(2, "summary", &i.summary)?;
-    w.field(2, "root cause", &i.root_cause)?;
-    if !i.remediation.is_empty() {
-        w.field(2, "remediation", "")?;
-        for (n, step) in i.remediation.iter().enumerate() {
-            w.item(4, &format!("{}.", n + 1), step)?;
-        }
+    if i.root_cause != shared_cause {
+        w.field(2, "root cause", &i.root_cause)?;
     }
-    if !i.references.is_empty() {
-        w.field(2, "references", "")?;
-        for reference in &i.references {
-            w.item(4, "-", reference)?;
-        }
-    }
-    w.field(2, "evidence", &format!("{} rows", i.evidence.len()))?;
-    w.evidence_list(&i.evidence, i.nodes.len() > 1)?;
+    let shown = rows::distinct_rows(&i.evidence).len();
+    let label = if shown == 1 { "row" } else { "rows" };
+    w.field(2, "evidence", &format!("{shown} {label}"))?;
+    w.evidence_list(&i.evidence, i.nodes.len() > 1, |e| {
+        rows::row_notes(timeline, Some(i), e)
+    })?;
     w.blank()
 }
 
+/// Unclassified groups the terminal report shows; JSON, Markdown and HTML list all.
+const TOP_UNCLASSIFIED: usize = 10;
+
 fn unclassified(w: &mut Writer<'_>, u: &Unclassified) -> std::io::Result<()> {
     let head = format!(
-        "{} on {}: {} events, {}",
-        escape::terminal(&u.kind),
-        escape::terminal(&u.node),
+        "{} \u{d7}{}  {}",
+        super::overview::level_word(u.level),
         u.count,
-        times::range(u.start, u.end, false, w.zone)
+        escape::terminal(&u.template),
     );
     w.line(&truncate(&head, w.width))?;
-    w.evidence_list(&u.evidence, false)
+    let place = format!(
+        "{} on {}: {}",
+        u.kind,
+        u.nodes.join(", "),
+        times::range(u.start, u.end, false, w.zone)
+    );
+    w.item(2, "", &place)?;
+    w.evidence_list(&u.evidence, u.nodes.len() > 1, |_| Vec::new())
 }
 
 fn problems(w: &mut Writer<'_>, problems: &[Problem]) -> std::io::Result<()> {
@@ -440,21 +615,30 @@ pub(crate) fn render(
     let ov = Overview::of(timeline);
     summary(&mut w, timeline, &ov)?;
     w.blank()?;
+    if !timeline.incidents.is_empty() {
+        overview_table(&mut w, timeline, &ov)?;
+    }
     w.heading(&format!("Incidents ({})", timeline.incidents.len()))?;
     if timeline.incidents.is_empty() {
         w.line("No known root-cause signature matched.")?;
         w.blank()?;
     }
-    for i in &timeline.incidents {
-        incident(&mut w, i, &timeline.incidents)?;
+    for group in rows::signature_groups(&timeline.incidents) {
+        signature_block(&mut w, timeline, &group)?;
     }
     if !timeline.unclassified.is_empty() {
         w.heading(&format!(
             "Unclassified error groups ({})",
             timeline.unclassified.len()
         ))?;
-        for u in &timeline.unclassified {
+        for u in timeline.unclassified.iter().take(TOP_UNCLASSIFIED) {
             unclassified(&mut w, u)?;
+        }
+        let more = timeline.unclassified.len().saturating_sub(TOP_UNCLASSIFIED);
+        if more > 0 {
+            w.line(&format!(
+                "... and {more} smaller groups (--format json lists all)"
+            ))?;
         }
         w.blank()?;
     }
@@ -544,7 +728,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wrap_respects_width_and_splits_long_words() {
+    fn wrap_breaks_at_spaces_and_splits_only_overlong_words() {
         assert_eq!(
             wrap("eviction manager: must evict pod(s) to reclaim imagefs", 20),
             vec![
@@ -555,23 +739,17 @@ mod tests {
         );
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 10), vec![""]);
+        // Issue 15: `(gfp=0x8020)` used to be cut as `(gf` / `p=0x8020)`.
+        let line = "kernel: [88820.247535] SLUB: Unable to allocate memory on node -1 (gfp=0x8020)";
+        let rows = wrap_rows(line, 70, 3);
+        assert_eq!(rows.last().map(String::as_str), Some("(gfp=0x8020)"));
+        // Display width: two-column characters are measured as two.
+        assert!(wrap("节点 节点 节点", 8).iter().all(|r| width(r) <= 8));
     }
 
     #[test]
-    fn truncate_marks_the_cut() {
-        assert_eq!(truncate("SLUB: Unable to allocate", 10), "SLUB: Una…");
-        assert_eq!(truncate("short", 10), "short");
-        assert_eq!(
-            truncate_left("k8s-worker-01/var/log/kern.log:41207", 16),
-            "…/kern.log:41207"
-        );
-    }
-
-    #[test]
-    fn hard_wrap_limits_rows() {
-        assert_eq!(hard_wrap("abcdefgh", 3, 5), vec!["abc", "def", "gh"]);
-        assert_eq!(hard_wrap("abcdefghij", 3, 2), vec!["abc", "de…"]);
-        assert_eq!(hard_wrap("", 3, 2), vec![""]);
+    fn wrap_rows_marks_the_cut() {
+        assert_eq!(wrap_rows("aa bb cc dd", 5, 1), vec!["aa…"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! How reports print instants: UTC RFC 3339 by default, a display zone on request,
 //! and a visible mark (`~`) on times that were inferred rather than read.
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::DisplayZone;
 use crate::envelope::time::TimeQuality;
@@ -130,34 +130,6 @@ pub(crate) fn quality_note(quality: TimeQuality) -> Option<&'static str> {
     }
 }
 
-/// `+02:00`, `+0200`, `-05`, `Z`: a fixed offset.
-pub(crate) fn parse_offset(spec: &str) -> Option<FixedOffset> {
-    if spec.eq_ignore_ascii_case("z") {
-        return FixedOffset::east_opt(0);
-    }
-    let (sign, rest) = match spec.as_bytes().first()? {
-        b'+' => (1, spec.get(1..)?),
-        b'-' => (-1, spec.get(1..)?),
-        _ => return None,
-    };
-    let digits: String = rest.chars().filter(|c| *c != ':').collect();
-    if !digits.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let (hours, minutes) = match digits.len() {
-        2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (
-            digits.get(..2)?.parse::<i32>().ok()?,
-            digits.get(2..)?.parse::<i32>().ok()?,
-        ),
-        _ => return None,
-    };
-    if hours > 23 || minutes > 59 {
-        return None;
-    }
-    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,7 +146,7 @@ mod tests {
         assert_eq!(instant(t(0), None), "2018-06-08T03:00:08Z");
         let berlin = DisplayZone::Named(chrono_tz::Europe::Berlin);
         assert_eq!(instant(t(0), Some(berlin)), "2018-06-08T05:00:08+02:00");
-        let fixed = parse_offset("-0530").map(DisplayZone::Fixed);
+        let fixed = DisplayZone::parse("-0530").ok();
         assert_eq!(instant(t(0), fixed), "2018-06-07T21:30:08-05:30");
     }
 
@@ -206,14 +178,5 @@ mod tests {
             Some("2018-06-08T03:00:08.803180Z")
         );
         assert_eq!(json(None), None);
-    }
-
-    #[test]
-    fn offsets_parse_strictly() {
-        assert_eq!(parse_offset("+02:00"), FixedOffset::east_opt(7200));
-        assert_eq!(parse_offset("-05"), FixedOffset::west_opt(5 * 3600));
-        assert_eq!(parse_offset("+2:00"), None);
-        assert_eq!(parse_offset("+25:00"), None);
-        assert_eq!(parse_offset("0200"), None);
     }
 }

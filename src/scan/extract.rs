@@ -7,28 +7,23 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 
 use super::custom::CustomRules;
+use super::errors;
 use super::harvest::Harvest;
 use super::lines;
 use super::prefilter::Prefilter;
+use super::template;
 use crate::envelope::{self, Envelope, LineFormat, RawTime};
-use crate::events::{self, Extractor, Kind};
-use crate::input::{CompressedData, Location, SourceId};
+use crate::events::{self, Extractor, Found, Kind, Payload};
+use crate::input::{Location, SourceId};
 
 /// Bytes before a chunk that are fed to the grammars first (their events are left to
 /// the previous chunk), so that multi-line events cut by a chunk boundary are seen
 /// whole, exactly as in a whole-file parse. Multi-line events (SLUB and OOM blocks,
 /// calicoctl and `df` tables) are far shorter.
-const WARM_UP: usize = 64 << 10;
+pub(super) const WARM_UP: usize = 64 << 10;
 
 /// Lines a chunk follows past its end while an event goes on.
 const MAX_PAST_END: usize = 4096;
-
-/// Decoded bytes per block when a compressed source is scanned as it is decoded.
-pub const STREAM_BLOCK: usize = 8 << 20;
-
-/// Decoded bytes kept after a stream block's end, for events that go on past it
-/// (a chunk of a mapped file follows such events up to [`MAX_PAST_END`] lines).
-const STREAM_LOOKAHEAD: usize = 1 << 20;
 
 /// Longest line prefix handed to the parsers; the rest of a giant line is not
 /// searched (it is still counted and cited).
@@ -77,7 +72,7 @@ impl Scanner<'_> {
         }
         // Anchors chosen for this source's own bytes: the prefilter's first level
         // then hits a few times per megabyte instead of on every other line.
-        let tuned = self.prefilter.tuned(&sample(data));
+        let tuned = self.source_prefilter(format, &sample(data));
         let this = Scanner {
             prefilter: &tuned,
             ..*self
@@ -103,114 +98,23 @@ impl Scanner<'_> {
         total
     }
 
-    /// Scan a compressed source, decoding it in blocks of [`STREAM_BLOCK`] bytes: each
-    /// block is scanned like a chunk of a mapped file (with the warm-up context before
-    /// it and [`STREAM_LOOKAHEAD`] bytes after it for events that go on) while the next
-    /// block is decoded beside it. Formats that need the whole source at once are
-    /// decoded whole first.
-    pub fn scan_stream(&self, id: SourceId, stream: &CompressedData) -> Harvest {
-        let mut dec = stream.decoding(Some(self.progress));
-        let mut buf: Vec<u8> = Vec::with_capacity(2 * STREAM_BLOCK);
-        dec.read_into(&mut buf, STREAM_BLOCK + STREAM_LOOKAHEAD);
-        let term = lines::terminator(&buf);
-        let format = detect(&buf, term);
-        if self.force_full || whole_only(format) || dec.finished() {
-            // Scanned whole, like a source held in memory (progress is already
-            // counted in compressed bytes by the decoder).
-            while !dec.finished() {
-                dec.read_into(&mut buf, usize::MAX);
-            }
-            let counted = |_: u64| {};
-            let whole = Scanner {
-                progress: &counted,
-                ..*self
-            };
-            let mut h = whole.scan(id, &buf);
-            h.problems
-                .extend(dec.cut.as_ref().map(|c| stream.cut_message(c)));
-            return h;
+    /// The prefilter for one source of `format`, tuned on `sample`: raw klog, whose
+    /// level letter starts the line, also looks for error lines by their line start,
+    /// and a source whose sample shows klog errors under a syslog prefix for those.
+    pub(super) fn source_prefilter(&self, format: LineFormat, sample: &[u8]) -> Prefilter {
+        if format == LineFormat::Klog {
+            return self.prefilter.extended(errors::KLOG_LINE_START, sample);
         }
-        let hosts = host_mode(&buf, term, format);
-        let tuned = self.prefilter.tuned(&sample(&buf));
-        let this = Scanner {
-            prefilter: &tuned,
-            ..*self
-        };
-        let mut total = Harvest::default();
-        let mut start = 0;
-        let mut buf_base = 0u64;
-        let mut late_look_backs: Vec<(u64, u64)> = Vec::new();
-        let mut next: Vec<u8> = Vec::with_capacity(STREAM_BLOCK);
-        let mut spare: Vec<u8> = Vec::with_capacity(2 * STREAM_BLOCK);
-        loop {
-            // End the block on a line end, leaving the lookahead after it (a line
-            // longer than the lookahead is decoded further until it ends).
-            let end = loop {
-                if dec.finished() {
-                    break buf.len();
-                }
-                let from = buf.len().saturating_sub(STREAM_LOOKAHEAD).max(start);
-                if let Some(i) = buf.get(from..).and_then(|rest| memchr::memchr(term, rest)) {
-                    break from + i + 1;
-                }
-                dec.read_into(&mut buf, STREAM_BLOCK);
-            };
-            next.clear();
-            let more = !dec.finished();
-            let (mut part, ()) = rayon::join(
-                || {
-                    this.scan_range(
-                        id,
-                        &buf,
-                        (start, end),
-                        term,
-                        format,
-                        Mode::Prefiltered,
-                        hosts,
-                    )
-                },
-                || {
-                    if more {
-                        dec.read_into(&mut next, STREAM_BLOCK);
-                    }
-                },
-            );
-            // A boot banner whose node fell silent before this block began (an
-            // aggregated log, a long silence) is looked back at in a second pass; in
-            // the first block the look-back reached the real start.
-            for (line, byte) in part.look_back_short.drain(..) {
-                if buf_base > 0 {
-                    late_look_backs.push((line + total.lines, buf_base + byte));
-                }
-            }
-            part.shift(total.lines);
-            total.absorb(part);
-            if end >= buf.len() && next.is_empty() && dec.finished() {
-                break;
-            }
-            // The next buffer: warm-up context before `end`, the lookahead, the new block.
-            let keep = lines::line_start(&buf, end.saturating_sub(WARM_UP), term);
-            spare.clear();
-            spare.extend_from_slice(buf.get(keep..).unwrap_or_default());
-            spare.extend_from_slice(&next);
-            std::mem::swap(&mut buf, &mut spare);
-            start = end - keep;
-            buf_base += keep as u64;
+        let shows = |n: &&str| memchr::memmem::find(sample, n.as_bytes()).is_some();
+        if errors::KLOG_IN_SYSLOG.iter().any(shows) {
+            self.prefilter.extended(errors::KLOG_IN_SYSLOG, sample)
+        } else {
+            self.prefilter.tuned(sample)
         }
-        if !late_look_backs.is_empty() {
-            let gaps = look_back_again(stream, term, format, &late_look_backs);
-            total.boot_gaps.extend(gaps);
-        }
-        settle_interleaved(&mut total);
-        total.detected = format;
-        total
-            .problems
-            .extend(dec.cut.as_ref().map(|c| stream.cut_message(c)));
-        total
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn scan_range(
+    pub(super) fn scan_range(
         &self,
         id: SourceId,
         data: &[u8],
@@ -240,18 +144,34 @@ impl Scanner<'_> {
         let mut line_no = 1u64;
         let mut want_more = false;
         let mut past_end = 0usize;
+        if mode == Mode::Prefiltered && start == 0 {
+            self.first_line_error(id, data, term, hint, &mut h);
+        }
         while pos < end || (want_more && pos < data.len() && past_end < MAX_PAST_END) {
             // The prefilter found a needle in this very line: no need to search again.
             let mut holds_needle = false;
             if mode == Mode::Prefiltered && !want_more {
-                // Jump to the next line holding a needle.
+                // Jump to the next line holding a needle. The search starts on the
+                // previous line's end, where a needle for a line-start marker (raw
+                // klog's level letter after `\n`) begins.
+                let from = if pos > 0 && data.get(pos - 1) == Some(&term) {
+                    pos - 1
+                } else {
+                    pos
+                };
                 let Some(hit) = self
                     .prefilter
-                    .find_from(data.get(..end).unwrap_or(data), pos)
+                    .find_from(data.get(..end).unwrap_or(data), from)
                 else {
                     break;
                 };
-                let ls = lines::line_start(data, hit, term).max(pos);
+                // A needle that begins with the line end (raw klog's level letter)
+                // is a hit on the line after it.
+                let ls = if data.get(hit) == Some(&term) {
+                    hit + 1
+                } else {
+                    lines::line_start(data, hit, term).max(pos)
+                };
                 line_no += lines::count(data.get(pos..ls).unwrap_or(&[]), term);
                 pos = ls;
                 holds_needle = true;
@@ -283,11 +203,20 @@ impl Scanner<'_> {
                 }
                 if let Some(j) = partial.take() {
                     let whole = j.envelope(&env);
+                    let before = h.found.len();
+                    let in_block = want_more;
                     want_more = self.feed(&mut ex, j.at, &whole, &mut h, ours);
+                    if ours && !in_block && !want_more && !ex.took_last_line() {
+                        note_error_line(j.at, &whole, before, &mut h);
+                    }
                 }
             } else if want_more || holds_needle || self.is_candidate(line, &env) {
                 let before = h.found.len();
+                let in_block = want_more;
                 want_more = self.feed(&mut ex, at, &env, &mut h, ours);
+                if ours && !in_block && !want_more && !ex.took_last_line() {
+                    note_error_line(at, &env, before, &mut h);
+                }
                 if ours
                     && h.found
                         .get(before..)
@@ -301,6 +230,11 @@ impl Scanner<'_> {
                 }
             } else {
                 want_more = false;
+                // A full pass judges every line; a prefiltered one only needle lines
+                // (the error markers are needles).
+                if ours && mode == Mode::Full {
+                    note_error_line(at, &env, h.found.len(), &mut h);
+                }
             }
             pos = next;
             line_no += 1;
@@ -331,6 +265,31 @@ impl Scanner<'_> {
         }
         h.settle_hosts();
         h
+    }
+
+    /// The first line of a prefiltered source has no line end before it, so a needle
+    /// that begins with one ([`errors::KLOG_LINE_START`]) cannot find it: it is judged
+    /// here unless it holds a needle of its own (then the jump finds it).
+    fn first_line_error(
+        &self,
+        id: SourceId,
+        data: &[u8],
+        term: u8,
+        hint: LineFormat,
+        h: &mut Harvest,
+    ) {
+        let (line, _) = lines::line_at(data, 0, term);
+        let line = line.get(..MAX_PARSED_LINE).unwrap_or(line);
+        if self.prefilter.matches(line) {
+            return;
+        }
+        let env = envelope::parse_line(line, Some(hint));
+        let at = Location {
+            source: id,
+            line: 1,
+            byte: 0,
+        };
+        note_error_line(at, &env, h.found.len(), h);
     }
 
     /// A line goes to the grammars when it (or its decoded message) holds a needle,
@@ -455,8 +414,15 @@ impl Scanner<'_> {
                 line: entry.line,
                 byte: entry.byte,
             };
+            let in_block = want_more;
+            let before = h.found.len();
             if want_more || self.prefilter.matches(&env.message) {
                 want_more = self.feed(&mut ex, at, env, &mut h, true);
+            } else {
+                ex.forget_last_line();
+            }
+            if !in_block && !want_more && !ex.took_last_line() {
+                note_error_line(at, env, before, &mut h);
             }
         }
         ex.finish(&mut h.found);
@@ -464,8 +430,37 @@ impl Scanner<'_> {
     }
 }
 
+/// An error-level line that gave no event of its own (events found since `before`
+/// do not cover it) becomes a `log.error` event, so that it is never dropped
+/// (issue #11). Lines fed while a multi-line event was open belong to that event.
+fn note_error_line(at: Location, env: &Envelope<'_>, before: usize, h: &mut Harvest) {
+    let covered = h.found.get(before..).is_some_and(|new| {
+        new.iter()
+            .any(|f| f.first.line <= at.line && at.line <= f.end_line.max(f.first.line))
+    });
+    if covered {
+        return;
+    }
+    let Some(level) = errors::level(env) else {
+        return;
+    };
+    let payload = Payload::new(Kind::LogError)
+        .with("template", template::of(&env.message))
+        .with_opt("component", env.app);
+    h.found.push(Found {
+        payload,
+        first: at,
+        end_line: at.line,
+        time: env.time,
+        uptime_us: env.uptime_us,
+        host: env.host.map(str::to_string),
+        level: Some(level),
+        text: String::from_utf8_lossy(env.raw).into_owned(),
+    });
+}
+
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
-enum Mode {
+pub(super) enum Mode {
     Full,
     Prefiltered,
 }
@@ -519,57 +514,6 @@ fn time_before(
     LookBack::NotFound
 }
 
-/// Decoded bytes a second pass keeps before a boot banner to look back in.
-const LOOK_BACK_WINDOW: usize = 64 << 20;
-
-/// [`time_before`] for banners of a decoded stream (line, decoded byte offset) whose
-/// look-back ran past the block held at the time: decode the stream again, keeping
-/// [`LOOK_BACK_WINDOW`] bytes before each banner.
-fn look_back_again(
-    stream: &CompressedData,
-    term: u8,
-    hint: LineFormat,
-    banners: &[(u64, u64)],
-) -> Vec<(u64, RawTime)> {
-    let mut dec = stream.decoding(None);
-    // One buffer, trimmed at the front in steps of a few blocks: no fresh memory once
-    // it has grown, little copying.
-    let mut window: Vec<u8> =
-        Vec::with_capacity(LOOK_BACK_WINDOW + 3 * STREAM_BLOCK + STREAM_LOOKAHEAD);
-    let mut base = 0u64; // decoded offset of window[0]
-    let mut out = Vec::new();
-    let mut sorted = banners.to_vec();
-    sorted.sort_by_key(|(_, byte)| *byte);
-    for (line, at) in sorted {
-        // Hold the banner line (up to the lookahead) and the window before it.
-        while !dec.finished() && base + (window.len() as u64) < at + STREAM_LOOKAHEAD as u64 {
-            let excess = at.saturating_sub(base + LOOK_BACK_WINDOW as u64);
-            let excess = usize::try_from(excess)
-                .unwrap_or(usize::MAX)
-                .min(window.len());
-            if excess >= 2 * STREAM_BLOCK {
-                window.drain(..excess);
-                base += excess as u64;
-            }
-            dec.read_into(&mut window, STREAM_BLOCK);
-        }
-        let Some(pos) = at
-            .checked_sub(base)
-            .and_then(|p| usize::try_from(p).ok())
-            .filter(|p| *p < window.len())
-        else {
-            continue;
-        };
-        // The window may begin mid-line: that fragment parses to no time and is skipped.
-        let (banner, _) = lines::line_at(&window, pos, term);
-        let env = envelope::parse_line(banner.get(..MAX_PARSED_LINE).unwrap_or(banner), Some(hint));
-        if let LookBack::Found(t) = time_before(&window, pos, term, hint, &env) {
-            out.push((line, t));
-        }
-    }
-    out
-}
-
 /// What [`time_before`] found.
 enum LookBack {
     /// The time of the node's last line before the boot.
@@ -587,7 +531,7 @@ const LOOK_BACK_LINES: usize = 1_000_000;
 /// Whether a source's host field names one node (possibly renamed once in a while)
 /// or several nodes taking turns, as in a syslog aggregated from a fleet.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
-enum HostMode {
+pub(super) enum HostMode {
     /// One node: a change of the host field is a rename.
     Single,
     /// Several nodes interleaved: each line's host names its node, and host changes
@@ -596,7 +540,7 @@ enum HostMode {
 }
 
 /// Decide the [`HostMode`] from the host fields of up to 1,024 lines at the start.
-fn host_mode(data: &[u8], term: u8, hint: LineFormat) -> HostMode {
+pub(super) fn host_mode(data: &[u8], term: u8, hint: LineFormat) -> HostMode {
     let mut returns = Returns::default();
     let mut pos = 0;
     for _ in 0..1024 {
@@ -617,7 +561,7 @@ fn host_mode(data: &[u8], term: u8, hint: LineFormat) -> HostMode {
 
 /// A harvest whose host samples show hosts taking turns (found past the first lines,
 /// or across chunks) loses them: they are not renames of one node.
-fn settle_interleaved(h: &mut Harvest) {
+pub(super) fn settle_interleaved(h: &mut Harvest) {
     let mut returns = Returns::default();
     if h.hosts.iter().any(|(_, host, _)| returns.see(host)) {
         h.hosts.clear();
@@ -658,7 +602,7 @@ impl Returns {
 
 /// Formats scanned only as a whole source: line-oriented JSON and CRI (partial lines
 /// are joined), tables, and raw kernel rings (uptime segments).
-fn whole_only(format: LineFormat) -> bool {
+pub(super) fn whole_only(format: LineFormat) -> bool {
     matches!(
         format,
         LineFormat::JournalExport
@@ -674,7 +618,7 @@ fn whole_only(format: LineFormat) -> bool {
 }
 
 /// Up to 256 KiB of a source, taken from four places, to tune the prefilter on.
-fn sample(data: &[u8]) -> Vec<u8> {
+pub(super) fn sample(data: &[u8]) -> Vec<u8> {
     const PIECE: usize = 64 << 10;
     if data.len() <= 4 * PIECE {
         return data.to_vec();
@@ -704,7 +648,7 @@ fn seconds_of(t: RawTime) -> Option<i64> {
 }
 
 /// Detect a source's format from up to 64 non-empty lines at its start.
-fn detect(data: &[u8], term: u8) -> LineFormat {
+pub(super) fn detect(data: &[u8], term: u8) -> LineFormat {
     let mut sample: Vec<&[u8]> = Vec::with_capacity(64);
     let mut pos = 0;
     while sample.len() < 64 && pos < data.len() {
@@ -830,6 +774,81 @@ mod tests {
         }
         // Two nodes taking turns are not a rename.
         assert!(full.hosts.is_empty());
+    }
+
+    /// Raw klog (a kubelet.log) scanned in prefiltered chunks finds the same error
+    /// lines as a full parse: the level letter starts the line, so the prefilter looks
+    /// for it after the line end (issue #11), and the very first line is judged too.
+    #[test]
+    fn klog_error_lines_are_found_by_the_prefilter() {
+        let log = include_str!("../../samples/k8s-incidents/bundle/node-2/var/log/kubelet.log");
+        // An untyped kubelet error (pod_workers' CrashLoopBackOff report) first and every
+        // 40 lines.
+        let deadline = "E0614 10:00:05.123456    1123 pod_workers.go:190] Error syncing pod 9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d (\"web-7d9f8b6c5d-2xk4p_default(9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d)\"), skipping: failed to \"StartContainer\" for \"web\" with CrashLoopBackOff: \"back-off 5m0s restarting failed container=web pod=web-7d9f8b6c5d-2xk4p_default(9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d)\"";
+        let mut text = format!("{deadline}\n");
+        for _ in 0..3 {
+            for (i, line) in log.lines().enumerate() {
+                text.push_str(line);
+                text.push('\n');
+                if i % 40 == 39 {
+                    text.push_str(deadline);
+                    text.push('\n');
+                }
+            }
+        }
+        let data = text.into_bytes();
+        let errors = |h: &Harvest| -> Vec<(u64, String)> {
+            h.found
+                .iter()
+                .filter(|f| f.payload.kind == Kind::LogError)
+                .map(|f| (f.first.line, format!("{:?}", f.payload.fields)))
+                .collect()
+        };
+        let full = scan_with(&data, usize::MAX, 1 << 30);
+        assert!(errors(&full).len() > 3, "{:?}", errors(&full));
+        assert_eq!(errors(&full).first().map(|e| e.0), Some(1));
+        for chunk in [4 << 10, 64 << 10] {
+            let part = scan_with(&data, 0, chunk);
+            assert_eq!(part.detected, LineFormat::Klog);
+            assert_eq!(errors(&part), errors(&full), "chunk {chunk}");
+        }
+    }
+
+    /// klog errors under a syslog prefix that name no error word (kubelet's
+    /// `node "X" not found`, kubernetes/minikube's shape) are found in prefiltered
+    /// chunks when the source's sample shows them (issue #11).
+    #[test]
+    fn klog_errors_in_syslog_are_found_by_the_prefilter() {
+        let log = include_str!("../../samples/k8s-incidents/bundle/node-2/var/log/syslog.1");
+        let missing = "Jun 14 10:00:05 node-2 kubelet[1123]: E0614 10:00:05.123456    1123 reflector.go:134] k8s.io/kubernetes/pkg/kubelet/kubelet.go:453: Failed to list *v1.Node: Get https://10.0.1.5:6443/api/v1/nodes?fieldSelector=metadata.name%3Dnode-2&limit=500&resourceVersion=0: dial tcp 10.0.1.5:6443: connect: connection refused";
+        let mut text = String::new();
+        for _ in 0..3 {
+            for (i, line) in log.lines().enumerate() {
+                text.push_str(line);
+                text.push('\n');
+                if i % 25 == 24 {
+                    text.push_str(missing);
+                    text.push('\n');
+                }
+            }
+        }
+        let data = text.into_bytes();
+        let errors = |h: &Harvest| -> Vec<u64> {
+            h.found
+                .iter()
+                .filter(|f| {
+                    f.payload.kind == Kind::LogError
+                        && f.payload
+                            .str_field("template")
+                            .is_some_and(|t| t.contains("Failed to list *v1.Node"))
+                })
+                .map(|f| f.first.line)
+                .collect()
+        };
+        let full = scan_with(&data, usize::MAX, 1 << 30);
+        assert!(errors(&full).len() > 10, "{:?}", errors(&full));
+        let part = scan_with(&data, 0, 16 << 10);
+        assert_eq!(errors(&part), errors(&full));
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub struct Harvest {
     pub drift: BTreeMap<&'static str, u64>,
     /// Latest timestamp that carried a year (zone ignored): the year hint for the node.
     pub latest_dated: Option<NaiveDateTime>,
+    /// End of the span a journalctl header (`-- Logs begin at ..., end at B. --`) gives:
+    /// an upper bound for every entry below it, so the year reference of this stream.
+    pub journal_end: Option<NaiveDateTime>,
     /// Latest year-less (month, day, time) seen, for `--year`.
     pub latest_yearless: Option<(u64, RawTime)>,
     /// Format detected by sampling the start of the source.
@@ -66,6 +69,7 @@ impl Default for Harvest {
             uptimes: Vec::new(),
             drift: BTreeMap::new(),
             latest_dated: None,
+            journal_end: None,
             latest_yearless: None,
             detected: LineFormat::Unknown,
             boot_gaps: Vec::new(),
@@ -85,14 +89,22 @@ impl Harvest {
         }
         self.note_edge(line, env);
         match env.time {
-            RawTime::Utc(t) => self.note_dated(t.naive_utc()),
-            RawTime::Local(t) => self.note_dated(t),
+            RawTime::Utc(_) | RawTime::Local(_) => {}
             RawTime::YearLess { .. } => self.latest_yearless = Some((line, env.time)),
             RawTime::Uptime(u) => {
                 let banner = env.message.starts_with(b"Linux version ");
                 self.uptimes.push((line, u, banner));
             }
-            RawTime::None => {}
+            RawTime::None => {
+                if let Some(end) = crate::envelope::banner_end(env.raw) {
+                    self.journal_end = self.journal_end.max(Some(end));
+                }
+                // `systemctl status` captured as a file: its `Active: ... since <date>`
+                // is a dated time of this node, like any year-bearing line.
+                if let Some(since) = crate::envelope::systemctl_active_since(env.raw) {
+                    self.note_dated(since);
+                }
+            }
         }
         if let (Some(u), t) = (env.uptime_us, env.time)
             && !matches!(t, RawTime::None | RawTime::Uptime(_))
@@ -103,6 +115,11 @@ impl Harvest {
 
     /// Record only the time and hostname of a line (edge samples in prefiltered mode).
     pub fn note_edge(&mut self, line: u64, env: &Envelope<'_>) {
+        match env.time {
+            RawTime::Utc(t) => self.note_dated(t.naive_utc()),
+            RawTime::Local(t) => self.note_dated(t),
+            _ => {}
+        }
         if !matches!(env.time, RawTime::None) {
             if self.first_time.is_none_or(|(l, _)| line < l) {
                 self.first_time = Some((line, env.time));
@@ -198,6 +215,7 @@ impl Harvest {
         if let Some(t) = later.latest_dated {
             self.note_dated(t);
         }
+        self.journal_end = self.journal_end.max(later.journal_end);
         if later.latest_yearless.is_some() {
             self.latest_yearless = later.latest_yearless;
         }

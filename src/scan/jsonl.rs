@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, BufRead, Write};
 
+use super::SourceReport;
 use super::{NodeRecord, UnitOutput};
 use crate::error::Problem;
 use crate::events::Event;
-use crate::timeline::SourceReport;
 
 /// Version of the stream's schema; a reader refuses a newer one.
 pub const SCHEMA_VERSION: u32 = 1;

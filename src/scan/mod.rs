@@ -6,25 +6,32 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::envelope::RawTime;
 use crate::envelope::time::{self, Resolved};
-use crate::error::Problem;
+use crate::error::{Error, Problem};
 use crate::events::{self, Event, Fields, Found, Kind};
-use crate::input::{Bundle, NodeFrom, Source, SourceData};
-use crate::timeline::{NodeSummary, SourceReport};
+use crate::input::{
+    Bundle, InputConfig, NodeFrom, Pull, ScanTicket, Source, SourceData, SourceId, StreamSink,
+};
 
 pub mod custom;
+pub mod errors;
 mod extract;
 mod harvest;
+mod inventory;
 pub mod jsonl;
 pub mod lines;
 pub mod prefilter;
 pub mod resolve;
+mod stream;
+pub mod template;
 
 pub use custom::{CustomRule, CustomRules};
+pub use inventory::{NodeSummary, SourceReport};
 pub use prefilter::Prefilter;
 pub use resolve::TimeConfig;
 
@@ -41,8 +48,8 @@ pub struct ScanConfig {
     pub full_pass_below: usize,
     /// Chunk size for splitting large sources across threads.
     pub chunk_size: usize,
-    /// Bytes scanned so far, for a progress display.
-    pub progress: Option<Arc<AtomicU64>>,
+    /// Bytes scanned so far and the file being read, for a progress display.
+    pub progress: Option<Arc<Progress>>,
 }
 
 impl Default for ScanConfig {
@@ -107,7 +114,101 @@ pub struct NodeRecord {
 pub fn prefilter(config: &ScanConfig) -> Prefilter {
     let mut needles: Vec<String> = events::needles().into_iter().map(str::to_string).collect();
     needles.extend(config.custom.literals().map(str::to_string));
+    needles.extend(errors::NEEDLES.iter().map(|n| n.to_string()));
     Prefilter::new(needles)
+}
+
+/// What a progress display polls while a scan runs, in the units users think in:
+/// uncompressed bytes scanned, the file being read, and the total when it is known
+/// before the end (only plain files; a compressed or streamed input's decoded size
+/// is known when it has been read).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Uncompressed bytes scanned so far.
+    pub bytes: AtomicU64,
+    /// Uncompressed bytes in all, 0 while unknown.
+    pub total: AtomicU64,
+    current: Mutex<String>,
+}
+
+impl Progress {
+    /// Note the file being read now.
+    pub fn file(&self, name: &str) {
+        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        current.clear();
+        current.push_str(name);
+    }
+
+    /// The file being read now (empty before the first).
+    pub fn current(&self) -> String {
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// Source id of a harvest taken before the sources were numbered; set afterwards.
+const UNNUMBERED: SourceId = SourceId(u32::MAX);
+
+/// The scanner run on sources met inside streams, while they are decoded: their
+/// harvests wait here, under the ticket their source carries, until every source
+/// is known and numbered.
+struct Sink<'a> {
+    scanner: Scanner<'a>,
+    progress: Option<&'a Progress>,
+    harvests: Mutex<Vec<Option<Harvest>>>,
+}
+
+impl Sink<'_> {
+    fn keep(&self, h: Harvest) -> SourceData {
+        let mut all = self.harvests.lock().unwrap_or_else(|p| p.into_inner());
+        all.push(Some(h));
+        SourceData::Scanned(ScanTicket(all.len() - 1))
+    }
+
+    fn note(&self, display: &str) {
+        if let Some(p) = self.progress {
+            p.file(display);
+        }
+    }
+}
+
+impl StreamSink for Sink<'_> {
+    fn whole(&self, display: &str, data: SourceData) -> SourceData {
+        self.note(display);
+        let h = match &data {
+            SourceData::Compressed(stream) => self.scanner.scan_stream(UNNUMBERED, stream),
+            bytes => self.scanner.scan(UNNUMBERED, bytes),
+        };
+        self.keep(h)
+    }
+
+    fn pull(&self, display: &str, head: Vec<u8>, rest: &mut dyn Pull) -> SourceData {
+        self.note(display);
+        let h = self.scanner.scan_pull(UNNUMBERED, head, rest);
+        self.keep(h)
+    }
+}
+
+type Scanner<'a> = extract::Scanner<'a>;
+
+/// Build the scanner for `config` and run `work` with it.
+fn with_scanner<R>(config: &ScanConfig, work: impl FnOnce(Scanner<'_>) -> R) -> R {
+    let prefilter = prefilter(config);
+    let progress = |n: u64| {
+        if let Some(p) = &config.progress {
+            p.bytes.fetch_add(n, Ordering::Relaxed);
+        }
+    };
+    work(extract::Scanner {
+        prefilter: &prefilter,
+        custom: &config.custom,
+        full_pass_below: config.full_pass_below,
+        chunk_size: config.chunk_size,
+        force_full: config.custom.needs_full_pass(),
+        progress: &progress,
+    })
 }
 
 /// Scan every source of a bundle (in parallel on the current rayon pool).
@@ -117,26 +218,114 @@ pub fn scan(bundle: &Bundle, config: &ScanConfig) -> ScanOutput {
 
 /// Scan every source of a bundle, resolved unit by unit, in unit order.
 pub fn scan_units(bundle: &Bundle, config: &ScanConfig) -> Vec<UnitOutput> {
-    let prefilter = prefilter(config);
-    let progress = |n: u64| {
-        if let Some(p) = &config.progress {
-            p.fetch_add(n, Ordering::Relaxed);
-        }
-    };
-    let scanner = extract::Scanner {
-        prefilter: &prefilter,
-        custom: &config.custom,
-        full_pass_below: config.full_pass_below,
-        chunk_size: config.chunk_size,
-        force_full: config.custom.needs_full_pass(),
-        progress: &progress,
-    };
+    with_scanner(config, |scanner| {
+        scan_bundle(bundle, config, scanner, Vec::new())
+    })
+}
+
+/// Collect and scan the sources under `paths` (`-` is stdin), scanning what lies
+/// inside streams (members of compressed archives, stdin) while it is decoded, so
+/// that memory stays bounded whatever their size. Gives the same output as
+/// [`scan`] over [`crate::input::collect`].
+pub fn scan_paths(
+    paths: &[PathBuf],
+    input: &InputConfig,
+    config: &ScanConfig,
+) -> Result<(Bundle, ScanOutput), Error> {
+    let (bundle, units) = scan_paths_units(paths, input, config)?;
+    Ok((bundle, merge(units)))
+}
+
+/// [`scan_paths`] resolved unit by unit and left unmerged (what `events --format
+/// jsonl` writes): the same streaming collection, then [`scan_units`]' resolution.
+/// `--shard` has selected the units before anything was opened.
+pub fn scan_paths_units(
+    paths: &[PathBuf],
+    input: &InputConfig,
+    config: &ScanConfig,
+) -> Result<(Bundle, Vec<UnitOutput>), Error> {
+    with_scanner(config, |scanner| {
+        let sink = sink(scanner, config);
+        let bundle = crate::input::collect_streaming(paths, input, &sink)?;
+        let streamed = sink
+            .harvests
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        let units = scan_bundle(&bundle, config, scanner, streamed);
+        Ok((bundle, units))
+    })
+}
+
+/// [`scan_paths`] over in-memory files `(path, bytes)`, laid out as on disk.
+pub fn scan_memory(
+    files: Vec<(String, Vec<u8>)>,
+    input: &InputConfig,
+    config: &ScanConfig,
+) -> (Bundle, ScanOutput) {
+    with_scanner(config, |scanner| {
+        let sink = sink(scanner, config);
+        let bundle = crate::input::collect_memory_streaming(files, input, &sink);
+        let streamed = sink
+            .harvests
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        let out = merge(scan_bundle(&bundle, config, scanner, streamed));
+        (bundle, out)
+    })
+}
+
+fn sink<'a>(scanner: Scanner<'a>, config: &'a ScanConfig) -> Sink<'a> {
+    Sink {
+        scanner,
+        progress: config.progress.as_deref(),
+        harvests: Mutex::new(Vec::new()),
+    }
+}
+
+/// Scan the sources still holding bytes, take the harvests of those scanned while
+/// streamed, and resolve them unit by unit (in unit order).
+fn scan_bundle(
+    bundle: &Bundle,
+    config: &ScanConfig,
+    scanner: Scanner<'_>,
+    mut streamed: Vec<Option<Harvest>>,
+) -> Vec<UnitOutput> {
+    if let Some(p) = &config.progress
+        && streamed.is_empty()
+        && bundle
+            .sources
+            .iter()
+            .all(|s| !matches!(s.data, SourceData::Compressed(_)))
+    {
+        let total = bundle.sources.iter().map(|s| s.data.len() as u64).sum();
+        p.total.store(total, Ordering::Relaxed);
+    }
+    let taken: Vec<Option<Harvest>> = bundle
+        .sources
+        .iter()
+        .map(|s| match &s.data {
+            SourceData::Scanned(ScanTicket(t)) => streamed.get_mut(*t).and_then(Option::take),
+            _ => None,
+        })
+        .collect();
     let harvests: Vec<Harvest> = bundle
         .sources
         .par_iter()
-        .map(|s| match &s.data {
-            SourceData::Compressed(stream) => scanner.scan_stream(s.meta.id, stream),
-            data => scanner.scan(s.meta.id, data),
+        .zip(taken)
+        .map(|(s, done)| {
+            if let Some(mut h) = done {
+                for f in &mut h.found {
+                    f.first.source = s.meta.id;
+                }
+                return h;
+            }
+            if let Some(p) = &config.progress {
+                p.file(&s.meta.display);
+            }
+            match &s.data {
+                SourceData::Compressed(stream) => scanner.scan_stream(s.meta.id, stream),
+                data => scanner.scan(s.meta.id, data),
+            }
         })
         .collect();
     // Group by unit; the map keeps the units in path order.
@@ -196,6 +385,19 @@ pub fn merge(units: Vec<UnitOutput>) -> ScanOutput {
         problems,
         duplicates,
     }
+}
+
+/// The nodes of unit outputs as [`merge`] summarises them, for a caller that keeps
+/// the units apart (`events` writes them unmerged but resolves `--node` by them).
+pub fn nodes_of(units: &[UnitOutput]) -> Vec<NodeSummary> {
+    let mut aliases: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for node in units.iter().flat_map(|u| &u.nodes) {
+        aliases
+            .entry(node.name.clone())
+            .or_default()
+            .extend(node.aliases.iter().cloned());
+    }
+    node_summaries(units.iter().flat_map(|u| &u.sources), &aliases)
 }
 
 /// A hostname that is a name of two nodes: two units whose logs carry the same
@@ -309,10 +511,18 @@ fn assemble(
                 anchors.get(node.as_str()).unwrap_or(&empty),
                 config.time.boot_time,
             );
-            for (i, (first, last, boot)) in segs.iter().enumerate() {
-                assumptions.push(match boot {
-                    Some(b) => format!("boot {} (lines {first}-{last}) anchored: booted at {}", i + 1, b.to_rfc3339()),
-                    None => format!("boot {} (lines {first}-{last}) unanchored: uptimes only (give --boot-time)", i + 1),
+            for (i, s) in segs.iter().enumerate() {
+                let (n, first, last) = (i + 1, s.first, s.last);
+                assumptions.push(match (s.boot, s.anchors) {
+                    (Some(b), 0) => format!("boot {n} (lines {first}-{last}) booted at {} (--boot-time)", b.to_rfc3339()),
+                    (Some(b), k) => {
+                        let replay = match s.replayed {
+                            0 => String::new(),
+                            r => format!("; {r} lines of the syslog daemon's start-up replay ignored"),
+                        };
+                        format!("boot {n} (lines {first}-{last}) anchored: booted at {} (lower envelope of wall - uptime over {k} kernel lines of the node{replay})", b.to_rfc3339())
+                    }
+                    (None, _) => format!("boot {n} (lines {first}-{last}) unanchored: uptimes only (give --boot-time)"),
                 });
             }
             segs
@@ -321,13 +531,13 @@ fn assemble(
             let mut c = sc.clock.clone();
             c.boot = segments
                 .iter()
-                .find(|(f, l, _)| line >= *f && line <= *l)
-                .and_then(|(_, _, b)| *b);
+                .find(|s| line >= s.first && line <= s.last)
+                .and_then(|s| s.boot);
             c
         };
         if h.examined < h.lines {
             assumptions.push(format!(
-                "large source: {} of {} lines examined (lines holding a needle and chunk edges)",
+                "large source: {} of {} lines parsed in full (the lines holding a word some event grammar looks for; the others were skipped unread)",
                 h.examined, h.lines
             ));
         }
@@ -505,6 +715,8 @@ fn drop_first_boots(events: Vec<Event>, rows: &[SourceReport]) -> Vec<Event> {
         .filter(|e| {
             // Earlier lines of the same source, or an earlier time anywhere on the node.
             e.kind != Kind::NodeReboot
+                // A shutdown announced by logind is a reboot wherever it sits.
+                || e.fields.contains_key("announced_by")
                 || e.line > 1
                 || matches!((e.time, earliest.get(&e.node)), (Some(t), Some(first)) if *first < t - chrono::Duration::seconds(1))
         })
@@ -603,8 +815,8 @@ fn tie_break(e: &Event) -> (u64, &str, &str, String) {
     )
 }
 
-fn node_summaries(
-    rows: &[SourceReport],
+fn node_summaries<'a>(
+    rows: impl IntoIterator<Item = &'a SourceReport>,
     aliases: &BTreeMap<String, std::collections::BTreeSet<String>>,
 ) -> Vec<NodeSummary> {
     let mut by_node: BTreeMap<&str, Vec<&SourceReport>> = BTreeMap::new();

@@ -105,6 +105,17 @@ impl Prefilter {
         p
     }
 
+    /// The same needles and `extra` ones (for one source whose format needs them),
+    /// anchors chosen for data like `sample`.
+    pub fn extended(&self, extra: &[&str], sample: &[u8]) -> Prefilter {
+        let needles = self
+            .needles
+            .iter()
+            .map(String::as_str)
+            .chain(extra.iter().copied());
+        Prefilter::new(needles).tuned(sample)
+    }
+
     /// The literals, sorted.
     pub fn needles(&self) -> &[String] {
         &self.needles
@@ -164,6 +175,16 @@ impl Prefilter {
         if self.needles.is_empty() || self.needles.iter().any(|n| n.len() < ANCHOR_LEN) {
             return None;
         }
+        // Rare windows first; when they would take too many anchors, windows shared by
+        // more needles are worth more (a large needle set needs ~60 to be covered).
+        [1.0, 8.0, 64.0, 512.0]
+            .iter()
+            .find_map(|scale| self.anchors_at_cost(freq, ANCHOR_COST * scale))
+    }
+
+    /// Greedy cover of the needles by 4-byte windows, each priced at its probability
+    /// plus `cost`; `None` past [`MAX_ANCHORS`].
+    fn anchors_at_cost(&self, freq: &ByteFreq, cost: f64) -> Option<Anchors> {
         // Candidate windows with the needles containing each.
         let mut windows: Vec<(&[u8], f64, Vec<usize>)> = Vec::new();
         for n in &self.needles {
@@ -188,7 +209,7 @@ impl Prefilter {
                 .iter()
                 .filter_map(|(w, p, covers)| {
                     let new = covers.iter().filter(|i| !covered[**i]).count();
-                    (new > 0).then(|| (*w, (p + ANCHOR_COST) / new as f64))
+                    (new > 0).then(|| (*w, (p + cost) / new as f64))
                 })
                 .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(b.0)))?;
             let (w, _) = best;

@@ -261,10 +261,12 @@ pub fn stream_clock(
     config: &TimeConfig,
 ) -> StreamClock {
     let mut assumptions = Vec::new();
+    // The zone is known when the user gave `--tz` or the bundle names a readable one;
+    // only the UTC fallback is an assumption.
     let (zone, zone_assumed) = match (&config.zone, &meta.bundle_zone) {
-        (Some(z), _) => (*z, true),
+        (Some(z), _) => (*z, false),
         (None, Some(name)) => match time::parse_zone(name) {
-            Ok(z) => (z, true),
+            Ok(z) => (z, false),
             Err(_) => (Zone::Utc, true),
         },
         (None, None) => (Zone::Utc, true),
@@ -298,6 +300,25 @@ pub fn stream_clock(
             assumptions.push(format!("year from --year {year}"));
         }
         r
+    } else if let Some(t) = h.latest_dated {
+        // The stream's own year-bearing stamps (RFC 3339 lines, a logrus `time=` or
+        // a journal realtime among them) say best which year its other lines are in.
+        if needs_year {
+            assumptions.push(format!(
+                "year from year-bearing timestamps in this source (latest {})",
+                t.format("%Y-%m-%d")
+            ));
+        }
+        Some(t + Duration::days(181))
+    } else if let Some(end) = h.journal_end {
+        // The journalctl header's end bounds every entry of this stream (issue 12).
+        if needs_year {
+            assumptions.push(format!(
+                "year inferred from the journal header (entries end by {})",
+                end.format("%Y-%m-%d")
+            ));
+        }
+        Some(end)
     } else if let Some(t) = node_latest_dated {
         if needs_year {
             assumptions.push(format!(
@@ -339,32 +360,87 @@ pub fn stream_clock(
     }
 }
 
+/// One boot of a raw dmesg source and how its uptimes were put on the wall clock.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BootSegment {
+    /// First line of the boot.
+    pub first: u64,
+    /// Last line of the boot.
+    pub last: u64,
+    /// The boot instant, when anchored (or given by `--boot-time`).
+    pub boot: Option<DateTime<Utc>>,
+    /// Kernel lines of the node whose wall time anchored it.
+    pub anchors: usize,
+    /// Anchor lines left out as rsyslog's start-up replay.
+    pub replayed: usize,
+}
+
 /// Boot time per dmesg boot segment of one source, from wall-time anchors of the
-/// same node (lines carrying both a time and `[uptime]`), or `--boot-time` for the
-/// last segment. Returns (first_line, last_line, boot) per segment.
+/// same node (lines carrying both a time and `[uptime]` whose uptime the segment
+/// also holds), or `--boot-time` for the last segment.
 pub fn anchor_segments(
     h: &Harvest,
     anchors: &HashMap<u64, DateTime<Utc>>,
     boot_flag: Option<DateTime<Utc>>,
-) -> Vec<(u64, u64, Option<DateTime<Utc>>)> {
+) -> Vec<BootSegment> {
     let segments = time::boot_segments(&h.uptimes);
     let count = segments.len();
     segments
         .into_iter()
         .enumerate()
         .map(|(i, (first, last))| {
-            // Wall times are truncated to whole seconds, so each anchor gives a lower
-            // bound of the boot time; the largest bound is the tightest.
-            let boot = h
+            let matched: Vec<(u64, DateTime<Utc>)> = h
                 .uptimes
                 .iter()
                 .filter(|(line, _, _)| *line >= first && *line <= last)
-                .filter_map(|(_, up, _)| anchors.get(up).map(|wall| time::boot_time(*wall, *up)))
-                .max()
-                .or(if i + 1 == count { boot_flag } else { None });
-            (first, last, boot)
+                .filter_map(|(_, up, _)| anchors.get(up).map(|wall| (*up, *wall)))
+                .collect();
+            let (boot, used, replayed) = lower_envelope(&matched);
+            BootSegment {
+                first,
+                last,
+                boot: boot.or(if i + 1 == count { boot_flag } else { None }),
+                anchors: used,
+                replayed,
+            }
         })
         .collect()
+}
+
+/// The boot instant from (uptime, wall time) anchors: the lower envelope, the
+/// earliest `wall - uptime`. A syslog daemon stamps a kernel line when it reads it,
+/// never before the kernel wrote it, so every anchor's `wall - uptime` lies at or
+/// after the boot (less the second the stamp is truncated to); the smallest is the
+/// one read with the least delay.
+///
+/// rsyslog's imklog reads the whole ring buffer when it starts and stamps every line
+/// already there with that one second: many lines, one wall second, uptimes seconds
+/// apart. Such lines (a wall second whose lines' uptimes span more than a second,
+/// which no live logging can write) are left out while later kernel lines remain;
+/// taking them as anchors put the boot at the daemon's start, ~8 s late (issue #11).
+/// Returns (boot, anchors used, anchors left out as replay).
+pub fn lower_envelope(anchors: &[(u64, DateTime<Utc>)]) -> (Option<DateTime<Utc>>, usize, usize) {
+    let mut span: HashMap<i64, (u64, u64)> = HashMap::new();
+    for (up, wall) in anchors {
+        let e = span.entry(wall.timestamp()).or_insert((*up, *up));
+        *e = (e.0.min(*up), e.1.max(*up));
+    }
+    let replayed = |wall: &DateTime<Utc>| {
+        span.get(&wall.timestamp())
+            .is_some_and(|(lo, hi)| hi - lo > 1_000_000)
+    };
+    let live: Vec<&(u64, DateTime<Utc>)> = anchors.iter().filter(|(_, w)| !replayed(w)).collect();
+    let (used, left_out): (Vec<&(u64, DateTime<Utc>)>, usize) = if live.is_empty() {
+        (anchors.iter().collect(), 0)
+    } else {
+        let n = anchors.len() - live.len();
+        (live, n)
+    };
+    let boot = used
+        .iter()
+        .map(|(up, wall)| time::boot_time(*wall, *up))
+        .min();
+    (boot, used.len(), left_out)
 }
 
 /// Formats whose timestamps are local time without a zone.
@@ -376,6 +452,7 @@ fn local_time(format: LineFormat) -> bool {
             | LineFormat::Klog
             | LineFormat::DmesgCtime
             | LineFormat::Felix
+            | LineFormat::Capnslog
             | LineFormat::Bird
     )
 }

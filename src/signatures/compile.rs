@@ -14,12 +14,15 @@ use crate::events::Kind;
 use crate::signatures::condition::{Condition, FieldPath, Filter, Scalar, Test, parse_version};
 use crate::signatures::fields::known_fields;
 use crate::signatures::raw::v1::{
-    OneOrMany, RawCondition, RawConfidence, RawEffect, RawScalar, RawScope, RawSignature, RawWhere,
+    OneOrMany, RawCondition, RawConfidence, RawContext, RawEffect, RawExample, RawLineRule,
+    RawScalar, RawScope, RawSignature, RawStartup, RawWhere,
 };
 use crate::signatures::rawrule::RawRule;
+use crate::signatures::startup::{COMPONENTS, markers};
 use crate::signatures::template::placeholders;
 use crate::signatures::{
-    CausedBy, ConfidenceLevel, ContextRule, Diagnostic, Effect, Example, Scope, Signature, Step,
+    CausedBy, ConfidenceLevel, ContextRule, Diagnostic, Effect, Example, Scope, Signature, Startup,
+    Step,
 };
 
 /// Default quiet gap between first-step events of one incident.
@@ -238,7 +241,7 @@ impl Ctx<'_> {
                     ok = false;
                     self.err(
                         span.clone(),
-                        format!("bad regex `{re}`: {}", one_line(&e.to_string())),
+                        format!("bad regex `{re}`: {}", prose(&e.to_string())),
                     );
                 }
             }
@@ -319,6 +322,51 @@ impl Ctx<'_> {
         }
     }
 
+    fn startup(&mut self, raw: &Spanned<RawStartup>, first_kinds: &[Kind]) -> Option<Startup> {
+        let span = raw.span();
+        let raw = raw.get_ref();
+        let grace = self.window(&raw.grace);
+        let mut components = Vec::new();
+        let mut all_markers = Vec::new();
+        if let Some(names) = &raw.component {
+            for name in names.get_ref().names() {
+                match markers(name) {
+                    Some(m) => {
+                        components.push(name.to_string());
+                        all_markers.extend(m);
+                    }
+                    None => self.err(
+                        names.span(),
+                        format!(
+                            "unknown start-up component `{name}` (known: {})",
+                            COMPONENTS.join(", ")
+                        ),
+                    ),
+                }
+            }
+        }
+        let state = raw
+            .state
+            .as_ref()
+            .map(|s| self.filter(&s.filter, &s.any_of, first_kinds));
+        if raw.component.is_none() && state.is_none() {
+            self.err(
+                span,
+                "`[startup]` needs `component` (whose start opens the grace) or `state` (start-up states of the first step)",
+            );
+            return None;
+        }
+        if components.is_empty() && state.is_none() {
+            return None;
+        }
+        Some(Startup {
+            components,
+            markers: all_markers,
+            grace: grace?,
+            state,
+        })
+    }
+
     fn id_ref(&mut self, raw: &Spanned<String>, own: &str, what: &str) -> Option<String> {
         let id = raw.get_ref();
         if id == own {
@@ -340,10 +388,6 @@ fn scalar(raw: &RawScalar) -> Scalar {
         RawScalar::Float(f) => Scalar::Num(*f),
         RawScalar::Str(s) => Scalar::Str(s.clone()),
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn suggest_kind(name: &str) -> String {
@@ -387,6 +431,7 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Compile one deserialized file. `stem` is the file name without `.toml`.
+/// Every part is checked even after a problem, so one run reports them all.
 pub fn compile(
     raw: &RawSignature,
     stem: &str,
@@ -398,178 +443,46 @@ pub fn compile(
         info,
         diags: Vec::new(),
     };
-    let id = raw.id.get_ref().clone();
-    if !valid_id(&id) {
-        cx.err(
-            raw.id.span(),
-            format!("id `{id}` must use only a-z, 0-9 and `-`"),
-        );
-    } else if id != stem {
-        cx.err(
-            raw.id.span(),
-            format!("id `{id}` must equal the file name (`{stem}.toml`)"),
-        );
-    }
-
-    let scope = match (raw.scope.unwrap_or(RawScope::Node), &raw.window) {
-        (RawScope::Node, None) => Scope::Node,
-        (RawScope::Node, Some(w)) => {
-            cx.err(w.span(), "`window` only applies to `scope = \"cluster\"`");
-            Scope::Node
-        }
-        (RawScope::Cluster, Some(w)) => Scope::Cluster {
-            window: cx.window(w).unwrap_or(DEFAULT_GAP),
-        },
-        (RawScope::Cluster, None) => {
-            cx.err(
-                raw.summary.span(),
-                "`scope = \"cluster\"` needs `window` (how close node matches must be, e.g. \"30m\")",
-            );
-            Scope::Node
-        }
-    };
+    let id = cx.id(raw, stem);
+    let scope = cx.scope(raw);
     let gap = match &raw.gap {
         Some(g) => cx.window(g).unwrap_or(DEFAULT_GAP),
         None => DEFAULT_GAP,
     };
-
-    let mut steps = Vec::new();
-    if raw.steps.is_empty() {
-        cx.err(
-            raw.id.span(),
-            "a signature needs at least one [[match]] step",
-        );
-    }
-    for (i, step) in raw.steps.iter().enumerate() {
-        let kinds = cx.kinds(&step.event);
-        if i == 0 && step.optional {
-            cx.err(
-                step.event.span(),
-                "the first [[match]] step cannot be optional",
-            );
-        }
-        let count = match &step.count {
-            None => 1,
-            Some(c) => match u32::try_from(*c.get_ref()) {
-                Ok(n) if n >= 1 => n,
-                _ => {
-                    cx.err(c.span(), "`count` must be a whole number of at least 1");
-                    1
-                }
-            },
-        };
-        let within = step.within.as_ref().and_then(|w| cx.window(w));
-        if step.optional
-            && step.count.is_some()
-            && let Some(c) = &step.count
-        {
-            cx.err(c.span(), "`count` has no meaning on an optional step");
-        }
-        let filter = cx.filter(&step.filter, &step.any_of, &kinds);
-        let allowed = cx.allowed_fields(&kinds);
-        let group_by = step
-            .group_by
-            .iter()
-            .filter_map(|g| cx.path(g.get_ref(), g.span(), &allowed, &kinds))
-            .collect();
-        steps.push(Step {
-            within: if step.optional {
-                within.or(Some(gap))
-            } else {
-                within
-            },
-            kinds,
-            filter,
-            count,
-            optional: step.optional,
-            group_by,
-        });
-    }
+    let steps = cx.steps(raw, gap);
     let first_kinds = steps.first().map(|s| s.kinds.clone()).unwrap_or_default();
     cx.template(&raw.summary, SUMMARY_BUILTINS, &first_kinds);
-
-    let mut context = Vec::new();
-    for rule in &raw.context {
-        let kinds = cx.kinds(&rule.event);
-        let filter = cx.filter(&rule.filter, &rule.any_of, &kinds);
-        cx.template(&rule.reason, &["node"], &kinds);
-        let within = rule.within.as_ref().and_then(|w| cx.window(w));
-        context.push(ContextRule {
-            within,
-            kinds,
-            filter,
-            effect: match rule.effect {
-                RawEffect::Raise => Effect::Raise,
-                RawEffect::Lower => Effect::Lower,
-                RawEffect::Require => Effect::Require,
-                RawEffect::Exclude => Effect::Exclude,
-            },
-            reason: rule.reason.get_ref().clone(),
-        });
-    }
-
-    let mut caused_by = Vec::new();
-    for link in &raw.caused_by {
-        let target = cx.id_ref(&link.signature, &id, "caused_by");
-        let within = cx.window(&link.within);
-        if let (Some(signature), Some(within)) = (target, within) {
-            caused_by.push(CausedBy { signature, within });
-        }
-    }
+    let abnormal = cx.abnormal(raw);
+    let startup = raw
+        .startup
+        .as_ref()
+        .and_then(|s| cx.startup(s, &first_kinds));
+    let context = raw
+        .context
+        .iter()
+        .map(|rule| cx.context_rule(rule))
+        .collect();
+    let caused_by = raw
+        .caused_by
+        .iter()
+        .filter_map(|link| {
+            let signature = cx.id_ref(&link.signature, &id, "caused_by");
+            let within = cx.window(&link.within);
+            Some(CausedBy {
+                signature: signature?,
+                within: within?,
+            })
+        })
+        .collect();
     let suppressed_by = raw
         .suppressed_by
         .iter()
         .filter_map(|s| cx.id_ref(s, &id, "suppressed_by"))
         .collect();
-
-    let mut raw_rules = Vec::new();
-    for rule in &raw.raw {
-        let kind = match Kind::from_name(rule.kind.get_ref()) {
-            Some(kind @ Kind::Custom(_)) => kind,
-            _ => {
-                cx.err(
-                    rule.kind.span(),
-                    format!(
-                        "raw rule kind `{}` must be `custom.<name>` (built-in kinds come from grammars)",
-                        rule.kind.get_ref()
-                    ),
-                );
-                continue;
-            }
-        };
-        match RawRule::new(
-            &id,
-            kind,
-            rule.regex.get_ref(),
-            rule.app.clone(),
-            rule.level,
-        ) {
-            Ok(r) => raw_rules.push(r),
-            Err(e) => cx.err(
-                rule.regex.span(),
-                format!("bad regex `{}`: {}", rule.regex.get_ref(), one_line(&e)),
-            ),
-        }
-    }
-
-    let examples = raw
-        .examples
+    let raw_rules = raw
+        .raw
         .iter()
-        .map(|ex| {
-            let mut nodes = ex.expect.nodes.clone();
-            nodes.sort();
-            nodes.dedup();
-            Example {
-                name: ex.name.clone(),
-                incidents: ex.expect.incidents,
-                nodes,
-                inputs: ex
-                    .inputs
-                    .iter()
-                    .map(|i| (i.path.clone(), i.text.clone()))
-                    .collect(),
-            }
-        })
+        .filter_map(|rule| cx.raw_rule(&id, rule))
         .collect();
 
     if !cx.diags.is_empty() {
@@ -589,6 +502,8 @@ pub fn compile(
         },
         summary: raw.summary.get_ref().clone(),
         root_cause: prose(&raw.root_cause),
+        abnormal,
+        startup,
         remediation: raw.remediation.clone(),
         references: raw.references.clone(),
         suppressed_by,
@@ -596,14 +511,188 @@ pub fn compile(
         context,
         caused_by,
         raw: raw_rules,
-        examples,
+        examples: raw.examples.iter().map(example).collect(),
     })
+}
+
+impl Ctx<'_> {
+    /// The id, checked for its characters and against the file name.
+    fn id(&mut self, raw: &RawSignature, stem: &str) -> String {
+        let id = raw.id.get_ref().clone();
+        if !valid_id(&id) {
+            self.err(
+                raw.id.span(),
+                format!("id `{id}` must use only a-z, 0-9 and `-`"),
+            );
+        } else if id != stem {
+            self.err(
+                raw.id.span(),
+                format!("id `{id}` must equal the file name (`{stem}.toml`)"),
+            );
+        }
+        id
+    }
+
+    /// `scope` with its `window`: a window belongs to cluster scope, and only there.
+    fn scope(&mut self, raw: &RawSignature) -> Scope {
+        match (raw.scope.unwrap_or(RawScope::Node), &raw.window) {
+            (RawScope::Node, None) => Scope::Node,
+            (RawScope::Node, Some(w)) => {
+                self.err(w.span(), "`window` only applies to `scope = \"cluster\"`");
+                Scope::Node
+            }
+            (RawScope::Cluster, Some(w)) => Scope::Cluster {
+                window: self.window(w).unwrap_or(DEFAULT_GAP),
+            },
+            (RawScope::Cluster, None) => {
+                self.err(
+                    raw.summary.span(),
+                    "`scope = \"cluster\"` needs `window` (how close node matches must be, e.g. \"30m\")",
+                );
+                Scope::Node
+            }
+        }
+    }
+
+    /// The `[[match]]` steps; optional steps collect evidence within `gap` by default.
+    fn steps(&mut self, raw: &RawSignature, gap: TimeDelta) -> Vec<Step> {
+        if raw.steps.is_empty() {
+            self.err(
+                raw.id.span(),
+                "a signature needs at least one [[match]] step",
+            );
+        }
+        let mut steps = Vec::new();
+        for (i, step) in raw.steps.iter().enumerate() {
+            let kinds = self.kinds(&step.event);
+            if i == 0 && step.optional {
+                self.err(
+                    step.event.span(),
+                    "the first [[match]] step cannot be optional",
+                );
+            }
+            let count = match &step.count {
+                None => 1,
+                Some(c) => match u32::try_from(*c.get_ref()) {
+                    Ok(n) if n >= 1 => n,
+                    _ => {
+                        self.err(c.span(), "`count` must be a whole number of at least 1");
+                        1
+                    }
+                },
+            };
+            if step.optional
+                && let Some(c) = &step.count
+            {
+                self.err(c.span(), "`count` has no meaning on an optional step");
+            }
+            let within = step.within.as_ref().and_then(|w| self.window(w));
+            let filter = self.filter(&step.filter, &step.any_of, &kinds);
+            let allowed = self.allowed_fields(&kinds);
+            let group_by = step
+                .group_by
+                .iter()
+                .filter_map(|g| self.path(g.get_ref(), g.span(), &allowed, &kinds))
+                .collect();
+            steps.push(Step {
+                within: if step.optional {
+                    within.or(Some(gap))
+                } else {
+                    within
+                },
+                kinds,
+                filter,
+                count,
+                optional: step.optional,
+                group_by,
+            });
+        }
+        steps
+    }
+
+    /// `abnormal`, required: a signature must say what makes occurrences abnormal.
+    fn abnormal(&mut self, raw: &RawSignature) -> String {
+        match &raw.abnormal {
+            Some(text) if !text.trim().is_empty() => prose(text),
+            _ => {
+                self.err(
+                    raw.id.span(),
+                    "missing `abnormal = \"\"\"...\"\"\"`: say what makes occurrences abnormal rather than a mere mention (start-up chatter, healthy states)",
+                );
+                String::new()
+            }
+        }
+    }
+
+    /// One `[[context]]` fact.
+    fn context_rule(&mut self, rule: &RawContext) -> ContextRule {
+        let kinds = self.kinds(&rule.event);
+        let filter = self.filter(&rule.filter, &rule.any_of, &kinds);
+        self.template(&rule.reason, &["node"], &kinds);
+        let within = rule.within.as_ref().and_then(|w| self.window(w));
+        ContextRule {
+            within,
+            kinds,
+            filter,
+            effect: match rule.effect {
+                RawEffect::Raise => Effect::Raise,
+                RawEffect::Lower => Effect::Lower,
+                RawEffect::Require => Effect::Require,
+                RawEffect::Exclude => Effect::Exclude,
+            },
+            reason: rule.reason.get_ref().clone(),
+        }
+    }
+
+    /// One `[[raw]]` rule: a `custom.*` kind and a regex that compiles.
+    fn raw_rule(&mut self, id: &str, rule: &RawLineRule) -> Option<RawRule> {
+        let kind = match Kind::from_name(rule.kind.get_ref()) {
+            Some(kind @ Kind::Custom(_)) => kind,
+            _ => {
+                self.err(
+                    rule.kind.span(),
+                    format!(
+                        "raw rule kind `{}` must be `custom.<name>` (built-in kinds come from grammars)",
+                        rule.kind.get_ref()
+                    ),
+                );
+                return None;
+            }
+        };
+        match RawRule::new(id, kind, rule.regex.get_ref(), rule.app.clone(), rule.level) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.err(
+                    rule.regex.span(),
+                    format!("bad regex `{}`: {}", rule.regex.get_ref(), prose(&e)),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// An `[[example]]` with its expected nodes sorted and unique.
+fn example(ex: &RawExample) -> Example {
+    let mut nodes = ex.expect.nodes.clone();
+    nodes.sort();
+    nodes.dedup();
+    Example {
+        name: ex.name.clone(),
+        incidents: ex.expect.incidents,
+        nodes,
+        inputs: ex
+            .inputs
+            .iter()
+            .map(|i| (i.path.clone(), i.text.clone()))
+            .collect(),
+    }
 }
 
 /// Prose written across lines in a TOML multi-line string is one paragraph: line
 /// breaks are the file's layout, not the text's, so they become spaces.
 fn prose(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::events::collapse_spaces(text)
 }
 
 #[cfg(test)]

@@ -13,15 +13,14 @@ use crate::events::Kind;
 
 pub mod compile;
 pub mod condition;
-pub mod examples;
 pub mod fields;
 pub mod load;
 pub mod raw;
 pub mod rawrule;
+pub mod startup;
 pub mod template;
 
 pub use condition::{Condition, FieldPath, Filter, Scalar, Test};
-pub use examples::{ExampleResult, run_examples, run_examples_scanned};
 pub use load::{
     builtin, load_dir, overlay, parse_str, source_text, validate_builtin, validate_dir,
 };
@@ -145,6 +144,33 @@ pub struct CausedBy {
     pub within: TimeDelta,
 }
 
+/// `[startup]`: the start-up phase of a component, when first-step matches are
+/// expected chatter (a kubelet prints "PLEG is not healthy" before its first relist).
+/// First-step events within `grace` after a start of a named component on the same
+/// node, or within `grace` of the first event of a run of `state` events, neither
+/// trigger nor count; matches that persist or recur past the grace still do.
+#[derive(Clone, Debug)]
+pub struct Startup {
+    /// Component names as written (`kubelet`, `containerd`, `node`...).
+    pub components: Vec<String>,
+    /// The events that mark those components' starts.
+    pub markers: Vec<Marker>,
+    /// How long after a start matches are start-up chatter.
+    pub grace: TimeDelta,
+    /// First-step events that are start-up states by themselves: the first of each
+    /// run (split at the signature's `gap`) marks a start.
+    pub state: Option<Filter>,
+}
+
+/// Events of these kinds passing the filter mark a component start.
+#[derive(Clone, Debug)]
+pub struct Marker {
+    /// Kinds.
+    pub kinds: Vec<Kind>,
+    /// Conditions.
+    pub filter: Filter,
+}
+
 /// One `[[example]]`: input files and what this signature must find in them.
 #[derive(Clone, Debug)]
 pub struct Example {
@@ -179,6 +205,10 @@ pub struct Signature {
     pub summary: String,
     /// Root cause.
     pub root_cause: String,
+    /// What makes occurrences abnormal rather than a mere mention.
+    pub abnormal: String,
+    /// Start-up phase to discount, if any.
+    pub startup: Option<Startup>,
     /// Remediation steps.
     pub remediation: Vec<String>,
     /// References.

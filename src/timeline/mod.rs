@@ -7,52 +7,38 @@ use std::collections::BTreeMap;
 
 use crate::correlate::{Incident, Unclassified};
 use crate::error::Problem;
-use crate::input::NodeFrom;
 
-/// Inventory row of one source (the `sources` subcommand and the reports' appendix).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SourceReport {
-    /// Display path.
-    pub path: String,
-    /// Detected format name (the most common one when a file mixes formats).
-    pub format: String,
-    /// Node.
-    pub node: String,
-    /// How the node was decided.
-    pub node_from: NodeFrom,
-    /// Number of lines.
-    pub lines: u64,
-    /// Lines examined that matched no envelope format.
-    pub unparsed: u64,
-    /// First time seen (UTC).
-    pub first: Option<DateTime<Utc>>,
-    /// Last time seen (UTC).
-    pub last: Option<DateTime<Utc>>,
-    /// Year / zone / anchoring assumptions made for this source.
-    pub assumptions: Vec<String>,
-    /// Problems reading it.
-    pub errors: Vec<String>,
-    /// Lines that looked relevant to an event kind but failed its grammar, per kind.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub drift: BTreeMap<String, u64>,
+/// Provenance of a run: what produced the report and from what, so a reader can
+/// reproduce it or see why it differs from another run (issue 15, point 5).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// podmortem version that wrote the report.
+    pub version: String,
+    /// Inputs as given on the command line (`-` is standard input).
+    pub inputs: Vec<String>,
+    /// Filters applied, as `--flag value` (empty: the whole bundle).
+    pub filters: Vec<String>,
+    /// Time assumptions of the whole run: `--year`, `--tz`, `--boot-time`, the display
+    /// zone, and hints about times that could not be placed.
+    pub time: Vec<String>,
 }
 
-/// One node: its names and the time spans its logs cover.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct NodeSummary {
-    /// Canonical name.
-    pub name: String,
-    /// Other names the node was known by (renames).
-    pub aliases: Vec<String>,
-    /// Covered spans (merged first..last of its sources).
-    pub spans: Vec<(DateTime<Utc>, DateTime<Utc>)>,
-    /// Number of sources.
-    pub sources: usize,
+impl RunInfo {
+    /// Provenance with this build's version and nothing else known yet.
+    pub fn current() -> RunInfo {
+        RunInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            ..RunInfo::default()
+        }
+    }
 }
 
 /// Everything a report needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
+    /// How the report was made (version, inputs, filters, time assumptions).
+    #[serde(default)]
+    pub run: RunInfo,
     /// Nodes, sorted by name.
     pub nodes: Vec<NodeSummary>,
     /// Incidents in time order.
@@ -72,6 +58,8 @@ pub struct Timeline {
 use crate::correlate::Correlation;
 use crate::events::Event;
 use crate::scan::ScanOutput;
+/// The inventory types are produced by the scan; a timeline carries them to reports.
+pub use crate::scan::{NodeSummary, SourceReport};
 use crate::signatures::Severity;
 
 /// Which part of a timeline to keep (`--since`, `--until`, `--node`, `--min-severity`).
@@ -105,11 +93,71 @@ impl Filter {
     }
 }
 
+/// The canonical name of the node called `name` among `nodes` (name or alias,
+/// case-insensitively).
+pub fn canonical_node<'a>(nodes: &'a [NodeSummary], name: &str) -> Option<&'a str> {
+    let name = name.trim();
+    nodes
+        .iter()
+        .find(|n| {
+            n.name.eq_ignore_ascii_case(name)
+                || n.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+        })
+        .map(|n| n.name.as_str())
+}
+
+/// First and last time a host was seen in events, and the sources that named it.
+type HostSeen<'a> = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Vec<&'a str>);
+
+/// The nodes a report names: those the inventory decided, plus every host the events
+/// name that no source was attributed to. A multi-host syslog file has no one node
+/// (`unknown`), but its lines name their hosts; listing "1 node: unknown" beside
+/// incidents on 16 hosts would be false. `unknown` is dropped once no event is left
+/// on it.
+fn with_event_hosts(mut nodes: Vec<NodeSummary>, events: &[Event]) -> Vec<NodeSummary> {
+    let mut extra: BTreeMap<&str, HostSeen<'_>> = BTreeMap::new();
+    for e in events {
+        if canonical_node(&nodes, &e.node).is_some() {
+            continue;
+        }
+        let entry = extra
+            .entry(e.node.as_str())
+            .or_insert((None, None, Vec::new()));
+        if let Some(t) = e.time {
+            entry.0 = Some(entry.0.map_or(t, |f| f.min(t)));
+            entry.1 = Some(entry.1.map_or(t, |l| l.max(t)));
+        }
+        if !entry.2.contains(&e.source.as_str()) {
+            entry.2.push(&e.source);
+        }
+    }
+    if extra.is_empty() {
+        return nodes;
+    }
+    if !events.iter().any(|e| e.node == "unknown") {
+        nodes.retain(|n| n.name != "unknown");
+    }
+    nodes.extend(
+        extra
+            .into_iter()
+            .map(|(name, (first, last, sources))| NodeSummary {
+                name: name.to_string(),
+                aliases: Vec::new(),
+                spans: first.zip(last).into_iter().collect(),
+                sources: sources.len(),
+            }),
+    );
+    nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    nodes
+}
+
 impl Timeline {
     /// Assemble a timeline from a scan and its correlation.
     pub fn new(scan: ScanOutput, correlation: Correlation) -> Timeline {
+        let nodes = with_event_hosts(scan.nodes, &scan.events);
         Timeline {
-            nodes: scan.nodes,
+            run: RunInfo::current(),
+            nodes,
             incidents: correlation.incidents,
             unclassified: correlation.unclassified,
             sources: scan.sources,
@@ -122,6 +170,7 @@ impl Timeline {
     /// An empty timeline that only knows the time of the last event (for relative filters).
     pub fn empty_with_last(last: Option<DateTime<Utc>>) -> Timeline {
         Timeline {
+            run: RunInfo::current(),
             nodes: Vec::new(),
             incidents: Vec::new(),
             unclassified: Vec::new(),
@@ -130,6 +179,12 @@ impl Timeline {
             event_count: 0,
             last_event: last,
         }
+    }
+
+    /// The canonical name of the node called `name` (its name or one of its aliases,
+    /// case-insensitively), so `--node` accepts any name the report shows.
+    pub fn canonical_node(&self, name: &str) -> Option<&str> {
+        canonical_node(&self.nodes, name)
     }
 
     /// Time of the bundle's last event: the base of relative `--since`/`--until`.
@@ -145,7 +200,7 @@ impl Timeline {
                 && f.min_severity.is_none_or(|m| i.severity >= m)
         });
         self.unclassified
-            .retain(|u| f.keeps_span(u.start, u.end) && f.keeps_nodes(std::iter::once(&u.node)));
+            .retain(|u| f.keeps_span(u.start, u.end) && f.keeps_nodes(u.nodes.iter()));
         if !f.nodes.is_empty() {
             self.nodes.retain(|n| f.nodes.contains(&n.name));
             self.sources.retain(|s| f.nodes.contains(&s.node));

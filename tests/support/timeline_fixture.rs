@@ -179,7 +179,7 @@ fn devicemapper() -> Incident {
                 Some("2018-06-10T09:40:11.552006120Z"),
                 TimeQuality::Exact,
                 W2,
-                "docker.devmapper_low_space",
+                "storage.thinpool_full",
                 DOCKER_2,
                 20514,
                 20514,
@@ -314,7 +314,9 @@ fn nofile() -> Incident {
 fn hung_tasks() -> Unclassified {
     Unclassified {
         kind: "kernel.hung_task".into(),
-        node: W3.into(),
+        template: "INFO: task <*> blocked for more than <*> seconds.".into(),
+        level: podmortem::envelope::Level::Error,
+        nodes: vec![W3.into()],
         start: Some(at("2018-06-11T22:05:13Z")),
         end: Some(at("2018-06-11T22:09:13Z")),
         count: 3,
@@ -474,6 +476,7 @@ fn nodes() -> Vec<NodeSummary> {
 /// The realistic fixture.
 pub fn timeline() -> Timeline {
     Timeline {
+        run: Default::default(),
         nodes: nodes(),
         incidents: vec![slab_leak(), devicemapper(), eviction(), nofile()],
         unclassified: vec![hung_tasks()],
@@ -520,6 +523,7 @@ pub fn hostile_timeline() -> Timeline {
     });
     for u in &mut t.unclassified {
         u.kind = format!("{}{ANSI}", u.kind);
+        u.template = format!("{SCRIPT}{}{ANSI}", u.template);
         for e in &mut u.evidence {
             e.text = hostile.clone();
         }

@@ -39,9 +39,13 @@ pub struct RawSignature {
     /// Root cause text.
     pub root_cause: String,
     /// What makes occurrences abnormal rather than a mere mention (start-up chatter,
-    /// transient states): the judgement the matching encodes, in prose.
+    /// transient states): the judgement the matching encodes, in prose. Required;
+    /// `compile` reports its absence with the file's location.
     #[serde(default)]
     pub abnormal: Option<String>,
+    /// Start-up phase whose first-step matches are chatter.
+    #[serde(default)]
+    pub startup: Option<Spanned<RawStartup>>,
     /// Remediation steps.
     #[serde(default)]
     pub remediation: Vec<String>,
@@ -92,7 +96,12 @@ pub enum RawConfidence {
 
 /// `event = "kind"` or `event = ["kind", ...]`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+// `expecting` replaces serde's "did not match any variant of untagged enum" (a Rust
+// type name) with what the signature author must write.
+#[serde(
+    untagged,
+    expecting = "an event kind name (\"kernel.oom_kill\") or a list of them"
+)]
 pub enum OneOrMany {
     /// One kind.
     One(String),
@@ -137,6 +146,32 @@ pub struct RawStep {
     /// Count per distinct value of these paths.
     #[serde(default)]
     pub group_by: Vec<Spanned<String>>,
+}
+
+/// `[startup]`: which components' start-up phase to discount, and for how long.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStartup {
+    /// Component name(s): `kubelet`, `containerd`, `dockerd`, `crio`, `calico-node`, `node`.
+    #[serde(default)]
+    pub component: Option<Spanned<OneOrMany>>,
+    /// How long after a start first-step matches are start-up chatter.
+    pub grace: Spanned<String>,
+    /// First-step events that are start-up states by themselves.
+    #[serde(default)]
+    pub state: Option<RawState>,
+}
+
+/// `state = { where = {...}, any_of = [...] }` inside `[startup]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawState {
+    /// Conditions that must all hold.
+    #[serde(rename = "where", default)]
+    pub filter: RawWhere,
+    /// Alternatives, one of which must hold.
+    #[serde(default)]
+    pub any_of: Vec<RawWhere>,
 }
 
 /// One `[[context]]` fact.
@@ -236,7 +271,7 @@ pub struct RawInput {
 
 /// A literal in a condition.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a string, a number or true/false")]
 pub enum RawScalar {
     /// Boolean.
     Bool(bool),

@@ -1,11 +1,12 @@
-//! Running a signature's `[[example]]`s: the inputs go through the caller's
+//! Self-test of a signature set: running each signature's `[[example]]`s. It lives
+//! above `signatures`, `scan` and `correlate` because it drives all three. The inputs go through the caller's
 //! extractor (the real scanner in the binary), the WHOLE set is correlated — so
 //! examples also prove that other signatures do not steal or suppress the match —
 //! and the example passes when this signature's incidents match `expect`.
 
 use crate::correlate::correlate;
 use crate::events::Event;
-use crate::signatures::SignatureSet;
+use crate::signatures::{Example, Signature, SignatureSet};
 
 /// Turns example input files `(path, text)` into events (the scanner, in the binary).
 pub type Extract<'a> = &'a dyn Fn(&[(String, String)]) -> Vec<Event>;
@@ -50,34 +51,47 @@ impl std::fmt::Display for ExampleResult {
 
 /// Run every example of every signature in `set`, in signature then file order.
 pub fn run_examples(set: &SignatureSet, extract: Extract<'_>) -> Vec<ExampleResult> {
-    let mut results = Vec::new();
-    for signature in set.signatures() {
-        for example in &signature.examples {
-            let events = extract(&example.inputs);
-            let correlation = correlate(&events, set);
-            let mine: Vec<_> = correlation
-                .incidents
+    set.signatures()
+        .iter()
+        .flat_map(|signature| {
+            signature
+                .examples
                 .iter()
-                .filter(|i| i.signature == signature.id)
-                .collect();
-            let mut nodes: Vec<String> = mine.iter().flat_map(|i| i.nodes.clone()).collect();
-            nodes.sort();
-            nodes.dedup();
-            let passed = mine.len() == example.incidents
-                && (example.incidents == 0 || nodes == example.nodes);
-            results.push(ExampleResult {
-                signature: signature.id.clone(),
-                example: example.name.clone(),
-                passed,
-                expected_incidents: example.incidents,
-                got_incidents: mine.len(),
-                expected_nodes: example.nodes.clone(),
-                got_nodes: nodes,
-                events: events.len(),
-            });
-        }
+                .map(move |example| run_example(set, signature, example, extract))
+        })
+        .collect()
+}
+
+/// Run one example of `signature` (a member of `set`): its inputs through `extract`,
+/// the whole set correlated, this signature's incidents compared with `expect`.
+pub fn run_example(
+    set: &SignatureSet,
+    signature: &Signature,
+    example: &Example,
+    extract: Extract<'_>,
+) -> ExampleResult {
+    let events = extract(&example.inputs);
+    let correlation = correlate(&events, set);
+    let mine: Vec<_> = correlation
+        .incidents
+        .iter()
+        .filter(|i| i.signature == signature.id)
+        .collect();
+    let mut nodes: Vec<String> = mine.iter().flat_map(|i| i.nodes.clone()).collect();
+    nodes.sort();
+    nodes.dedup();
+    let passed =
+        mine.len() == example.incidents && (example.incidents == 0 || nodes == example.nodes);
+    ExampleResult {
+        signature: signature.id.clone(),
+        example: example.name.clone(),
+        passed,
+        expected_incidents: example.incidents,
+        got_incidents: mine.len(),
+        expected_nodes: example.nodes.clone(),
+        got_nodes: nodes,
+        events: events.len(),
     }
-    results
 }
 
 /// The year given to year-less example lines (as with `--year`), so examples in
@@ -86,13 +100,30 @@ pub const EXAMPLE_YEAR: i32 = 2018;
 
 /// Run every example of `set` through the real scanner, with the set's raw-line rules.
 pub fn run_examples_scanned(set: &SignatureSet) -> Vec<ExampleResult> {
-    let config = crate::scan::ScanConfig {
+    let config = example_scan_config(set);
+    run_examples(set, &|files| crate::scan::extract_texts(files, &config))
+}
+
+/// Run one example through the real scanner (as `run_examples_scanned` does for all).
+pub fn run_example_scanned(
+    set: &SignatureSet,
+    signature: &Signature,
+    example: &Example,
+) -> ExampleResult {
+    let config = example_scan_config(set);
+    run_example(set, signature, example, &|files| {
+        crate::scan::extract_texts(files, &config)
+    })
+}
+
+/// How examples are scanned: the set's raw-line rules, year-less lines in [`EXAMPLE_YEAR`].
+fn example_scan_config(set: &SignatureSet) -> crate::scan::ScanConfig {
+    crate::scan::ScanConfig {
         custom: crate::signatures::custom_rules(set),
         time: crate::scan::TimeConfig {
             year: Some(EXAMPLE_YEAR),
             ..crate::scan::TimeConfig::default()
         },
         ..crate::scan::ScanConfig::default()
-    };
-    run_examples(set, &|files| crate::scan::extract_texts(files, &config))
+    }
 }

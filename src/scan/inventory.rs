@@ -1,0 +1,49 @@
+//! The inventory a scan produces beside its events: one row per source and one summary
+//! per node. Defined here, with the stage that fills them; the timeline carries them on.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::input::NodeFrom;
+
+/// Inventory row of one source (the `sources` subcommand and the reports' appendix).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceReport {
+    /// Display path.
+    pub path: String,
+    /// Detected format name (the most common one when a file mixes formats).
+    pub format: String,
+    /// Node.
+    pub node: String,
+    /// How the node was decided.
+    pub node_from: NodeFrom,
+    /// Number of lines.
+    pub lines: u64,
+    /// Lines examined that matched no envelope format.
+    pub unparsed: u64,
+    /// First time seen (UTC).
+    pub first: Option<DateTime<Utc>>,
+    /// Last time seen (UTC).
+    pub last: Option<DateTime<Utc>>,
+    /// Year / zone / anchoring assumptions made for this source.
+    pub assumptions: Vec<String>,
+    /// Problems reading it.
+    pub errors: Vec<String>,
+    /// Lines that looked relevant to an event kind but failed its grammar, per kind.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub drift: BTreeMap<String, u64>,
+}
+
+/// One node: its names and the time spans its logs cover.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeSummary {
+    /// Canonical name.
+    pub name: String,
+    /// Other names the node was known by (renames).
+    pub aliases: Vec<String>,
+    /// Covered spans (merged first..last of its sources).
+    pub spans: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Number of sources.
+    pub sources: usize,
+}
