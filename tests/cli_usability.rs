@@ -501,13 +501,15 @@ fn issue_15_3_correlate_header_names_the_nodes_of_its_events() {
         .lines()
         .find(|l| l.starts_with("nodes"))
         .expect("nodes line");
+    // The streams' node records give the nodes their aliases, as in a scan.
     assert!(
-        nodes.starts_with("nodes        10: node-1, node-10, node-2"),
+        nodes.starts_with("nodes        10: node-1, node-10 (also ip-10-0-1-20), node-2"),
         "{nodes}"
     );
     assert!(text.contains("incidents    7 ("));
     assert!(!text.contains("from 0 sources"), "{text}");
-    assert!(text.contains("read from event files"));
+    // The streams' source records rebuild the inventory (issue 16).
+    assert!(text.contains(" from 52 sources;"), "{text}");
     // correlate placed no times itself: it does not claim the scan's time rules.
     assert!(text.contains("time         event times as placed by the `podmortem events` run"));
     assert!(!text.contains("year-less lines take their year"));

@@ -129,13 +129,13 @@ fn seed_slub_blocks_become_two_events() {
     assert_eq!(first.end_line, 3);
     assert_eq!(first.text.lines().count(), 3);
     let f = &first.payload.fields;
-    assert_eq!(f["node"], json!(-1));
+    assert_eq!(f["numa_node"], json!(-1));
     assert_eq!(f["gfp"], json!("0x8020"));
     assert_eq!(f["cache"], json!("kmalloc-192"));
     assert_eq!(f["memcg_id"], json!(33));
     assert_eq!(
         f["nodes"],
-        json!([{"node": 0, "slabs": 202, "objs": 4242, "free": 0}])
+        json!([{"numa_node": 0, "slabs": 202, "objs": 4242, "free": 0}])
     );
     assert_eq!(found[1].first.line, 4);
     assert_eq!(found[1].host.as_deref(), Some("node-1"));
@@ -651,7 +651,7 @@ fn slab_allocator_block_and_memcg_serial_number() {
     assert_eq!(slab["order"], json!(0));
     assert_eq!(
         slab["nodes"],
-        json!([{"node": 0, "slabs": 3, "objs": 60, "free": null}])
+        json!([{"numa_node": 0, "slabs": 3, "objs": 60, "free": null}])
     );
     let slub = &found[1].payload.fields;
     assert_eq!(slub["memcg_id"], json!(1234567));

@@ -674,9 +674,9 @@ fn rotations_share_a_stream_and_sort_oldest_first() {
             (stream, s.meta.rotation, display)
         })
         .collect();
+    // `n/` and `n.tar` are two units (a unit's sources stay together, units sorted
+    // by path), then streams oldest first.
     let expected: Vec<(String, u32, String)> = [
-        ("n.tar!/var/log/messages", 1, "messages-20180617"),
-        ("n.tar!/var/log/messages", 0, "messages"),
         ("n/var/log/kubelet.log", 2, "kubelet.log-20180610.gz"),
         ("n/var/log/kubelet.log", 1, "kubelet.log-20180617.gz"),
         ("n/var/log/kubelet.log", 0, "kubelet.log"),
@@ -684,6 +684,8 @@ fn rotations_share_a_stream_and_sort_oldest_first() {
         ("n/var/log/syslog", 2, "syslog.2.gz"),
         ("n/var/log/syslog", 1, "syslog.1"),
         ("n/var/log/syslog", 0, "syslog"),
+        ("n.tar!/var/log/messages", 1, "messages-20180617"),
+        ("n.tar!/var/log/messages", 0, "messages"),
     ]
     .iter()
     .map(|(a, b, c)| ((*a).to_owned(), *b, (*c).to_owned()))

@@ -316,6 +316,18 @@ pub struct EventsArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = EventFormat::Text, help_heading = "Output")]
     pub format: EventFormat,
+    /// Only the units (top-level node folders or archives) of shard I of N, I from 0
+    /// (Kubernetes' JOB_COMPLETION_INDEX); the N shards together are the whole input.
+    ///
+    /// A folder that is no node's file system (no var/ or etc/ in it) and holds node
+    /// folders (<node>/var/..., sosreports) or only archives has one unit per entry;
+    /// any other path is one unit. Units are sorted by path and shard I takes those at
+    /// positions p with p % N == I.
+    #[arg(long, value_name = "I/N", help_heading = "Input")]
+    pub shard: Option<String>,
+    /// Name of stdin (`-`) in evidence paths and node identity, e.g. `node-1.tar.gz`.
+    #[arg(long, value_name = "NAME", help_heading = "Input")]
+    pub source_name: Option<String>,
 }
 
 /// Formats of `events`.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::args::{InputArgs, SeverityArg, TimeArgs};
 use podmortem::Error;
 use podmortem::envelope::time::{self, Zone};
-use podmortem::input::InputConfig;
+use podmortem::input::{InputConfig, Shard};
 use podmortem::scan::TimeConfig;
 use podmortem::signatures::Severity;
 
@@ -42,6 +42,22 @@ pub fn input(args: &InputArgs) -> Result<InputConfig, Error> {
         node_override: args.set_node.clone(),
         ..InputConfig::default()
     })
+}
+
+/// `--shard I/N`: I from 0, below N.
+pub fn shard(s: &str) -> Result<Shard, Error> {
+    let bad = || {
+        Error::Config(format!(
+            "bad --shard {s:?}: use I/N with 0 <= I < N, e.g. 0/4 (I as Kubernetes' JOB_COMPLETION_INDEX)"
+        ))
+    };
+    let (index, count) = s.split_once('/').ok_or_else(bad)?;
+    let index: u32 = index.trim().parse().map_err(|_| bad())?;
+    let count: u32 = count.trim().parse().map_err(|_| bad())?;
+    if count == 0 || index >= count {
+        return Err(bad());
+    }
+    Ok(Shard { index, count })
 }
 
 /// Parse a zone flag.

@@ -19,7 +19,7 @@ use podmortem::Error;
 use podmortem::correlate;
 use podmortem::events::Event;
 use podmortem::report::{self, ReportFormat, ReportOptions};
-use podmortem::scan::{self, ScanConfig, ScanOutput};
+use podmortem::scan::{self, ScanConfig, ScanOutput, SourceReport, UnitOutput};
 use podmortem::signatures::{self, Severity, SignatureSet};
 use podmortem::timeline::RunInfo;
 use podmortem::timeline::{Filter, Timeline};
@@ -76,8 +76,8 @@ fn scan_command(a: args::ScanArgs, global: &args::GlobalArgs) -> Result<u8, Erro
     let sink = Sink::open(&a.output, &a.input.paths)?;
     sink.run(|sink| {
         with_pool(a.input.jobs, || {
-            let out = scan_inputs(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
-            let hint = time_hint(&out, global.quiet);
+            let out = scan_merged(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
+            let hint = time_hint(&out.sources, global.quiet);
             let correlation = correlate::correlate(&out.events, &set);
             let mut tl = Timeline::new(out, correlation);
             tl.run = provenance(&a.input.paths, &a.filter, Some(&a.time), &plan, hint);
@@ -98,8 +98,8 @@ fn sources_command(a: args::SourcesArgs, global: &args::GlobalArgs) -> Result<u8
     sink.run(|sink| {
         with_pool(a.input.jobs, || {
             let set = SignatureSet::default();
-            let out = scan_inputs(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
-            time_hint(&out, global.quiet);
+            let out = scan_merged(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
+            time_hint(&out.sources, global.quiet);
             let format = match a.format {
                 ListFormat::Text => ReportFormat::Text,
                 ListFormat::Json => ReportFormat::Json,
@@ -112,27 +112,44 @@ fn sources_command(a: args::SourcesArgs, global: &args::GlobalArgs) -> Result<u8
     })
 }
 
-/// `podmortem events`.
+/// `podmortem events`: the events of the input (or of one shard of its units), as
+/// text or as the self-describing JSONL stream `correlate` merges (docs/events-schema.md).
 fn events_command(a: args::EventsArgs, global: &args::GlobalArgs) -> Result<u8, Error> {
     let filter_plan = FilterPlan::new(&a.filter, None)?;
-    let (input_cfg, time_cfg) = (config::input(&a.input)?, config::time(&a.time)?);
+    let (mut input_cfg, time_cfg) = (config::input(&a.input)?, config::time(&a.time)?);
+    input_cfg.shard = a.shard.as_deref().map(config::shard).transpose()?;
+    input_cfg.stdin_name = a.source_name.clone();
     let set = load_signatures(&a.patterns)?;
     let color = use_color(global.color, a.output.output.is_some());
     let sink = Sink::open(&a.output, &a.input.paths)?;
     sink.run(|sink| {
         with_pool(a.input.jobs, || {
-            let out = scan_inputs(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
-            time_hint(&out, global.quiet);
-            let last = out.events.iter().filter_map(|e| e.time).max();
-            let f = filter_plan.resolve(&out.nodes, last)?;
-            check_kinds(&a.kinds, &out.events)?;
-            let events: Vec<&Event> = out
-                .events
-                .iter()
+            let units = scan_inputs(&a.input, &input_cfg, time_cfg, &set, global.quiet)?;
+            let mut problems: Vec<podmortem::Problem> =
+                units.iter().flat_map(|u| u.problems.clone()).collect();
+            problems.sort_by(|a, b| a.source.cmp(&b.source).then(a.message.cmp(&b.message)));
+            problems.dedup();
+            report_problems(&problems);
+            let sources: Vec<&SourceReport> = units.iter().flat_map(|u| &u.sources).collect();
+            // A shard may hold no unit at all (more shards than units): an empty
+            // stream, not an error, so that every job of an Indexed Job succeeds.
+            if input_cfg.shard.is_none() || !units.is_empty() {
+                require_lines(sources.iter().copied(), &a.input.paths)?;
+            }
+            time_hint(sources.iter().copied(), global.quiet);
+            let all: Vec<&Event> = scan::sort_events_ref(units.iter().flat_map(|u| &u.events));
+            let last = all.iter().filter_map(|e| e.time).max();
+            let f = filter_plan.resolve(&scan::nodes_of(&units), last)?;
+            check_kinds(&a.kinds, all.iter().copied())?;
+            let events: Vec<&Event> = all
+                .into_iter()
                 .filter(|e| f.keeps_event(e))
                 .filter(|e| kind_matches(&a.kinds, e.kind.name()))
                 .collect();
-            sink.write(|w| write_events(&events, a.format, color, w))?;
+            sink.write(|w| match a.format {
+                EventFormat::Jsonl => scan::jsonl::write(&units, events, a.shard.clone(), w),
+                EventFormat::Text => write_events(&events, color, w),
+            })?;
             Ok(0)
         })
     })
@@ -144,12 +161,11 @@ fn correlate_command(a: args::CorrelateArgs, global: &args::GlobalArgs) -> Resul
     let set = load_signatures(&a.patterns)?;
     let sink = Sink::open(&a.output, &a.files)?;
     sink.run(|sink| {
-        let events = read_events(&a.files)?;
-        let correlation = correlate::correlate(&events, &set);
-        let out = ScanOutput {
-            events,
-            ..ScanOutput::default()
-        };
+        // Nodes, sources and problems are rebuilt from the streams' records, and a
+        // unit read twice counts once.
+        let out = scan::merge(read_streams(&a.files)?);
+        report_problems(&out.problems);
+        let correlation = correlate::correlate(&out.events, &set);
         let mut tl = Timeline::new(out, correlation);
         tl.run = provenance(&a.files, &a.filter, None, &plan, None);
         let filter = plan.filter.resolve(&tl.nodes, tl.last_time())?;
@@ -301,12 +317,15 @@ fn unknown_node(name: &str, nodes: &[podmortem::timeline::NodeSummary]) -> Error
 }
 
 /// Refuse `--kind` values that name no event kind (built in, or seen in this input).
-fn check_kinds(kinds: &[String], events: &[Event]) -> Result<(), Error> {
+fn check_kinds<'a>(
+    kinds: &[String],
+    events: impl IntoIterator<Item = &'a Event>,
+) -> Result<(), Error> {
     let mut known: Vec<&str> = podmortem::events::Kind::BUILTIN
         .iter()
         .map(|k| k.name())
         .collect();
-    known.extend(events.iter().map(|e| e.kind.name()));
+    known.extend(events.into_iter().map(|e| e.kind.name()));
     known.sort_unstable();
     known.dedup();
     for k in kinds {
@@ -329,10 +348,12 @@ fn check_kinds(kinds: &[String], events: &[Event]) -> Result<(), Error> {
 /// When some sources have lines but no wall time (year-less lines with no year clue,
 /// typically from stdin), say once on stderr what would place them, and return the
 /// same hint for the report's assumptions (issue 15, point 10).
-fn time_hint(out: &ScanOutput, quiet: bool) -> Option<String> {
-    let unplaced: Vec<&str> = out
-        .sources
-        .iter()
+fn time_hint<'a>(
+    sources: impl IntoIterator<Item = &'a SourceReport>,
+    quiet: bool,
+) -> Option<String> {
+    let unplaced: Vec<&str> = sources
+        .into_iter()
         .filter(|s| {
             s.first.is_none() && s.assumptions.iter().any(|a| a.starts_with("year unknown"))
         })
@@ -420,15 +441,31 @@ fn load_signatures(p: &PatternArgs) -> Result<SignatureSet, Error> {
     Ok(set)
 }
 
-/// Collect and scan, printing soft problems to stderr as `place: message`. Input
-/// with no log line at all is an error (exit 2), not a healthy report.
-fn scan_inputs(
+/// Collect and scan unit by unit, merged into one output whose soft problems
+/// (hostname collisions too) are printed to stderr as `place: message`. Input with no
+/// log line at all is an error (exit 2), not a healthy report.
+fn scan_merged(
     input_args: &InputArgs,
     input_cfg: &podmortem::input::InputConfig,
     time_cfg: scan::TimeConfig,
     set: &SignatureSet,
     quiet: bool,
 ) -> Result<ScanOutput, Error> {
+    let out = scan::merge(scan_inputs(input_args, input_cfg, time_cfg, set, quiet)?);
+    report_problems(&out.problems);
+    require_lines(&out.sources, &input_args.paths)?;
+    Ok(out)
+}
+
+/// Collect and scan, resolved unit by unit and left unmerged; the caller prints the
+/// soft problems (`report_problems`) and refuses empty input (`require_lines`).
+fn scan_inputs(
+    input_args: &InputArgs,
+    input_cfg: &podmortem::input::InputConfig,
+    time_cfg: scan::TimeConfig,
+    set: &SignatureSet,
+    quiet: bool,
+) -> Result<Vec<UnitOutput>, Error> {
     let custom = signatures::custom_rules(set);
     let slow: Vec<&str> = custom.without_literals().collect();
     if !slow.is_empty() && !quiet {
@@ -445,10 +482,11 @@ fn scan_inputs(
         progress: Some(bar.progress()),
         ..ScanConfig::default()
     };
-    // Members of compressed archives and stdin are scanned while they are decoded.
-    let scanned = scan::scan_paths(&input_args.paths, input_cfg, &cfg);
+    // Members of compressed archives and stdin are scanned while they are decoded;
+    // `--shard` has dropped the other shards' units before anything was opened.
+    let scanned = scan::scan_paths_units(&input_args.paths, input_cfg, &cfg);
     bar.finish();
-    let (bundle, out) = scanned?;
+    let (bundle, units) = scanned?;
     if bundle.sources.is_empty() && !bundle.problems.is_empty() {
         report_problems(&bundle.problems);
         return Err(Error::Input {
@@ -459,19 +497,22 @@ fn scan_inputs(
     // Unmapping a large bundle is kernel work (~10 ms a quarter GiB): let it run
     // beside correlation and reporting instead of before them.
     std::thread::spawn(move || drop(bundle));
-    report_problems(&out.problems);
-    if out.sources.iter().all(|s| s.lines == 0) {
-        let inputs: Vec<String> = input_args
-            .paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
+    Ok(units)
+}
+
+/// Input with no log line at all is an error (exit 2), not a healthy report.
+fn require_lines<'a>(
+    sources: impl IntoIterator<Item = &'a SourceReport>,
+    paths: &[PathBuf],
+) -> Result<(), Error> {
+    if sources.into_iter().all(|s| s.lines == 0) {
+        let inputs: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Error::Input {
             path: PathBuf::from(inputs.join(", ")),
             message: "no log lines found (empty input): nothing to report".to_string(),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Run a command on a worker pool of `jobs` threads (all cores when `None`), so that
@@ -641,48 +682,37 @@ fn absolute(p: &Path) -> PathBuf {
     }
 }
 
-fn write_events(
-    events: &[&Event],
-    format: EventFormat,
-    color: bool,
-    w: &mut dyn Write,
-) -> io::Result<()> {
+/// `events --format text`: one line per event.
+fn write_events(events: &[&Event], color: bool, w: &mut dyn Write) -> io::Result<()> {
     for e in events {
-        match format {
-            EventFormat::Jsonl => {
-                serde_json::to_writer(&mut *w, e)?;
-                writeln!(w)?;
-            }
-            EventFormat::Text => {
-                let time = e.time.map_or_else(
-                    || {
-                        e.uptime_us.map_or("-".to_string(), |u| {
-                            format!("[{}.{:06}]", u / 1_000_000, u % 1_000_000)
-                        })
-                    },
-                    |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                );
-                let fields = serde_json::to_string(&e.fields).unwrap_or_default();
-                let kind = if color {
-                    format!("\x1b[1m{}\x1b[0m", e.kind)
-                } else {
-                    e.kind.to_string()
-                };
-                writeln!(
-                    w,
-                    "{time} {node} {kind} {fields} {src}:{line}",
-                    node = e.node,
-                    src = report::escape::terminal(&e.source),
-                    line = e.line
-                )?;
-            }
-        }
+        let time = e.time.map_or_else(
+            || {
+                e.uptime_us.map_or("-".to_string(), |u| {
+                    format!("[{}.{:06}]", u / 1_000_000, u % 1_000_000)
+                })
+            },
+            |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+        let fields = serde_json::to_string(&e.fields).unwrap_or_default();
+        let kind = if color {
+            format!("\x1b[1m{}\x1b[0m", e.kind)
+        } else {
+            e.kind.to_string()
+        };
+        writeln!(
+            w,
+            "{time} {node} {kind} {fields} {src}:{line}",
+            node = e.node,
+            src = report::escape::terminal(&e.source),
+            line = e.line
+        )?;
     }
     Ok(())
 }
 
-fn read_events(files: &[PathBuf]) -> Result<Vec<Event>, Error> {
-    let mut events = Vec::new();
+/// Read `events --format jsonl` streams (`-` is stdin) into their units.
+fn read_streams(files: &[PathBuf]) -> Result<Vec<UnitOutput>, Error> {
+    let mut reading = scan::jsonl::Reading::default();
     for path in files {
         let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
             Box::new(BufReader::new(io::stdin()))
@@ -694,25 +724,12 @@ fn read_events(files: &[PathBuf]) -> Result<Vec<Event>, Error> {
                 }
             })?))
         };
-        for (i, line) in reader.lines().enumerate() {
-            let line = line.map_err(|e| Error::Input {
-                path: path.clone(),
-                message: format!("read error at line {}: {e}", i + 1),
-            })?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let ev: Event = serde_json::from_str(&line).map_err(|e| Error::Input {
-                path: path.clone(),
-                message: format!(
-                    "line {}: not an event from `podmortem events --format jsonl`: {e}",
-                    i + 1
-                ),
-            })?;
-            events.push(ev);
-        }
+        scan::jsonl::read(reader, &mut reading).map_err(|e| Error::Input {
+            path: path.clone(),
+            message: format!("line {}: {}", e.line, e.message),
+        })?;
     }
-    Ok(scan::sort_events(events))
+    Ok(reading.finish())
 }
 
 fn signatures_command(cmd: SignaturesCommand) -> Result<u8, Error> {

@@ -23,11 +23,11 @@ use super::{Found, Kind, Payload};
 /// `SLUB: Unable to allocate memory on node -1, gfp=0x2080020(GFP_ATOMIC)` (4.6+).
 ///
 /// Fields of the assembled `kernel.slub_alloc_failure`: `allocator` (`SLUB`/`SLAB`),
-/// `node` (NUMA node, -1 = any), `gfp` (hex string as printed), `gfp_flags` (list of
+/// `numa_node` (NUMA node, -1 = any; not `node`, which names the machine in every event), `gfp` (hex string as printed), `gfp_flags` (list of
 /// flag names, 4.6+ only); from the cache line `cache` (root cache, e.g. `kmalloc-192`),
 /// `memcg_id` and `memcg` (from `kmalloc-192(33:b40c...)`, kmem accounting 3.8–5.8),
 /// `object_size`, `buffer_size`, `default_order`, `min_order` (SLAB: `order`);
-/// `debug_increased_min_order` (bool) and `nodes` (list of `{node, slabs, objs, free}`).
+/// `debug_increased_min_order` (bool) and `nodes` (list of `{numa_node, slabs, objs, free}`).
 ///
 /// Lenient entry point (the registry's): [`header_strict`] without the error.
 pub(crate) fn header(msg: &[u8]) -> Option<Payload> {
@@ -41,7 +41,7 @@ pub(crate) fn header_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
         .with("allocator", header.allocator)
         .with_opt("cpu", header.cpu.map(|(cpu, _)| cpu))
         .with_opt("cpu_node", header.cpu.map(|(_, node)| node))
-        .with("node", header.node)
+        .with("numa_node", header.node)
         .with("gfp", lossy(header.gfp))
         .with_opt(
             "gfp_flags",
@@ -273,7 +273,7 @@ fn rest_bytes(input: &[u8]) -> PResult<'_, &[u8]> {
 }
 
 /// `  node 0: slabs: 202, objs: 4242, free: 0` (SLAB: `slabs: 3/4, objs: 60/80, free: 0`)
-/// → `{node, slabs, objs, free}` (the first number of SLAB's `a/b` pairs).
+/// → `{numa_node, slabs, objs, free}` (the first number of SLAB's `a/b` pairs).
 pub(crate) fn node_line(msg: &[u8]) -> Option<Payload> {
     node_line_strict(msg).ok()
 }
@@ -282,7 +282,7 @@ pub(crate) fn node_line(msg: &[u8]) -> Option<Payload> {
 pub(crate) fn node_line_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
     let n = strict(msg, node_slab_line)?;
     let node = json!({
-        "node": n.node,
+        "numa_node": n.node,
         "slabs": n.slabs,
         "objs": n.objs,
         "free": n.free,
@@ -429,7 +429,7 @@ mod tests {
     #[test]
     fn seed_header_old_form() {
         let p = header(SEED_HEADER).unwrap();
-        assert_eq!(p.fields["node"], json!(-1));
+        assert_eq!(p.fields["numa_node"], json!(-1));
         assert_eq!(p.fields["gfp"], json!("0x8020"));
         assert!(!p.fields.contains_key("gfp_flags"));
     }
@@ -471,7 +471,7 @@ mod tests {
         let n = node_line(SEED_NODE).unwrap();
         assert_eq!(
             n.fields["nodes"],
-            json!([{"node": 0, "slabs": 202, "objs": 4242, "free": 0}])
+            json!([{"numa_node": 0, "slabs": 202, "objs": 4242, "free": 0}])
         );
         assert!(
             debug_order_line(
@@ -484,7 +484,7 @@ mod tests {
     #[test]
     fn continuation_lines_keep_an_uptime_prefix() {
         let n = node_line(b"[88820.247543]   node 1: slabs: 2, objs: 42, free: 1").unwrap();
-        assert_eq!(n.fields["nodes"][0]["node"], json!(1));
+        assert_eq!(n.fields["nodes"][0]["numa_node"], json!(1));
         let c = cache_line(b"[88820.247541]   cache: kmalloc-64, object size: 64, buffer size: 64, default order: 0, min order: 0").unwrap();
         assert_eq!(c.fields["cache"], json!("kmalloc-64"));
     }
@@ -534,7 +534,7 @@ mod tests {
     fn header_variants_by_kernel() {
         // 3.10 and 4.4: `(gfp=0x%x)`; GFP_ATOMIC is 0x20 before 4.4.
         let p = header(b"SLUB: Unable to allocate memory on node 0 (gfp=0x20)").unwrap();
-        assert_eq!(p.fields["node"], json!(0));
+        assert_eq!(p.fields["numa_node"], json!(0));
         assert_eq!(p.fields["gfp"], json!("0x20"));
         // 5.x and 6.1: same text as 4.6, other numbers for the same flag.
         let p =
@@ -554,7 +554,7 @@ mod tests {
         let p = header(b"SLUB: Unable to allocate memory on CPU 3 (of node 0) on node -1, gfp=0xa20(GFP_ATOMIC)").unwrap();
         assert_eq!(p.fields["cpu"], json!(3));
         assert_eq!(p.fields["cpu_node"], json!(0));
-        assert_eq!(p.fields["node"], json!(-1));
+        assert_eq!(p.fields["numa_node"], json!(-1));
         assert_eq!(p.fields["gfp_flags"], json!(["GFP_ATOMIC"]));
         // A-linux-mm-bug204165: quoted-printable mail, soft line break after `__GFP`
         let p = header(b"SLUB: Unable to allocate memory on node -1, gfp=3D0xc0(__GFP=").unwrap();
@@ -649,13 +649,13 @@ mod tests {
         let n = node_line(b"  node 0: slabs: 3/4, objs: 60/80, free: 0").unwrap();
         assert_eq!(
             n.fields["nodes"],
-            json!([{"node": 0, "slabs": 3, "objs": 60, "free": 0}])
+            json!([{"numa_node": 0, "slabs": 3, "objs": 60, "free": 0}])
         );
         // Later SLAB kernels dropped `free`.
         let n = node_line(b"  node 1: slabs: 3/4, objs: 60/80").unwrap();
         assert_eq!(
             n.fields["nodes"],
-            json!([{"node": 1, "slabs": 3, "objs": 60, "free": null}])
+            json!([{"numa_node": 1, "slabs": 3, "objs": 60, "free": null}])
         );
     }
 

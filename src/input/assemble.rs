@@ -9,11 +9,21 @@ use super::node::{self, NodeGuess};
 use super::rotation::{self, Slot};
 use super::{Fact, FactKind, InputConfig, NodeFrom, Source, SourceId, SourceMeta};
 
+/// What discovery knows of the units (empty for in-memory bundles: one unit).
+#[derive(Default)]
+pub(crate) struct Units<'a> {
+    /// Sorted display paths of the units.
+    pub keys: &'a [String],
+    /// Root keys of folders that hold node folders, seen on disk.
+    pub node_parents: &'a [String],
+}
+
 /// Turn expanded sources and facts files into sorted, numbered sources and facts.
 pub(crate) fn assemble(
     pending: Vec<Pending>,
     found_facts: Vec<FoundFact>,
     config: &InputConfig,
+    units: &Units,
 ) -> (Vec<Source>, Vec<Fact>) {
     let sos_hosts: HashMap<String, String> = found_facts
         .iter()
@@ -31,7 +41,7 @@ pub(crate) fn assemble(
         .collect();
     // Folders that hold node directories: a sibling folder without `var/log` (only
     // captures such as a journal export) is a node of the same collection too.
-    let node_parents: std::collections::HashSet<String> = pending
+    let mut node_parents: std::collections::HashSet<String> = pending
         .iter()
         .map(|p| node::guess(&p.parts))
         .filter(|g| g.from == NodeFrom::Directory)
@@ -45,6 +55,7 @@ pub(crate) fn assemble(
             )
         })
         .collect();
+    node_parents.extend(units.node_parents.iter().cloned());
     let identify = |parts: &[super::parts::Part]| -> NodeGuess {
         let mut guess = node::guess(parts);
         if guess.from == NodeFrom::Sosreport
@@ -141,6 +152,15 @@ pub(crate) fn assemble(
                 Some(name) => (Some(name.clone()), NodeFrom::Flag),
                 None => (guess.node, guess.from),
             };
+            let unit = super::unit_of(units.keys, &p.display).unwrap_or_default();
+            let unit_node = p
+                .display
+                .strip_prefix(unit)
+                .filter(|rest| rest.starts_with('!'))
+                .and_then(|_| unit.rsplit('/').next())
+                // Unnamed stdin names no node (`--source-name` gives it a name).
+                .filter(|name| *name != "<stdin>")
+                .map(|name| super::parts::archive_stem(name).to_owned());
             let meta = SourceMeta {
                 id: SourceId(0),
                 display: p.display.clone(),
@@ -150,6 +170,8 @@ pub(crate) fn assemble(
                 stream,
                 rotation: 0,
                 bundle_zone: zone,
+                unit: unit.to_owned(),
+                unit_node,
             };
             (meta, rotation_name.slot)
         })
@@ -193,9 +215,11 @@ fn number_rotations(metas: &mut [(SourceMeta, Slot)]) {
     }
 }
 
-/// Node, then stream, then rotation descending (oldest first), then display path.
-fn sort_key(source: &Source) -> (Option<&str>, &str, Reverse<u32>, &str) {
+/// Unit, node, then stream, then rotation descending (oldest first), then display
+/// path: a unit's sources stay together, in the order a scan of the unit alone gives.
+fn sort_key(source: &Source) -> (&str, Option<&str>, &str, Reverse<u32>, &str) {
     (
+        source.meta.unit.as_str(),
         source.meta.node.as_deref(),
         source.meta.stream.as_str(),
         Reverse(source.meta.rotation),

@@ -40,17 +40,26 @@ pub(crate) struct Discovery {
     pub found: Vec<Found>,
     /// Skipped entries with the reason.
     pub problems: Vec<Problem>,
+    /// Display paths of the units (see [`super::unit`]), in walk order.
+    pub units: Vec<String>,
+    /// Root keys of folders that hold node folders (`<dir>/<node>/var/log`), seen on
+    /// disk: a given collection, and the folder above a node folder given alone. A
+    /// folder without `var/log` beside them (only a journal export and captures) is
+    /// then named after itself however few of its neighbours are read.
+    pub node_parents: Vec<String>,
 }
 
-/// Walk `paths` (`-` is stdin). Fails only for a given path that does not exist.
-pub(crate) fn discover(paths: &[PathBuf]) -> Result<Discovery, Error> {
+/// Walk `paths` (`-` is stdin, displayed as `stdin_name`). Fails only for a given
+/// path that does not exist.
+pub(crate) fn discover(paths: &[PathBuf], stdin_name: &str) -> Result<Discovery, Error> {
     let mut walk = Walk::default();
     for path in paths {
         if path.as_os_str() == "-" {
             if !walk.stdin_seen {
                 walk.stdin_seen = true;
+                walk.out.units.push(stdin_name.to_owned());
                 walk.out.found.push(Found {
-                    display: "<stdin>".to_owned(),
+                    display: stdin_name.to_owned(),
                     origin: Origin::Stdin,
                     metadata: None,
                 });
@@ -58,8 +67,54 @@ pub(crate) fn discover(paths: &[PathBuf]) -> Result<Discovery, Error> {
             continue;
         }
         walk.given(path)?;
+        walk.units_of(path);
     }
     Ok(walk.out)
+}
+
+/// Whether `dir` is a collection of node folders as the layout rules name them: a
+/// subdirectory (not a sosreport, which names itself) holds a `var` or `etc` directory
+/// (`bundle/node-1/var/log/...`).
+fn holds_node_folders(dir: &Path) -> bool {
+    children(dir).iter().any(|child| {
+        let sosreport = child
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("sosreport-"));
+        !sosreport && is_node_folder(child)
+    })
+}
+
+/// A directory with `var` or `etc` directly under it: a copy of a node's file system.
+fn is_node_folder(dir: &Path) -> bool {
+    dir.join("var").is_dir() || dir.join("etc").is_dir()
+}
+
+/// Whether the entries of `dir` are units rather than `dir` itself: it is no node's
+/// file system, and it holds node folders (sosreports too) or per-node archives
+/// (`<node>.tar.gz`) beside nothing but other archives.
+fn holds_units(dir: &Path) -> bool {
+    if is_node_folder(dir) {
+        return false;
+    }
+    let entries = children(dir);
+    let folders = entries.iter().any(|c| c.is_dir() && is_node_folder(c));
+    let files: Vec<&PathBuf> = entries.iter().filter(|c| c.is_file()).collect();
+    let archives = !files.is_empty() && files.iter().all(|f| is_archive_name(f));
+    folders || archives
+}
+
+/// Names an archive by its extension (as the Dask driver and download scripts can).
+fn is_archive_name(path: &Path) -> bool {
+    const ARCHIVES: [&str; 6] = [".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.xz"];
+    let name = path.to_string_lossy();
+    ARCHIVES.iter().any(|suffix| name.ends_with(suffix))
+}
+
+/// The entries of a directory (none when it cannot be read; the walk reports that).
+fn children(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -70,6 +125,49 @@ struct Walk {
 }
 
 impl Walk {
+    /// Record the units of a given path: the top-level entries of a collection of
+    /// node folders, else the path itself.
+    fn units_of(&mut self, path: &Path) {
+        // `bundle/node-7/` displays its files as `bundle/node-7/...`: the unit is
+        // `bundle/node-7`, the folder above them.
+        let text = path.to_string_lossy();
+        let display = match text.trim_end_matches('/') {
+            "" => text.into_owned(),
+            trimmed => trimmed.to_owned(),
+        };
+        if !path.is_dir() {
+            self.out.units.push(display);
+            return;
+        }
+        if holds_node_folders(path) {
+            self.out
+                .node_parents
+                .push(super::parts::root_key(&super::parts::from_disk_path(path)));
+        }
+        if holds_units(path) {
+            let mut names: Vec<_> = fs::read_dir(path)
+                .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            names.sort();
+            self.out.units.extend(
+                names
+                    .iter()
+                    .map(|name| path.join(name).to_string_lossy().into_owned()),
+            );
+            return;
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && holds_node_folders(parent)
+        {
+            self.out
+                .node_parents
+                .push(super::parts::root_key(&super::parts::from_disk_path(
+                    parent,
+                )));
+        }
+        self.out.units.push(display);
+    }
+
     fn given(&mut self, path: &Path) -> Result<(), Error> {
         let display = path.to_string_lossy().into_owned();
         if let Err(err) = fs::symlink_metadata(path) {

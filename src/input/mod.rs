@@ -89,6 +89,13 @@ pub struct SourceMeta {
     pub rotation: u32,
     /// Time zone named by the bundle for this node (`etc/timezone`), if collected.
     pub bundle_zone: Option<String>,
+    /// Display path of the unit the source belongs to (see [`Shard`]): host names are
+    /// resolved within a unit, so a unit scanned alone gets the nodes it gets in a
+    /// whole scan.
+    pub unit: String,
+    /// The name a per-node archive unit gives sources that neither the layout nor a
+    /// hostname names (`node-7.tar.gz` → `node-7`).
+    pub unit_node: Option<String>,
 }
 
 /// The bytes of a source: a read-only memory map, or an owned buffer (decompressed
@@ -199,6 +206,33 @@ pub struct InputConfig {
     pub stream_above: u64,
     /// `--node NAME`: force the node of every source.
     pub node_override: Option<String>,
+    /// `--source-name NAME`: the display path of stdin (default `<stdin>`); an archive
+    /// name such as `node-1.tar.gz` names its node as the file would.
+    pub stdin_name: Option<String>,
+    /// `--shard I/N`: read only the units of shard I.
+    pub shard: Option<Shard>,
+}
+
+/// One of N stable parts of the inputs' units (`events --shard I/N`).
+///
+/// A *unit* is a top-level node folder or per-node archive: each entry of a given
+/// folder that holds node folders (`bundle/node-1/var/log/...`), else each given path
+/// itself (a node folder, an archive, a file, stdin). Units are sorted by display path
+/// (bytes) and shard `I` takes those at positions `p` with `p % N == I`, so the N
+/// shards together are exactly the whole, each unit in one shard.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, from 0 (Kubernetes' `JOB_COMPLETION_INDEX`).
+    pub index: u32,
+    /// How many shards.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Whether the unit at `position` of the sorted unit list belongs to this shard.
+    pub fn keeps(&self, position: usize) -> bool {
+        self.count > 0 && position % self.count as usize == self.index as usize
+    }
 }
 
 impl Default for InputConfig {
@@ -208,6 +242,8 @@ impl Default for InputConfig {
             mmap_threshold: 64 << 10,
             stream_above: 8 << 20,
             node_override: None,
+            stdin_name: None,
+            shard: None,
         }
     }
 }
@@ -222,6 +258,8 @@ pub struct Bundle {
     /// Small files that describe a node rather than log anything (`etc/timezone`,
     /// `etc/hostname`, sosreport `hostname`), sorted by display path. Not sources.
     pub facts: Vec<Fact>,
+    /// Display paths of the units read (all, or the shard's), sorted.
+    pub units: Vec<String>,
 }
 
 impl Bundle {
@@ -282,7 +320,25 @@ pub fn collect_streaming(
 ) -> Result<Bundle, Error> {
     use rayon::prelude::*;
 
-    let discovery = discover::discover(paths)?;
+    let stdin_name = config.stdin_name.as_deref().unwrap_or("<stdin>");
+    let mut discovery = discover::discover(paths, stdin_name)?;
+    let mut units = std::mem::take(&mut discovery.units);
+    units.sort();
+    units.dedup();
+    if let Some(shard) = config.shard {
+        units = units
+            .into_iter()
+            .enumerate()
+            .filter(|(position, _)| shard.keeps(*position))
+            .map(|(_, unit)| unit)
+            .collect();
+        discovery
+            .found
+            .retain(|f| unit_of(&units, &f.display).is_some());
+        discovery
+            .problems
+            .retain(|p| unit_of(&units, &p.source).is_some());
+    }
     let mut problems = discovery.problems;
     let outcomes: Vec<expand::Outcome> = discovery
         .found
@@ -304,11 +360,36 @@ pub fn collect_streaming(
         all.absorb(outcome);
     }
     problems.append(&mut all.problems);
-    let (sources, facts) = assemble::assemble(all.sources, all.facts, config);
+    let (sources, facts) = assemble::assemble(
+        all.sources,
+        all.facts,
+        config,
+        &assemble::Units {
+            keys: &units,
+            node_parents: &discovery.node_parents,
+        },
+    );
     Ok(Bundle {
         sources,
         problems,
         facts,
+        units,
+    })
+}
+
+/// The unit a display path belongs to: the longest unit that is the path itself or
+/// a folder or archive above it. `units` is sorted (a binary search per ancestor, so
+/// fleets of thousands of units stay cheap).
+pub fn unit_of<'a>(units: &'a [String], display: &str) -> Option<&'a str> {
+    let ends = display
+        .match_indices(['/', '!'])
+        .map(|(i, _)| i)
+        .chain(std::iter::once(display.len()));
+    // Longest first: the deepest unit wins.
+    ends.rev().find_map(|end| {
+        let prefix = display.get(..end)?;
+        let i = units.binary_search_by(|u| u.as_str().cmp(prefix)).ok()?;
+        units.get(i).map(String::as_str)
     })
 }
 
@@ -343,10 +424,54 @@ pub fn collect_memory_streaming(
         };
         expand::expand(item, config, sink, &mut outcome);
     }
-    let (sources, facts) = assemble::assemble(outcome.sources, outcome.facts, config);
+    let (sources, facts) = assemble::assemble(
+        outcome.sources,
+        outcome.facts,
+        config,
+        &assemble::Units::default(),
+    );
     Bundle {
         sources,
         problems: outcome.problems,
         facts,
+        units: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_belongs_to_the_longest_unit_above_it() {
+        let mut units: Vec<String> = ["b/node-1", "b/node-10", "b/node-3.tar.gz", "b"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        units.sort();
+        assert_eq!(unit_of(&units, "b/node-1/var/log/syslog"), Some("b/node-1"));
+        // `node-1` is no folder above `node-10/...`.
+        assert_eq!(
+            unit_of(&units, "b/node-10/var/log/syslog"),
+            Some("b/node-10")
+        );
+        assert_eq!(
+            unit_of(&units, "b/node-3.tar.gz!/var/log/kern.log"),
+            Some("b/node-3.tar.gz")
+        );
+        assert_eq!(unit_of(&units, "b/node-3.tar.gz"), Some("b/node-3.tar.gz"));
+        assert_eq!(unit_of(&units, "b/README"), Some("b"));
+        assert_eq!(unit_of(&units, "other/syslog"), None);
+    }
+
+    #[test]
+    fn shards_take_every_nth_unit_and_together_all() {
+        let shards: Vec<Shard> = (0..3).map(|index| Shard { index, count: 3 }).collect();
+        for position in 0..10 {
+            let owners = shards.iter().filter(|s| s.keeps(position)).count();
+            assert_eq!(owners, 1, "unit {position}");
+        }
+        assert!(shards[1].keeps(4) && !shards[1].keeps(5));
+        assert!(!Shard { index: 0, count: 0 }.keeps(0));
     }
 }

@@ -39,7 +39,14 @@ pub(crate) fn open(found: Found, config: &InputConfig) -> Result<Opened, Problem
         Opened::Stream(head, reader)
     };
     match &found.origin {
-        Origin::Stdin => Ok(stream(Vec::new(), Box::new(std::io::stdin()))),
+        Origin::Stdin => {
+            // `--source-name node-1.tar.gz` lays stdin out as that file would be.
+            let parts = match &config.stdin_name {
+                Some(name) => parts::from_member(name),
+                None => Vec::new(),
+            };
+            Ok(stream(parts, Box::new(std::io::stdin())))
+        }
         Origin::Pipe(path) => {
             let file = File::open(path).map_err(|e| fail(describe(&e)))?;
             Ok(stream(parts::from_disk_path(path), Box::new(file)))

@@ -23,6 +23,7 @@ pub mod errors;
 mod extract;
 mod harvest;
 mod inventory;
+pub mod jsonl;
 pub mod lines;
 pub mod prefilter;
 pub mod resolve;
@@ -76,6 +77,37 @@ pub struct ScanOutput {
     pub problems: Vec<Problem>,
     /// Events dropped as duplicates of the same line seen in another source.
     pub duplicates: u64,
+}
+
+/// What one unit's scan gives (see [`crate::input::Shard`] for units): the part of a
+/// [`ScanOutput`] that `events --format jsonl` writes and [`merge`] joins. A unit
+/// resolves its nodes, clocks and duplicates alone, so scanning units apart and
+/// merging gives what one scan of all of them gives.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnitOutput {
+    /// Display path of the unit (empty for in-memory bundles).
+    pub unit: String,
+    /// Its events, in time order.
+    pub events: Vec<Event>,
+    /// Its sources, in scan order.
+    pub sources: Vec<SourceReport>,
+    /// Its nodes: names, aliases and how they were decided.
+    pub nodes: Vec<NodeRecord>,
+    /// Its problems.
+    pub problems: Vec<Problem>,
+    /// Events dropped as copies of a line of another source.
+    pub duplicates: u64,
+}
+
+/// A node as one unit knows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NodeRecord {
+    /// Canonical name.
+    pub name: String,
+    /// Other names seen for it in this unit (hostnames, renames).
+    pub aliases: Vec<String>,
+    /// How the name was decided (that of its first source).
+    pub node_from: NodeFrom,
 }
 
 /// The needles the prefilter is built from for this configuration.
@@ -181,6 +213,11 @@ fn with_scanner<R>(config: &ScanConfig, work: impl FnOnce(Scanner<'_>) -> R) -> 
 
 /// Scan every source of a bundle (in parallel on the current rayon pool).
 pub fn scan(bundle: &Bundle, config: &ScanConfig) -> ScanOutput {
+    merge(scan_units(bundle, config))
+}
+
+/// Scan every source of a bundle, resolved unit by unit, in unit order.
+pub fn scan_units(bundle: &Bundle, config: &ScanConfig) -> Vec<UnitOutput> {
     with_scanner(config, |scanner| {
         scan_bundle(bundle, config, scanner, Vec::new())
     })
@@ -195,6 +232,18 @@ pub fn scan_paths(
     input: &InputConfig,
     config: &ScanConfig,
 ) -> Result<(Bundle, ScanOutput), Error> {
+    let (bundle, units) = scan_paths_units(paths, input, config)?;
+    Ok((bundle, merge(units)))
+}
+
+/// [`scan_paths`] resolved unit by unit and left unmerged (what `events --format
+/// jsonl` writes): the same streaming collection, then [`scan_units`]' resolution.
+/// `--shard` has selected the units before anything was opened.
+pub fn scan_paths_units(
+    paths: &[PathBuf],
+    input: &InputConfig,
+    config: &ScanConfig,
+) -> Result<(Bundle, Vec<UnitOutput>), Error> {
     with_scanner(config, |scanner| {
         let sink = sink(scanner, config);
         let bundle = crate::input::collect_streaming(paths, input, &sink)?;
@@ -202,8 +251,8 @@ pub fn scan_paths(
             .harvests
             .into_inner()
             .unwrap_or_else(|p| p.into_inner());
-        let out = scan_bundle(&bundle, config, scanner, streamed);
-        Ok((bundle, out))
+        let units = scan_bundle(&bundle, config, scanner, streamed);
+        Ok((bundle, units))
     })
 }
 
@@ -220,7 +269,7 @@ pub fn scan_memory(
             .harvests
             .into_inner()
             .unwrap_or_else(|p| p.into_inner());
-        let out = scan_bundle(&bundle, config, scanner, streamed);
+        let out = merge(scan_bundle(&bundle, config, scanner, streamed));
         (bundle, out)
     })
 }
@@ -234,13 +283,13 @@ fn sink<'a>(scanner: Scanner<'a>, config: &'a ScanConfig) -> Sink<'a> {
 }
 
 /// Scan the sources still holding bytes, take the harvests of those scanned while
-/// streamed, and assemble.
+/// streamed, and resolve them unit by unit (in unit order).
 fn scan_bundle(
     bundle: &Bundle,
     config: &ScanConfig,
     scanner: Scanner<'_>,
     mut streamed: Vec<Option<Harvest>>,
-) -> ScanOutput {
+) -> Vec<UnitOutput> {
     if let Some(p) = &config.progress
         && streamed.is_empty()
         && bundle
@@ -279,16 +328,108 @@ fn scan_bundle(
             }
         })
         .collect();
-    assemble(&bundle.sources, harvests, &bundle.problems, config)
+    // Group by unit; the map keeps the units in path order.
+    let mut groups: BTreeMap<&str, UnitInput> = BTreeMap::new();
+    for (source, harvest) in bundle.sources.iter().zip(harvests) {
+        let group = groups.entry(source.meta.unit.as_str()).or_default();
+        group.0.push(source);
+        group.1.push(harvest);
+    }
+    for problem in &bundle.problems {
+        let unit = crate::input::unit_of(&bundle.units, &problem.source).unwrap_or_default();
+        groups.entry(unit).or_default().2.push(problem.clone());
+    }
+    groups
+        .into_par_iter()
+        .map(|(unit, (sources, harvests, problems))| {
+            assemble(unit, &sources, harvests, problems, config)
+        })
+        .collect()
 }
 
-/// Turn per-source harvests into the scan output: nodes, clocks, events, inventory.
+/// One unit's sources, their harvests and the input problems met reading it.
+type UnitInput<'a> = (Vec<&'a Source>, Vec<Harvest>, Vec<Problem>);
+
+/// Join unit outputs into one scan output. Units may come in any order; they are
+/// ordered by path, a unit's sources keep their order, events are sorted and exact
+/// copies of an event (a unit read twice) dropped. The nodes are summarised from every
+/// source, and a hostname that names two nodes is reported as a collision (the nodes
+/// stay apart).
+pub fn merge(units: Vec<UnitOutput>) -> ScanOutput {
+    let mut units = units;
+    units.sort_by(|a, b| a.unit.cmp(&b.unit));
+    let mut events = Vec::new();
+    let mut rows: Vec<SourceReport> = Vec::new();
+    let mut problems = Vec::new();
+    let mut aliases: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let mut duplicates = 0;
+    for unit in units {
+        rows.extend(unit.sources);
+        for node in unit.nodes {
+            aliases.entry(node.name).or_default().extend(node.aliases);
+        }
+        duplicates += unit.duplicates;
+        events.extend(unit.events);
+        problems.extend(unit.problems);
+    }
+    let mut events = sort_events(events);
+    events.dedup();
+    let nodes = node_summaries(&rows, &aliases);
+    problems.extend(collisions(&nodes));
+    problems.sort_by(|a, b| a.source.cmp(&b.source).then(a.message.cmp(&b.message)));
+    problems.dedup();
+    ScanOutput {
+        events,
+        sources: rows,
+        nodes,
+        problems,
+        duplicates,
+    }
+}
+
+/// The nodes of unit outputs as [`merge`] summarises them, for a caller that keeps
+/// the units apart (`events` writes them unmerged but resolves `--node` by them).
+pub fn nodes_of(units: &[UnitOutput]) -> Vec<NodeSummary> {
+    let mut aliases: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for node in units.iter().flat_map(|u| &u.nodes) {
+        aliases
+            .entry(node.name.clone())
+            .or_default()
+            .extend(node.aliases.iter().cloned());
+    }
+    node_summaries(units.iter().flat_map(|u| &u.sources), &aliases)
+}
+
+/// A hostname that is a name of two nodes: two units whose logs carry the same
+/// generic hostname (`ubuntu`, `localhost`) stay two nodes, and the report says so.
+fn collisions(nodes: &[NodeSummary]) -> Vec<Problem> {
+    let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for node in nodes {
+        for name in std::iter::once(&node.name).chain(&node.aliases) {
+            owners.entry(name).or_default().push(&node.name);
+        }
+    }
+    owners
+        .into_iter()
+        .filter(|(_, nodes)| nodes.len() > 1)
+        .map(|(host, nodes)| Problem {
+            source: format!("hostname {host}"),
+            message: format!(
+                "hostname collision: {host} names {}; kept as separate nodes",
+                nodes.join(" and ")
+            ),
+        })
+        .collect()
+}
+
+/// Turn one unit's harvests into its output: nodes, clocks, events, inventory.
 fn assemble(
-    sources: &[Source],
+    unit: &str,
+    sources: &[&Source],
     harvests: Vec<Harvest>,
-    problems: &[Problem],
+    problems: Vec<Problem>,
     config: &ScanConfig,
-) -> ScanOutput {
+) -> UnitOutput {
     let metas: Vec<_> = sources.iter().map(|s| &s.meta).collect();
     let hs: Vec<&Harvest> = harvests.iter().collect();
     let names = resolve::Names::build(&metas, &hs);
@@ -357,7 +498,7 @@ fn assemble(
 
     let mut events = Vec::new();
     let mut rows = Vec::new();
-    let mut problems = problems.to_vec();
+    let mut problems = problems;
     for (((meta, mut h), (node, node_from)), sc) in
         metas.iter().zip(harvests).zip(&nodes).zip(clocks)
     {
@@ -432,7 +573,7 @@ fn assemble(
             let c = clock_for(f.first.line);
             let r = time::resolve(f.time, f.uptime_us, &c);
             let ev_node = match (&meta.node, &f.host) {
-                (None, Some(host)) => names.canonical(host),
+                (None, Some(host)) => names.canonical(&resolve::namespace(meta), host),
                 _ => node.clone(),
             };
             let is_banner = f.payload.kind == Kind::KernelVersion;
@@ -489,13 +630,26 @@ fn assemble(
     let events = dedup(events);
     let duplicates = (before - events.len()) as u64;
     let events = sort_events(events);
-    let node_rows = node_summaries(&rows, &names);
-    problems.sort_by(|a, b| a.source.cmp(&b.source).then(a.message.cmp(&b.message)));
-    problems.dedup();
-    ScanOutput {
+    let aliases = names.aliases();
+    let mut nodes: Vec<NodeRecord> = Vec::new();
+    for row in &rows {
+        if nodes.iter().any(|n| n.name == row.node) {
+            continue;
+        }
+        nodes.push(NodeRecord {
+            name: row.node.clone(),
+            aliases: match aliases.get(&row.node) {
+                Some(names) if row.node != "unknown" => names.iter().cloned().collect(),
+                _ => Vec::new(),
+            },
+            node_from: row.node_from,
+        });
+    }
+    UnitOutput {
+        unit: unit.to_string(),
         events,
         sources: rows,
-        nodes: node_rows,
+        nodes,
         problems,
         duplicates,
     }
@@ -626,20 +780,45 @@ fn same_line_fields(a: &Event, b: &Event) -> bool {
     a.fields.iter().filter(own).eq(b.fields.iter().filter(own))
 }
 
-/// Deterministic order: time (missing last), then source, line and kind.
+/// Deterministic order: time (missing last), then source, line and kind, then the
+/// rest of the event, so that the order never depends on the input order and exact
+/// copies end up side by side.
 pub fn sort_events(mut events: Vec<Event>) -> Vec<Event> {
-    events.sort_by(|a, b| {
-        let ta = (a.time.is_none(), a.time);
-        let tb = (b.time.is_none(), b.time);
-        ta.cmp(&tb)
-            .then_with(|| a.source.cmp(&b.source))
-            .then(a.line.cmp(&b.line))
-            .then_with(|| a.kind.cmp(&b.kind))
-    });
+    events.sort_by(event_order);
     events
 }
 
-fn node_summaries(rows: &[SourceReport], names: &resolve::Names) -> Vec<NodeSummary> {
+fn event_order(a: &Event, b: &Event) -> std::cmp::Ordering {
+    let ta = (a.time.is_none(), a.time);
+    let tb = (b.time.is_none(), b.time);
+    ta.cmp(&tb)
+        .then_with(|| a.source.cmp(&b.source))
+        .then(a.line.cmp(&b.line))
+        .then_with(|| a.kind.cmp(&b.kind))
+        .then_with(|| tie_break(a).cmp(&tie_break(b)))
+}
+
+/// [`sort_events`] over borrowed events.
+pub fn sort_events_ref<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<&'a Event> {
+    let mut events: Vec<&Event> = events.into_iter().collect();
+    events.sort_by(|a, b| event_order(a, b));
+    events
+}
+
+/// What orders two events of one kind on one line: everything else they carry.
+fn tie_break(e: &Event) -> (u64, &str, &str, String) {
+    (
+        e.end_line,
+        e.node.as_str(),
+        e.text.as_str(),
+        serde_json::to_string(&e.fields).unwrap_or_default(),
+    )
+}
+
+fn node_summaries<'a>(
+    rows: impl IntoIterator<Item = &'a SourceReport>,
+    aliases: &BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Vec<NodeSummary> {
     let mut by_node: BTreeMap<&str, Vec<&SourceReport>> = BTreeMap::new();
     for r in rows {
         by_node.entry(&r.node).or_default().push(r);
@@ -665,10 +844,9 @@ fn node_summaries(rows: &[SourceReport], names: &resolve::Names) -> Vec<NodeSumm
             }
             NodeSummary {
                 name: node.to_string(),
-                aliases: if node == "unknown" {
-                    Vec::new()
-                } else {
-                    names.aliases(node)
+                aliases: match aliases.get(node) {
+                    Some(names) if node != "unknown" => names.iter().cloned().collect(),
+                    _ => Vec::new(),
                 },
                 spans: merged,
                 sources: rs.len(),

@@ -23,11 +23,35 @@ pub struct TimeConfig {
 }
 
 /// Union-find over host names: names seen in one stream across a rename are one node.
+///
+/// Names live in namespaces: a source's unit and layout node (see [`namespace`]). Two
+/// node folders whose logs both say `ubuntu` keep two `ubuntu`s that never join, so
+/// each stays its own node (the collision is reported by the caller); and a unit
+/// resolves alone exactly as it does beside other units.
 #[derive(Default)]
 pub struct Names {
     parent: BTreeMap<String, String>,
     layout: BTreeMap<String, String>,
     latest: BTreeMap<String, String>,
+}
+
+/// The namespace of a source's host names: its unit and its layout node.
+pub fn namespace(meta: &SourceMeta) -> String {
+    format!(
+        "{}\u{1}{}",
+        meta.unit,
+        meta.node.as_deref().unwrap_or_default()
+    )
+}
+
+/// A name inside a namespace, as one key.
+fn key(ns: &str, name: &str) -> String {
+    format!("{ns}\u{0}{name}")
+}
+
+/// The plain name of a key.
+fn plain(key: &str) -> &str {
+    key.rsplit_once('\u{0}').map_or(key, |(_, name)| name)
 }
 
 impl Names {
@@ -52,62 +76,98 @@ impl Names {
         }
     }
 
-    fn add(&mut self, name: &str) {
+    fn add(&mut self, key: &str) {
         self.parent
-            .entry(name.to_string())
-            .or_insert_with(|| name.to_string());
+            .entry(key.to_string())
+            .or_insert_with(|| key.to_string());
     }
 
     /// Build from every source's layout node and hostname samples.
     pub fn build(metas: &[&SourceMeta], harvests: &[&Harvest]) -> Names {
         let mut names = Names::default();
-        for (meta, h) in metas.iter().zip(harvests) {
-            let mut prev: Option<&str> = None;
+        let spaces: Vec<String> = metas.iter().map(|m| namespace(m)).collect();
+        for ((meta, h), ns) in metas.iter().zip(harvests).zip(&spaces) {
+            let mut prev: Option<String> = None;
             if let Some(node) = &meta.node {
-                names.add(node);
-                prev = Some(node);
+                let k = key(ns, node);
+                names.add(&k);
+                prev = Some(k);
             }
             for (_, host, _) in &h.hosts {
-                names.add(host);
-                if let Some(p) = prev {
-                    names.union(p, host);
+                let k = key(ns, host);
+                names.add(&k);
+                if let Some(p) = &prev {
+                    names.union(p, &k);
                 }
-                prev = Some(host);
+                prev = Some(k);
             }
         }
-        let renames = names.union_renames(harvests);
-        for (meta, h) in metas.iter().zip(harvests) {
+        let renames = names.union_renames(harvests, &spaces);
+        names.name_archive_units(metas, harvests, &spaces);
+        for ((meta, h), ns) in metas.iter().zip(harvests).zip(&spaces) {
             if let Some(node) = &meta.node {
-                let root = names.find(node);
+                let root = names.find(&key(ns, node));
                 names.layout.insert(root, node.clone());
             }
             if h.hosts.len() > 1
                 && let Some((_, last, _)) = h.hosts.last()
             {
-                let root = names.find(last);
+                let root = names.find(&key(ns, last));
                 names.latest.insert(root, last.clone());
             }
         }
         for new in renames {
             let root = names.find(&new);
-            names.latest.entry(root).or_insert(new);
+            names.latest.entry(root).or_insert(plain(&new).to_string());
         }
         names
     }
 
-    /// Union the old and new names of every `host.hostname_changed` event whose new
-    /// name (or its short form, which rsyslog writes after a rename to an FQDN) shows up
-    /// as a host. A syslog aggregated from many nodes interleaves hosts, so its host
-    /// field cannot tell renames apart (the scanner drops those samples); the
-    /// hostnamed message can. Returns the new names, newest last.
-    fn union_renames(&mut self, harvests: &[&Harvest]) -> Vec<String> {
-        let mut renamed = Vec::new();
-        for h in harvests {
-            for host in h.found.iter().filter_map(|f| f.host.as_deref()) {
-                self.add(host);
+    /// A per-node archive (`node-7.tar.gz`) whose logs no layout names is named after
+    /// itself, its hostnames becoming aliases — when they are one host's names (one
+    /// family after renames). Two hosts' logs in one archive keep their hostnames.
+    fn name_archive_units(
+        &mut self,
+        metas: &[&SourceMeta],
+        harvests: &[&Harvest],
+        spaces: &[String],
+    ) {
+        let mut families: BTreeMap<(&str, &str), BTreeSet<String>> = BTreeMap::new();
+        for ((meta, h), ns) in metas.iter().zip(harvests).zip(spaces) {
+            if let (None, Some(unit_node), Some((_, host, _))) =
+                (&meta.node, &meta.unit_node, h.hosts.first())
+            {
+                let root = self.find(&key(ns, host));
+                families
+                    .entry((ns.as_str(), unit_node.as_str()))
+                    .or_default()
+                    .insert(root);
             }
         }
-        for h in harvests {
+        for ((ns, unit_node), roots) in families {
+            if let [root] = Vec::from_iter(roots).as_slice() {
+                let name = key(ns, unit_node);
+                self.add(&name);
+                self.union(&name, root);
+                let root = self.find(&name);
+                self.layout.insert(root, unit_node.to_string());
+            }
+        }
+    }
+
+    /// Union the old and new names of every `host.hostname_changed` event whose new
+    /// name (or its short form, which rsyslog writes after a rename to an FQDN) shows up
+    /// as a host of the same namespace. A syslog aggregated from many nodes interleaves
+    /// hosts, so its host field cannot tell renames apart (the scanner drops those
+    /// samples); the hostnamed message can. Returns the new names' keys, newest last.
+    fn union_renames(&mut self, harvests: &[&Harvest], spaces: &[String]) -> Vec<String> {
+        let mut renamed = Vec::new();
+        for (h, ns) in harvests.iter().zip(spaces) {
+            for host in h.found.iter().filter_map(|f| f.host.as_deref()) {
+                self.add(&key(ns, host));
+            }
+        }
+        for (h, ns) in harvests.iter().zip(spaces) {
             for f in &h.found {
                 if f.payload.kind != Kind::HostnameChanged {
                     continue;
@@ -119,22 +179,24 @@ impl Names {
                 let short = new.split('.').next().unwrap_or(new);
                 let Some(known) = [new, short]
                     .into_iter()
-                    .find(|n| *n != old && self.parent.contains_key(*n))
+                    .find(|n| *n != old && self.parent.contains_key(&key(ns, n)))
                 else {
                     continue;
                 };
-                self.add(old);
-                self.union(old, known);
-                renamed.push(known.to_string());
+                let (old, known) = (key(ns, old), key(ns, known));
+                self.add(&old);
+                self.union(&old, &known);
+                renamed.push(known);
             }
         }
         renamed
     }
 
-    /// The canonical node name for a host or layout name: the layout name when the
-    /// collection said so, else the newest name after a rename, else the name itself.
-    pub fn canonical(&self, name: &str) -> String {
-        let root = self.find(name);
+    /// The canonical node name for a host or layout name of namespace `ns`: the layout
+    /// name when the collection said so, else the newest name after a rename, else the
+    /// name itself.
+    pub fn canonical(&self, ns: &str, name: &str) -> String {
+        let root = self.find(&key(ns, name));
         self.layout
             .get(&root)
             .or_else(|| self.latest.get(&root))
@@ -142,27 +204,41 @@ impl Names {
             .unwrap_or_else(|| name.to_string())
     }
 
-    /// All names of the node whose canonical name is `node`, except `node` itself.
-    pub fn aliases(&self, node: &str) -> Vec<String> {
-        let root = self.find(node);
-        let mut out: BTreeSet<String> = BTreeSet::new();
-        for name in self.parent.keys() {
-            if self.find(name) == root && name != node {
-                out.insert(name.clone());
+    /// Every node's other names (renames, hostnames under a layout name), by
+    /// canonical name.
+    pub fn aliases(&self) -> BTreeMap<String, BTreeSet<String>> {
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for k in self.parent.keys() {
+            let root = self.find(k);
+            let name = plain(k);
+            let canonical = self
+                .layout
+                .get(&root)
+                .or_else(|| self.latest.get(&root))
+                .map_or(name, String::as_str);
+            let names = out.entry(canonical.to_string()).or_default();
+            if name != canonical {
+                names.insert(name.to_string());
             }
         }
-        out.into_iter().collect()
+        out
     }
 }
 
-/// Node of a source as a whole (its layout node, else its first hostname).
+/// Node of a source as a whole: its layout node, else its first hostname, else the
+/// name of the per-node archive it came from, else `unknown`.
 pub fn source_node(meta: &SourceMeta, h: &Harvest, names: &Names) -> (String, NodeFrom) {
+    let ns = namespace(meta);
     if let Some(node) = &meta.node {
-        return (names.canonical(node), meta.node_from);
+        return (names.canonical(&ns, node), meta.node_from);
     }
-    match h.hosts.first() {
-        Some((_, host, _)) => (names.canonical(host), NodeFrom::Envelope),
-        None => ("unknown".to_string(), NodeFrom::Unknown),
+    match (h.hosts.first(), &meta.unit_node) {
+        (Some((_, host, _)), Some(unit)) if names.canonical(&ns, host) == *unit => {
+            (unit.clone(), NodeFrom::ArchiveName)
+        }
+        (Some((_, host, _)), _) => (names.canonical(&ns, host), NodeFrom::Envelope),
+        (None, Some(unit)) => (unit.clone(), NodeFrom::ArchiveName),
+        (None, None) => ("unknown".to_string(), NodeFrom::Unknown),
     }
 }
 

@@ -10,7 +10,9 @@ use crate::events::Kind;
 pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
     let fields: &'static [&'static str] = match kind {
         Kind::SlubAllocFailure => &[
-            "node",
+            "numa_node",
+            "cpu",
+            "cpu_node",
             "gfp",
             "gfp_flags",
             "cache",
