@@ -136,7 +136,7 @@ pub struct InputArgs {
 #[command(next_help_heading = "Time")]
 pub struct TimeArgs {
     /// Year of the latest year-less line of each log (RFC 3164 syslog, klog); four digits.
-    #[arg(long, value_name = "YEAR", value_parser = super::config::parse_year)]
+    #[arg(long, value_name = "YEAR", value_parser = parse_year)]
     pub year: Option<i32>,
     /// Zone of local timestamps: IANA name (Asia/Shanghai) or offset (+08:00).
     #[arg(long, value_name = "ZONE")]
@@ -233,8 +233,8 @@ pub struct ReportArgs {
     #[arg(long, short = 'f', value_enum, help_heading = "Output")]
     pub format: Option<ScanFormat>,
     /// Evidence rows shown per incident in text output: a number or `all`.
-    #[arg(long, value_name = "N|all", default_value = "8", value_parser = super::config::parse_evidence_limit, help_heading = "Output")]
-    pub evidence: super::config::EvidenceLimit,
+    #[arg(long, value_name = "N|all", default_value = "8", value_parser = parse_evidence_limit, help_heading = "Output")]
+    pub evidence: EvidenceLimit,
     /// Only incidents at or above this severity.
     #[arg(long, value_enum, help_heading = "Filters")]
     pub min_severity: Option<SeverityArg>,
@@ -380,4 +380,34 @@ pub enum SignaturesCommand {
     },
     /// Run every signature's embedded examples.
     Test(PatternArgs),
+}
+
+// Value parsers clap calls while reading the flags (the rest of the checking is
+// `config`'s, which turns these structs into the library's configuration).
+
+/// `--year`: exactly four digits, so `--year 18` (read as year 0018) is refused.
+pub fn parse_year(s: &str) -> Result<i32, String> {
+    let t = s.trim();
+    if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+        t.parse().map_err(|e| format!("{e}"))
+    } else {
+        Err(format!(
+            "expected a four-digit year such as 2018, got {s:?}"
+        ))
+    }
+}
+
+/// `--evidence`: rows shown per incident in text output; `all` lifts the limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvidenceLimit(pub Option<usize>);
+
+/// Parse `--evidence N|all`.
+pub fn parse_evidence_limit(s: &str) -> Result<EvidenceLimit, String> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        return Ok(EvidenceLimit(None));
+    }
+    match s.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(EvidenceLimit(Some(n))),
+        _ => Err(format!("expected a positive number or `all`, got {s:?}")),
+    }
 }

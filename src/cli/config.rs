@@ -84,33 +84,6 @@ pub fn time(args: &TimeArgs) -> Result<TimeConfig, Error> {
     })
 }
 
-/// `--year`: exactly four digits, so `--year 18` (read as year 0018) is refused.
-pub fn parse_year(s: &str) -> Result<i32, String> {
-    let t = s.trim();
-    if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
-        t.parse().map_err(|e| format!("{e}"))
-    } else {
-        Err(format!(
-            "expected a four-digit year such as 2018, got {s:?}"
-        ))
-    }
-}
-
-/// `--evidence`: rows shown per incident in text output; `all` lifts the limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EvidenceLimit(pub Option<usize>);
-
-/// Parse `--evidence N|all`.
-pub fn parse_evidence_limit(s: &str) -> Result<EvidenceLimit, String> {
-    if s.trim().eq_ignore_ascii_case("all") {
-        return Ok(EvidenceLimit(None));
-    }
-    match s.trim().parse::<usize>() {
-        Ok(n) if n > 0 => Ok(EvidenceLimit(Some(n))),
-        _ => Err(format!("expected a positive number or `all`, got {s:?}")),
-    }
-}
-
 /// A `--since`/`--until` value, checked before any input is read; a relative one is
 /// resolved against the bundle's last event once the scan has found it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -262,9 +235,9 @@ mod tests {
 
     #[test]
     fn years_have_four_digits() {
-        assert_eq!(parse_year("2018"), Ok(2018));
-        assert!(parse_year("18").is_err());
-        assert!(parse_year("20180").is_err());
+        assert_eq!(crate::cli::args::parse_year("2018"), Ok(2018));
+        assert!(crate::cli::args::parse_year("18").is_err());
+        assert!(crate::cli::args::parse_year("20180").is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use nom::error::context;
 use nom::multi::{many0, separated_list1};
 use nom::sequence::{preceded, terminated};
 
-use super::extract::{Block, Step};
+use super::block::{Block, TableStep};
 use super::text::{
     Fail, GrammarError, PResult, anchor, collapse_spaces, fail, field_text, lossy, strict, word,
 };
@@ -613,17 +613,17 @@ impl CalicoTable {
     }
 
     /// Take the next line after the header.
-    pub(crate) fn feed(&mut self, at: Location, env: &Envelope<'_>, msg: &[u8]) -> Step {
+    pub(crate) fn feed(&mut self, at: Location, env: &Envelope<'_>, msg: &[u8]) -> TableStep {
         let line = msg.trim_ascii();
         if line.starts_with(b"+-") {
             return if self.rows.is_empty() {
-                Step::More
+                TableStep::More
             } else {
-                Step::Ended
+                TableStep::Ended
             };
         }
         let Some(cells) = table_row(line) else {
-            return Step::Outside;
+            return TableStep::Outside;
         };
         let continuation = cells.first().is_some_and(String::is_empty);
         match self.rows.last_mut() {
@@ -643,7 +643,7 @@ impl CalicoTable {
                 cells,
             }),
         }
-        Step::More
+        TableStep::More
     }
 
     /// Emit the rows.

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use super::block::{Block, TableStep};
 use super::calico::CalicoTable;
 use super::fs::DfTable;
 use super::kernel_oom::OomAssembler;
@@ -12,72 +13,8 @@ use super::kernel_report::ReportAssembler;
 use super::kernel_slub::SlubAssembler;
 use super::registry::{GRAMMARS, Role, bit, routed};
 use super::{Found, Kind, Payload};
-use crate::envelope::{Envelope, Level, LineFormat, RawTime};
+use crate::envelope::{Envelope, LineFormat, RawTime};
 use crate::input::Location;
-
-/// The lines (so far) of one event: first line's provenance plus the raw text.
-#[derive(Clone, Debug)]
-pub(crate) struct Block {
-    first: Location,
-    end_line: u64,
-    time: RawTime,
-    uptime_us: Option<u64>,
-    host: Option<String>,
-    level: Option<Level>,
-    text: String,
-}
-
-impl Block {
-    /// A block made of one line.
-    pub(crate) fn line(at: Location, env: &Envelope<'_>) -> Block {
-        Block {
-            first: at,
-            end_line: at.line,
-            time: env.time,
-            uptime_us: env.uptime_us,
-            host: env.host.map(str::to_string),
-            level: env.level,
-            text: String::from_utf8_lossy(env.raw).into_owned(),
-        }
-    }
-
-    /// Append the lines of `next` (a later line of the same event).
-    pub(crate) fn extend(&mut self, next: &Block) {
-        self.text.push('\n');
-        self.text.push_str(&next.text);
-        self.end_line = next.end_line.max(self.end_line);
-    }
-
-    /// 1-based number of the first line.
-    pub(crate) fn first_line(&self) -> u64 {
-        self.first.line
-    }
-
-    /// The finished event.
-    pub(crate) fn found(self, payload: Payload) -> Found {
-        Found {
-            payload,
-            first: self.first,
-            end_line: self.end_line,
-            time: self.time,
-            uptime_us: self.uptime_us,
-            host: self.host,
-            level: self.level,
-            text: self.text,
-        }
-    }
-}
-
-/// What a table assembler did with a line.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Step {
-    /// The line belongs to the table, which goes on.
-    More,
-    /// The line closed the table (e.g. its bottom border).
-    Ended,
-    /// The line is not part of the table; the table ended before it.
-    Outside,
-}
 
 /// Per-source, stateful event extraction. Feed candidate lines in order: every line
 /// containing a [`needles`](super::needles) literal, plus every line that follows
@@ -117,8 +54,7 @@ impl Extractor {
             if env.time == RawTime::None {
                 self.boot = Some(boot);
             } else {
-                boot.time = env.time;
-                boot.host = env.host.map(str::to_string);
+                boot.stamp_from(env);
                 let reboot = Payload::new(Kind::NodeReboot).with("from", "journal boot separator");
                 out.push(boot.found(reboot));
             }
@@ -128,22 +64,22 @@ impl Extractor {
 
         if let Some(table) = self.table.as_mut() {
             match table.feed(at, env, msg) {
-                Step::More => return true,
-                Step::Ended => {
+                TableStep::More => return true,
+                TableStep::Ended => {
                     self.close_table(out);
                     return self.wants_more();
                 }
-                Step::Outside => self.close_table(out),
+                TableStep::Outside => self.close_table(out),
             }
         }
         if let Some(df) = self.df.as_mut() {
             match df.feed(at, env, msg) {
-                Step::More => return true,
-                Step::Ended => {
+                TableStep::More => return true,
+                TableStep::Ended => {
                     self.close_df(out);
                     return self.wants_more();
                 }
-                Step::Outside => self.close_df(out),
+                TableStep::Outside => self.close_df(out),
             }
         }
 

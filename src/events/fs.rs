@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
-use super::extract::{Block, Step};
+use super::block::{Block, TableStep};
 use super::text::{after, find, lossy, rfind, trim, uint, uint_after};
 use super::{Found, Kind, Payload};
 use crate::envelope::Envelope;
@@ -151,25 +151,25 @@ impl DfTable {
     }
 
     /// Take the next line after the header.
-    pub(crate) fn feed(&mut self, at: Location, env: &Envelope<'_>, msg: &[u8]) -> Step {
+    pub(crate) fn feed(&mut self, at: Location, env: &Envelope<'_>, msg: &[u8]) -> TableStep {
         let line = lossy(trim(msg));
         let words: Vec<&str> = line.split_whitespace().collect();
         if words.len() == 1 && self.wrapped.is_none() {
             self.wrapped = Some((Block::line(at, env), line.clone()));
-            return Step::More;
+            return TableStep::More;
         }
         let (block, fs, nums) = match self.wrapped.take() {
             Some((mut block, fs)) if words.len() >= self.pct_column + 2 => {
                 block.extend(&Block::line(at, env));
                 (block, fs, &words[..])
             }
-            Some(_) => return Step::Outside,
+            Some(_) => return TableStep::Outside,
             None if words.len() >= self.pct_column + 3 => (
                 Block::line(at, env),
                 words.first().map(|s| s.to_string()).unwrap_or_default(),
                 words.get(1..).unwrap_or_default(),
             ),
-            None => return Step::Outside,
+            None => return TableStep::Outside,
         };
         // [type] size used avail pct mount... (mount may contain spaces)
         let c = self.pct_column;
@@ -179,14 +179,14 @@ impl DfTable {
             nums.get(c - 1),
             nums.get(c),
         ) else {
-            return Step::Outside;
+            return TableStep::Outside;
         };
         let Some(percent) = pct.strip_suffix('%').and_then(|p| p.parse::<u64>().ok()) else {
             // `-` for file systems without inode counts: part of the table, no figure.
             return if *pct == "-" {
-                Step::More
+                TableStep::More
             } else {
-                Step::Outside
+                TableStep::Outside
             };
         };
         let mount = nums.get(c + 1..).unwrap_or_default().join(" ");
@@ -202,7 +202,7 @@ impl DfTable {
                 .with("source", "df");
             self.rows.push((block, p));
         }
-        Step::More
+        TableStep::More
     }
 
     /// Emit the rows.
@@ -285,7 +285,7 @@ mod tests {
             line: 2,
             byte: 70,
         };
-        assert_eq!(table.feed(at, &env, raw), Step::More);
+        assert_eq!(table.feed(at, &env, raw), TableStep::More);
         let mut out = Vec::new();
         table.finish(&mut out);
         assert_eq!(out[0].payload.fields["used_percent"], json!(85));

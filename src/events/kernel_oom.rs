@@ -7,7 +7,7 @@
 //! score S or sacrifice child` (≤5.0) and `[...: ]Killed process N (x) total-vm:...`.
 //! [`OomAssembler`] merges them so a "Kill process" + "Killed process" pair is counted once.
 
-use super::extract::Block;
+use super::block::Block;
 use super::text::{after, find, lossy, token, trim, uint, uint_after};
 use super::{Fields, Found, Kind, Payload};
 

@@ -16,7 +16,7 @@
 
 use serde_json::Value;
 
-use super::extract::Block;
+use super::block::Block;
 use super::{Found, Payload};
 
 /// What a new part does to the open report of its kind.

@@ -15,7 +15,7 @@ use nom::error::context;
 use nom::sequence::{delimited, preceded, terminated};
 use serde_json::{Value, json};
 
-use super::extract::Block;
+use super::block::Block;
 use super::text::{Fail, GrammarError, PResult, anchor, dec_i64, dec_u64, lossy, strict};
 use super::{Found, Kind, Payload};
 

@@ -19,6 +19,7 @@ use crate::envelope::time::TimeQuality;
 use crate::envelope::{Level, RawTime};
 use crate::input::Location;
 
+mod block;
 mod calico;
 mod clock;
 mod cni;
