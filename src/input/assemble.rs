@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-use super::expand::{FoundFact, Pending};
+use super::item::{FoundFact, Pending};
 use super::node::{self, NodeGuess};
 use super::rotation::{self, Slot};
 use super::{Fact, FactKind, InputConfig, NodeFrom, Source, SourceId, SourceMeta};

@@ -2,88 +2,15 @@
 //! what is a tar archive (members in parallel, kept in archive order), and keep
 //! the rest as a text source, a facts file, or a binary-file problem.
 
-use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use std::sync::Arc;
 
 use super::archive;
-use super::binary::binary_reason;
 use super::decompress::{self, Compression};
-use super::facts;
-use super::parts::{self, Part};
-use super::stream::{self, Head};
-use super::{CompressedData, FactKind, InputConfig, SourceData, StreamSink};
-use crate::error::Problem;
-
-/// Archives and compressed streams nested deeper than this are not opened.
-pub(crate) const MAX_DEPTH: u32 = 16;
-
-/// A buffer to expand.
-pub(crate) struct Item {
-    /// Display path (`bundle.tgz!/node-3/var/log/syslog.2.gz`).
-    pub display: String,
-    /// Logical path parts, last one the file itself.
-    pub parts: Vec<Part>,
-    /// File or member modification time.
-    pub mtime: Option<DateTime<Utc>>,
-    /// The bytes.
-    pub data: SourceData,
-    /// Archive and compression levels already opened.
-    pub depth: u32,
-    /// An enclosing stream was already reported cut; don't report the same cut again.
-    pub cut_reported: bool,
-}
-
-/// A text source ready for node and rotation assignment.
-pub(crate) struct Pending {
-    /// Display path.
-    pub display: String,
-    /// Logical path parts.
-    pub parts: Vec<Part>,
-    /// Modification time.
-    pub mtime: Option<DateTime<Utc>>,
-    /// The bytes.
-    pub data: SourceData,
-}
-
-/// A facts file found during expansion.
-pub(crate) struct FoundFact {
-    /// What it tells.
-    pub kind: FactKind,
-    /// Display path.
-    pub display: String,
-    /// Logical path parts.
-    pub parts: Vec<Part>,
-    /// Its value.
-    pub value: String,
-}
-
-/// Everything one item expanded into, in order.
-#[derive(Default)]
-pub(crate) struct Outcome {
-    /// Text sources.
-    pub sources: Vec<Pending>,
-    /// Facts files.
-    pub facts: Vec<FoundFact>,
-    /// Problems met.
-    pub problems: Vec<Problem>,
-}
-
-impl Outcome {
-    /// Append another outcome, keeping order.
-    pub(crate) fn absorb(&mut self, other: Outcome) {
-        self.sources.extend(other.sources);
-        self.facts.extend(other.facts);
-        self.problems.extend(other.problems);
-    }
-
-    pub(crate) fn problem(&mut self, source: &str, message: String) {
-        self.problems.push(Problem {
-            source: source.to_owned(),
-            message,
-        });
-    }
-}
+use super::item::{Content, FoundFact, Head, Item, MAX_DEPTH, Outcome, Pending, unsupported};
+use super::parts::{self};
+use super::stream;
+use super::{CompressedData, InputConfig, SourceData, StreamSink};
 
 /// Expand one item into `out`.
 pub(crate) fn expand(item: Item, config: &InputConfig, sink: &dyn StreamSink, out: &mut Outcome) {
@@ -111,50 +38,6 @@ pub(crate) fn expand(item: Item, config: &InputConfig, sink: &dyn StreamSink, ou
             data: item.data,
         }),
     }
-}
-
-/// What an item's bytes hold, judged from `data` (the item's bytes, or the decoded
-/// head of a compressed item): the one decision behind [`expand`].
-pub(crate) enum Content {
-    Compressed(Compression),
-    Tar,
-    Fact(FactKind, String),
-    Binary(String),
-    Log,
-}
-
-impl Content {
-    pub(crate) fn of(parts: &[Part], display: &str, data: &[u8]) -> Content {
-        if let Some(format) = decompress::sniff(data) {
-            return Content::Compressed(format);
-        }
-        if archive::is_tar(data) {
-            return Content::Tar;
-        }
-        if let Some(kind) = facts::kind(parts)
-            && let Some(value) = facts::value(data)
-        {
-            return Content::Fact(kind, value);
-        }
-        let file_name = parts.last().map(|p| p.name.as_str()).unwrap_or(display);
-        match binary_reason(file_name, data) {
-            Some(reason) => Content::Binary(reason),
-            None => Content::Log,
-        }
-    }
-}
-
-/// The problem message for xz and bzip2 streams.
-pub(crate) fn unsupported(format: Compression) -> String {
-    let tool = if format == Compression::Xz {
-        "xz -d"
-    } else {
-        "bzip2 -d"
-    };
-    format!(
-        "{} compression is not supported; skipped; decompress it first (`{tool}`)",
-        format.name()
-    )
 }
 
 fn decompressed(
@@ -200,7 +83,7 @@ fn decompressed(
                 depth: item.depth + 1,
                 cut_reported: false,
             };
-            let tail = stream::expand_pull(head, first, &mut dec, config, sink, out);
+            let tail = stream::expand_pull(head, first, &mut dec, config, sink, out, expand);
             let cut = dec.cut.as_ref().map(|cut| cut.message(format.name()));
             stream::settle(out, &item.display, cut, tail);
             return;

@@ -25,6 +25,7 @@ pub(crate) mod decompress;
 mod discover;
 mod expand;
 mod facts;
+mod item;
 mod mmap;
 mod node;
 mod open;
@@ -340,22 +341,22 @@ pub fn collect_streaming(
             .retain(|p| unit_of(&units, &p.source).is_some());
     }
     let mut problems = discovery.problems;
-    let outcomes: Vec<expand::Outcome> = discovery
+    let outcomes: Vec<item::Outcome> = discovery
         .found
         .into_par_iter()
         .map(|found| {
-            let mut outcome = expand::Outcome::default();
+            let mut outcome = item::Outcome::default();
             match open::open(found, config) {
                 Ok(open::Opened::Item(item)) => expand::expand(item, config, sink, &mut outcome),
                 Ok(open::Opened::Stream(head, reader)) => {
-                    stream::expand_read(head, reader, config, sink, &mut outcome);
+                    stream::expand_read(head, reader, config, sink, &mut outcome, expand::expand);
                 }
                 Err(problem) => outcome.problems.push(problem),
             }
             outcome
         })
         .collect();
-    let mut all = expand::Outcome::default();
+    let mut all = item::Outcome::default();
     for outcome in outcomes {
         all.absorb(outcome);
     }
@@ -412,9 +413,9 @@ pub fn collect_memory_streaming(
     config: &InputConfig,
     sink: &dyn StreamSink,
 ) -> Bundle {
-    let mut outcome = expand::Outcome::default();
+    let mut outcome = item::Outcome::default();
     for (name, data) in files {
-        let item = expand::Item {
+        let item = item::Item {
             parts: parts::from_member(&name),
             display: name,
             mtime: None,

@@ -8,8 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::discover::{Found, Origin, describe};
-use super::expand::Item;
-use super::stream::Head;
+use super::item::{Head, Item};
 use super::{InputConfig, mmap, parts};
 use crate::error::Problem;
 

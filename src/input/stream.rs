@@ -12,32 +12,18 @@ use std::io::{Cursor, Read};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::{DateTime, Utc};
-
 use super::archive;
 use super::decompress::{self, Compression, Cut, Decoding, Pull};
-use super::expand::{self, Content, FoundFact, Item, Outcome, Pending};
-use super::parts::{self, Part};
+use super::item::{
+    Content, Expand, FoundFact, Head, Item, MAX_DEPTH, Outcome, Pending, unsupported,
+};
+use super::parts::{self};
 use super::{InputConfig, SourceData, StreamSink};
 
 /// Decoded bytes of small members read out and waiting for the pool: past this, the
 /// walk helps the pool instead of decoding more (memory stays bounded when the
 /// scanner is slower than the decoder).
 const IN_FLIGHT: usize = 64 << 20;
-
-/// Where a stream sits in the input (what an [`Item`] holds but its bytes).
-pub(crate) struct Head {
-    /// Display path.
-    pub display: String,
-    /// Logical path parts.
-    pub parts: Vec<Part>,
-    /// Modification time.
-    pub mtime: Option<DateTime<Utc>>,
-    /// Archive and compression levels already opened.
-    pub depth: u32,
-    /// An enclosing stream was already reported cut.
-    pub cut_reported: bool,
-}
 
 /// A decoded stream: bytes to read, and whether it stopped early.
 pub(crate) trait Stream: Read + Pull {
@@ -82,11 +68,12 @@ pub(crate) fn expand_read(
     config: &InputConfig,
     sink: &dyn StreamSink,
     out: &mut Outcome,
+    expand: Expand,
 ) {
     let mut dec = Decoding::from_reader(reader, config.decompress_cap);
     let first = read_head(&mut dec, config, None);
     let display = head.display.clone();
-    let tail = expand_pull(head, first, &mut dec, config, sink, out);
+    let tail = expand_pull(head, first, &mut dec, config, sink, out, expand);
     let cut = dec.cut.as_ref().map(|cut| match cut {
         Cut::Cap { cap } => format!(
             "input exceeds the {size} cap; read the first {size}; \
@@ -123,13 +110,14 @@ pub(crate) fn expand_pull(
     config: &InputConfig,
     sink: &dyn StreamSink,
     out: &mut Outcome,
+    expand: Expand,
 ) -> Option<Tail> {
-    if head.depth > expand::MAX_DEPTH {
+    if head.depth > MAX_DEPTH {
         out.problem(
             &head.display,
             format!(
                 "archives nested more than {} levels deep; skipped",
-                expand::MAX_DEPTH
+                MAX_DEPTH
             ),
         );
         return None;
@@ -145,6 +133,7 @@ pub(crate) fn expand_pull(
             config,
             sink,
             out,
+            expand,
         );
         return None;
     }
@@ -160,7 +149,7 @@ pub(crate) fn expand_pull(
                 depth: head.depth + 1,
                 ..head
             };
-            let tail = expand_pull(next, inner_first, &mut inner, config, sink, out);
+            let tail = expand_pull(next, inner_first, &mut inner, config, sink, out, expand);
             match &inner.cut {
                 Some(cut) if !cut_reported => {
                     settle(out, &display, Some(cut.message(format.name())), tail);
@@ -171,12 +160,12 @@ pub(crate) fn expand_pull(
             None
         }
         Content::Compressed(format) => {
-            out.problem(&head.display, expand::unsupported(format));
+            out.problem(&head.display, unsupported(format));
             None
         }
         Content::Tar => {
             let mut chained = Cursor::new(first).chain(&mut *rest);
-            tar_stream(&head, &mut chained, config, sink, out).map(Tail::Damage)
+            tar_stream(&head, &mut chained, config, sink, out, expand).map(Tail::Damage)
         }
         Content::Fact(kind, value) => {
             out.facts.push(FoundFact {
@@ -218,6 +207,7 @@ fn whole(
     config: &InputConfig,
     sink: &dyn StreamSink,
     out: &mut Outcome,
+    expand: Expand,
 ) {
     let mut one = Outcome::default();
     let item = Item {
@@ -228,7 +218,7 @@ fn whole(
         depth: head.depth,
         cut_reported: head.cut_reported,
     };
-    expand::expand(item, config, sink, &mut one);
+    expand(item, config, sink, &mut one);
     for pending in &mut one.sources {
         if !matches!(pending.data, SourceData::Scanned(_)) {
             let data = std::mem::replace(&mut pending.data, SourceData::Owned(Vec::new()));
@@ -247,6 +237,7 @@ pub(crate) fn tar_stream(
     config: &InputConfig,
     sink: &dyn StreamSink,
     out: &mut Outcome,
+    expand: Expand,
 ) -> Option<String> {
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
@@ -308,7 +299,7 @@ pub(crate) fn tar_stream(
                     ..member
                 };
                 scope.spawn(move |_| {
-                    whole(member, first, config, sink, &mut one);
+                    whole(member, first, config, sink, &mut one, expand);
                     in_flight.fetch_sub(got, Ordering::Relaxed);
                     lock(done).push((index, one));
                 });
@@ -323,7 +314,7 @@ pub(crate) fn tar_stream(
                     break;
                 }
             } else {
-                let tail = expand_pull(member, first, &mut dec, config, sink, &mut one);
+                let tail = expand_pull(member, first, &mut dec, config, sink, &mut one, expand);
                 let got = dec.produced();
                 let cut = dec.cut.clone();
                 match &cut {
