@@ -15,7 +15,8 @@ use crate::envelope::time::{self, Resolved};
 use crate::error::{Error, Problem};
 use crate::events::{self, Event, Fields, Found, Kind};
 use crate::input::{
-    Bundle, InputConfig, NodeFrom, Pull, ScanTicket, Source, SourceData, SourceId, StreamSink,
+    Bundle, InputConfig, NodeFrom, Pull, ScanTicket, Source, SourceData, SourceId, SourceMeta,
+    StreamSink,
 };
 
 pub mod custom;
@@ -438,62 +439,14 @@ fn assemble(
         .zip(&hs)
         .map(|(m, h)| resolve::source_node(m, h, &names))
         .collect();
-
-    // Year hints: latest dated time per node, per bundle; latest year-less line and
-    // newest mtime per stream.
-    let mut node_dated: HashMap<&str, NaiveDateTime> = HashMap::new();
-    let mut bundle_dated: Option<NaiveDateTime> = None;
-    let mut stream_yearless: HashMap<(&str, &str), (u32, RawTime)> = HashMap::new();
-    let mut stream_mtime: HashMap<(&str, &str), (u32, DateTime<Utc>)> = HashMap::new();
-    for ((meta, h), (node, _)) in metas.iter().zip(&hs).zip(&nodes) {
-        if let Some(t) = h.latest_dated {
-            let e = node_dated.entry(node).or_insert(t);
-            *e = (*e).max(t);
-            bundle_dated = Some(bundle_dated.map_or(t, |b| b.max(t)));
-        }
-        let key = (node.as_str(), meta.stream.as_str());
-        if let Some((_, t)) = h.latest_yearless
-            && stream_yearless
-                .get(&key)
-                .is_none_or(|(rot, _)| meta.rotation < *rot)
-        {
-            stream_yearless.insert(key, (meta.rotation, t));
-        }
-        if let Some(m) = meta.mtime
-            && stream_mtime
-                .get(&key)
-                .is_none_or(|(rot, _)| meta.rotation < *rot)
-        {
-            stream_mtime.insert(key, (meta.rotation, m));
-        }
-    }
+    let hints = YearHints::of(&metas, &hs, &nodes);
     let clocks: Vec<resolve::StreamClock> = metas
         .iter()
         .zip(&hs)
         .zip(&nodes)
-        .map(|((meta, h), (node, _))| {
-            let key = (node.as_str(), meta.stream.as_str());
-            resolve::stream_clock(
-                meta,
-                h,
-                node_dated.get(node.as_str()).copied(),
-                stream_yearless.get(&key).map(|(_, t)| *t),
-                stream_mtime.get(&key).map(|(_, m)| *m),
-                bundle_dated,
-                &config.time,
-            )
-        })
+        .map(|((meta, h), (node, _))| hints.clock(meta, h, node, &config.time))
         .collect();
-
-    // dmesg anchors: uptime → wall time, per node.
-    let mut anchors: HashMap<&str, HashMap<u64, DateTime<Utc>>> = HashMap::new();
-    for ((h, (node, _)), sc) in hs.iter().zip(&nodes).zip(&clocks) {
-        for (up, raw) in &h.anchors {
-            if let Some(t) = time::resolve(*raw, None, &sc.clock).utc {
-                anchors.entry(node).or_default().insert(*up, t);
-            }
-        }
-    }
+    let anchors = anchors_by_node(&hs, &nodes, &clocks);
     let empty = HashMap::new();
 
     let mut events = Vec::new();
@@ -503,30 +456,8 @@ fn assemble(
         metas.iter().zip(harvests).zip(&nodes).zip(clocks)
     {
         let mut assumptions = sc.assumptions.clone();
-        let segments = if h.uptimes.is_empty() {
-            Vec::new()
-        } else {
-            let segs = resolve::anchor_segments(
-                &h,
-                anchors.get(node.as_str()).unwrap_or(&empty),
-                config.time.boot_time,
-            );
-            for (i, s) in segs.iter().enumerate() {
-                let (n, first, last) = (i + 1, s.first, s.last);
-                assumptions.push(match (s.boot, s.anchors) {
-                    (Some(b), 0) => format!("boot {n} (lines {first}-{last}) booted at {} (--boot-time)", b.to_rfc3339()),
-                    (Some(b), k) => {
-                        let replay = match s.replayed {
-                            0 => String::new(),
-                            r => format!("; {r} lines of the syslog daemon's start-up replay ignored"),
-                        };
-                        format!("boot {n} (lines {first}-{last}) anchored: booted at {} (lower envelope of wall - uptime over {k} kernel lines of the node{replay})", b.to_rfc3339())
-                    }
-                    (None, _) => format!("boot {n} (lines {first}-{last}) unanchored: uptimes only (give --boot-time)"),
-                });
-            }
-            segs
-        };
+        let node_anchors = anchors.get(node.as_str()).unwrap_or(&empty);
+        let segments = boot_segments(&h, node_anchors, config.time.boot_time, &mut assumptions);
         let clock_for = |line: u64| {
             let mut c = sc.clock.clone();
             c.boot = segments
@@ -547,61 +478,14 @@ fn assemble(
         let last = h
             .last_time
             .and_then(|(l, t)| time::resolve(t, None, &clock_for(l)).utc);
-
-        // Hostname changes seen in the host field of one stream.
-        for pair in h.hosts.windows(2) {
-            let (line, new, raw) = &pair[1];
-            let old = &pair[0].1;
-            let r = time::resolve(*raw, None, &clock_for(*line));
-            let mut fields = Fields::new();
-            fields.insert("old".into(), old.clone().into());
-            fields.insert("new".into(), new.clone().into());
-            fields.insert("from".into(), "hostname field".into());
-            events.push(make_event(
-                Kind::HostnameChanged,
-                r,
-                node,
-                meta,
-                *line,
-                *line,
-                None,
-                fields,
-                format!("hostname field changed from {old} to {new}"),
-            ));
-        }
-        for f in std::mem::take(&mut h.found) {
-            let c = clock_for(f.first.line);
-            let r = time::resolve(f.time, f.uptime_us, &c);
-            let ev_node = match (&meta.node, &f.host) {
-                (None, Some(host)) => names.canonical(&resolve::namespace(meta), host),
-                _ => node.clone(),
-            };
-            let is_banner = f.payload.kind == Kind::KernelVersion;
-            let line = f.first.line;
-            let ev = found_to_event(f, r, ev_node, meta);
-            if is_banner {
-                let mut reboot = ev.clone();
-                reboot.kind = Kind::NodeReboot;
-                reboot.fields = Fields::new();
-                if let Some(rel) = ev.fields.get("release") {
-                    reboot.fields.insert("release".into(), rel.clone());
-                }
-                // How long the node had been silent before this boot, when the same
-                // source shows its last line before the boot.
-                let before = h
-                    .boot_gaps
-                    .iter()
-                    .find(|(l, _)| *l == line)
-                    .and_then(|(l, raw)| time::resolve(*raw, None, &clock_for(*l)).utc);
-                if let (Some(prev), Some(t)) = (before, ev.time) {
-                    reboot
-                        .fields
-                        .insert("silence_s".into(), (t - prev).num_seconds().max(0).into());
-                }
-                events.push(reboot);
-            }
-            events.push(ev);
-        }
+        host_field_changes(&h, node, meta, &clock_for, &mut events);
+        let found = std::mem::take(&mut h.found);
+        let source = SourceContext {
+            meta,
+            node,
+            names: &names,
+        };
+        harvested_events(found, &h, &source, &clock_for, &mut events);
         problems.extend(h.problems.drain(..).map(|message| Problem {
             source: meta.display.clone(),
             message,
@@ -629,10 +513,220 @@ fn assemble(
     let before = events.len();
     let events = dedup(events);
     let duplicates = (before - events.len()) as u64;
-    let events = sort_events(events);
-    let aliases = names.aliases();
+    UnitOutput {
+        unit: unit.to_string(),
+        events: sort_events(events),
+        nodes: node_records(&rows, &names.aliases()),
+        sources: rows,
+        problems,
+        duplicates,
+    }
+}
+
+/// What the year of year-less lines is judged from: the latest dated time per node
+/// and in the unit, the latest year-less line and the newest mtime per stream.
+struct YearHints<'a> {
+    node_dated: HashMap<&'a str, NaiveDateTime>,
+    bundle_dated: Option<NaiveDateTime>,
+    stream_yearless: HashMap<(&'a str, &'a str), (u32, RawTime)>,
+    stream_mtime: HashMap<(&'a str, &'a str), (u32, DateTime<Utc>)>,
+}
+
+impl<'a> YearHints<'a> {
+    fn of(
+        metas: &[&'a SourceMeta],
+        hs: &[&Harvest],
+        nodes: &'a [(String, NodeFrom)],
+    ) -> YearHints<'a> {
+        let mut hints = YearHints {
+            node_dated: HashMap::new(),
+            bundle_dated: None,
+            stream_yearless: HashMap::new(),
+            stream_mtime: HashMap::new(),
+        };
+        for ((meta, h), (node, _)) in metas.iter().zip(hs).zip(nodes) {
+            if let Some(t) = h.latest_dated {
+                let e = hints.node_dated.entry(node).or_insert(t);
+                *e = (*e).max(t);
+                hints.bundle_dated = Some(hints.bundle_dated.map_or(t, |b| b.max(t)));
+            }
+            let key = (node.as_str(), meta.stream.as_str());
+            // The newest rotation (the lowest number) of a stream speaks for it.
+            if let Some((_, t)) = h.latest_yearless
+                && hints
+                    .stream_yearless
+                    .get(&key)
+                    .is_none_or(|(rot, _)| meta.rotation < *rot)
+            {
+                hints.stream_yearless.insert(key, (meta.rotation, t));
+            }
+            if let Some(m) = meta.mtime
+                && hints
+                    .stream_mtime
+                    .get(&key)
+                    .is_none_or(|(rot, _)| meta.rotation < *rot)
+            {
+                hints.stream_mtime.insert(key, (meta.rotation, m));
+            }
+        }
+        hints
+    }
+
+    /// The clock of one source of `node`.
+    fn clock(
+        &self,
+        meta: &SourceMeta,
+        h: &Harvest,
+        node: &str,
+        time: &TimeConfig,
+    ) -> resolve::StreamClock {
+        let key = (node, meta.stream.as_str());
+        resolve::stream_clock(
+            meta,
+            h,
+            self.node_dated.get(node).copied(),
+            self.stream_yearless.get(&key).map(|(_, t)| *t),
+            self.stream_mtime.get(&key).map(|(_, m)| *m),
+            self.bundle_dated,
+            time,
+        )
+    }
+}
+
+/// dmesg anchors per node: uptime → wall time, from kernel lines that carry both.
+fn anchors_by_node<'a>(
+    hs: &[&Harvest],
+    nodes: &'a [(String, NodeFrom)],
+    clocks: &[resolve::StreamClock],
+) -> HashMap<&'a str, HashMap<u64, DateTime<Utc>>> {
+    let mut anchors: HashMap<&str, HashMap<u64, DateTime<Utc>>> = HashMap::new();
+    for ((h, (node, _)), sc) in hs.iter().zip(nodes).zip(clocks) {
+        for (up, raw) in &h.anchors {
+            if let Some(t) = time::resolve(*raw, None, &sc.clock).utc {
+                anchors.entry(node).or_default().insert(*up, t);
+            }
+        }
+    }
+    anchors
+}
+
+/// The boots of a source with uptimes and how each was placed in wall time; says so
+/// in `assumptions`.
+fn boot_segments(
+    h: &Harvest,
+    anchors: &HashMap<u64, DateTime<Utc>>,
+    boot_time: Option<DateTime<Utc>>,
+    assumptions: &mut Vec<String>,
+) -> Vec<resolve::BootSegment> {
+    if h.uptimes.is_empty() {
+        return Vec::new();
+    }
+    let segs = resolve::anchor_segments(h, anchors, boot_time);
+    for (i, s) in segs.iter().enumerate() {
+        let (n, first, last) = (i + 1, s.first, s.last);
+        assumptions.push(match (s.boot, s.anchors) {
+            (Some(b), 0) => format!("boot {n} (lines {first}-{last}) booted at {} (--boot-time)", b.to_rfc3339()),
+            (Some(b), k) => {
+                let replay = match s.replayed {
+                    0 => String::new(),
+                    r => format!("; {r} lines of the syslog daemon's start-up replay ignored"),
+                };
+                format!("boot {n} (lines {first}-{last}) anchored: booted at {} (lower envelope of wall - uptime over {k} kernel lines of the node{replay})", b.to_rfc3339())
+            }
+            (None, _) => format!("boot {n} (lines {first}-{last}) unanchored: uptimes only (give --boot-time)"),
+        });
+    }
+    segs
+}
+
+/// `host.hostname_changed` events for every change of the host field in one stream.
+fn host_field_changes(
+    h: &Harvest,
+    node: &str,
+    meta: &SourceMeta,
+    clock_for: &dyn Fn(u64) -> time::Clock,
+    events: &mut Vec<Event>,
+) {
+    for pair in h.hosts.windows(2) {
+        let (line, new, raw) = &pair[1];
+        let old = &pair[0].1;
+        let r = time::resolve(*raw, None, &clock_for(*line));
+        let mut fields = Fields::new();
+        fields.insert("old".into(), old.clone().into());
+        fields.insert("new".into(), new.clone().into());
+        fields.insert("from".into(), "hostname field".into());
+        events.push(make_event(
+            Kind::HostnameChanged,
+            r,
+            node,
+            meta,
+            *line,
+            *line,
+            None,
+            fields,
+            format!("hostname field changed from {old} to {new}"),
+        ));
+    }
+}
+
+/// Where a source's events come from: its metadata, node and the unit's names.
+struct SourceContext<'a> {
+    meta: &'a SourceMeta,
+    node: &'a str,
+    names: &'a resolve::Names,
+}
+
+/// The grammars' finds of one source as events on the timeline; a boot banner also
+/// gives a `node.reboot` with how long the node was silent before it.
+fn harvested_events(
+    found: Vec<Found>,
+    h: &Harvest,
+    source: &SourceContext<'_>,
+    clock_for: &dyn Fn(u64) -> time::Clock,
+    events: &mut Vec<Event>,
+) {
+    let meta = source.meta;
+    for f in found {
+        let r = time::resolve(f.time, f.uptime_us, &clock_for(f.first.line));
+        let ev_node = match (&meta.node, &f.host) {
+            (None, Some(host)) => source.names.canonical(&resolve::namespace(meta), host),
+            _ => source.node.to_string(),
+        };
+        let is_banner = f.payload.kind == Kind::KernelVersion;
+        let line = f.first.line;
+        let ev = found_to_event(f, r, ev_node, meta);
+        if is_banner {
+            let mut reboot = ev.clone();
+            reboot.kind = Kind::NodeReboot;
+            reboot.fields = Fields::new();
+            if let Some(rel) = ev.fields.get("release") {
+                reboot.fields.insert("release".into(), rel.clone());
+            }
+            // How long the node had been silent before this boot, when the same
+            // source shows its last line before the boot.
+            let before = h
+                .boot_gaps
+                .iter()
+                .find(|(l, _)| *l == line)
+                .and_then(|(l, raw)| time::resolve(*raw, None, &clock_for(*l)).utc);
+            if let (Some(prev), Some(t)) = (before, ev.time) {
+                reboot
+                    .fields
+                    .insert("silence_s".into(), (t - prev).num_seconds().max(0).into());
+            }
+            events.push(reboot);
+        }
+        events.push(ev);
+    }
+}
+
+/// One record per node of the unit, in source order, with the names it was known by.
+fn node_records(
+    rows: &[SourceReport],
+    aliases: &BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Vec<NodeRecord> {
     let mut nodes: Vec<NodeRecord> = Vec::new();
-    for row in &rows {
+    for row in rows {
         if nodes.iter().any(|n| n.name == row.node) {
             continue;
         }
@@ -645,14 +739,7 @@ fn assemble(
             node_from: row.node_from,
         });
     }
-    UnitOutput {
-        unit: unit.to_string(),
-        events,
-        sources: rows,
-        nodes,
-        problems,
-        duplicates,
-    }
+    nodes
 }
 
 #[allow(clippy::too_many_arguments)]
