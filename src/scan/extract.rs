@@ -126,7 +126,6 @@ impl Scanner<'_> {
     ) -> Harvest {
         let (start, end) = range;
         let slice = data.get(start..end).unwrap_or(&[]);
-        let unterminated = u64::from(!slice.is_empty() && !slice.ends_with(&[term]));
         // A chunk starts feeding the grammars a little before its range, so that an
         // event begun in the previous chunk leaves the extractor in the same state as a
         // whole-file parse would; events are kept by the chunk holding their first line.
@@ -151,26 +150,8 @@ impl Scanner<'_> {
             // The prefilter found a needle in this very line: no need to search again.
             let mut holds_needle = false;
             if mode == Mode::Prefiltered && !want_more {
-                // Jump to the next line holding a needle. The search starts on the
-                // previous line's end, where a needle for a line-start marker (raw
-                // klog's level letter after `\n`) begins.
-                let from = if pos > 0 && data.get(pos - 1) == Some(&term) {
-                    pos - 1
-                } else {
-                    pos
-                };
-                let Some(hit) = self
-                    .prefilter
-                    .find_from(data.get(..end).unwrap_or(data), from)
-                else {
+                let Some(ls) = self.next_needle_line(data, end, pos, term) else {
                     break;
-                };
-                // A needle that begins with the line end (raw klog's level letter)
-                // is a hit on the line after it.
-                let ls = if data.get(hit) == Some(&term) {
-                    hit + 1
-                } else {
-                    lines::line_start(data, hit, term).max(pos)
                 };
                 line_no += lines::count(data.get(pos..ls).unwrap_or(&[]), term);
                 pos = ls;
@@ -222,11 +203,7 @@ impl Scanner<'_> {
                         .get(before..)
                         .is_some_and(|f| f.iter().any(|f| f.payload.kind == Kind::KernelVersion))
                 {
-                    match time_before(data, pos, term, hint, &env) {
-                        LookBack::Found(prev) => h.boot_gaps.push((rel, prev)),
-                        LookBack::NotFound => {}
-                        LookBack::OutOfData => h.look_back_short.push((rel, pos as u64)),
-                    }
+                    note_boot_gap(data, pos, term, hint, &env, rel, &mut h);
                 }
             } else {
                 want_more = false;
@@ -246,16 +223,13 @@ impl Scanner<'_> {
         // Events belong to the chunk holding their first line.
         h.found
             .retain(|f| f.first.byte >= start as u64 && f.first.byte < end as u64);
-        // Lines are counted once: between needle lines while jumping, the rest here.
         h.lines = if pos <= end {
+            // Lines are counted once: between needle lines while jumping, the rest here.
             let rest = data.get(pos..end).unwrap_or(&[]);
-            (line_no - 1
-                + lines::count(rest, term)
-                + u64::from(!rest.is_empty() && !rest.ends_with(&[term])))
-            .saturating_sub(warm_lines)
+            (line_no - 1 + lines::count_all(rest, term)).saturating_sub(warm_lines)
         } else {
             // An event continued into the next chunk: count the range itself.
-            lines::count(slice, term) + unterminated
+            lines::count_all(slice, term)
         };
         if mode == Mode::Prefiltered {
             self.sample_edges(data, range, term, hint, hosts, &mut h);
@@ -265,6 +239,26 @@ impl Scanner<'_> {
         }
         h.settle_hosts();
         h
+    }
+
+    /// Start of the next line at or after `pos` (before `end`) that holds a needle.
+    /// The search starts on the previous line's end, where a needle for a line-start
+    /// marker (raw klog's level letter after `\n`) begins; such a hit is a hit on the
+    /// line after it.
+    fn next_needle_line(&self, data: &[u8], end: usize, pos: usize, term: u8) -> Option<usize> {
+        let from = if pos > 0 && data.get(pos - 1) == Some(&term) {
+            pos - 1
+        } else {
+            pos
+        };
+        let hit = self
+            .prefilter
+            .find_from(data.get(..end).unwrap_or(data), from)?;
+        Some(if data.get(hit) == Some(&term) {
+            hit + 1
+        } else {
+            lines::line_start(data, hit, term).max(pos)
+        })
     }
 
     /// The first line of a prefiltered source has no line end before it, so a needle
@@ -427,6 +421,24 @@ impl Scanner<'_> {
         }
         ex.finish(&mut h.found);
         h
+    }
+}
+
+/// A boot banner at `pos`: how long before it the source's previous line was, for the
+/// reboot's silence (or, past the data held, the look-back left for later).
+fn note_boot_gap(
+    data: &[u8],
+    pos: usize,
+    term: u8,
+    hint: LineFormat,
+    env: &Envelope<'_>,
+    rel: u64,
+    h: &mut Harvest,
+) {
+    match time_before(data, pos, term, hint, env) {
+        LookBack::Found(prev) => h.boot_gaps.push((rel, prev)),
+        LookBack::NotFound => {}
+        LookBack::OutOfData => h.look_back_short.push((rel, pos as u64)),
     }
 }
 

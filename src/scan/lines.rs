@@ -34,6 +34,11 @@ pub fn count(data: &[u8], term: u8) -> u64 {
     memchr::memchr_iter(term, data).count() as u64
 }
 
+/// Number of lines in `data`: its terminators, plus one for an unterminated last line.
+pub fn count_all(data: &[u8], term: u8) -> u64 {
+    count(data, term) + u64::from(!data.is_empty() && !data.ends_with(&[term]))
+}
+
 /// Split `data` into ranges of about `size` bytes that end on a line terminator.
 pub fn chunks(data: &[u8], size: usize, term: u8) -> Vec<(usize, usize)> {
     let size = size.max(1);
