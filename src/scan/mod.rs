@@ -32,7 +32,7 @@ mod stream;
 pub mod template;
 
 pub use custom::{CustomRule, CustomRules};
-pub use inventory::{NodeSummary, SourceReport};
+pub use inventory::{NodeSummary, SourceReport, natural_order};
 pub use prefilter::Prefilter;
 pub use resolve::TimeConfig;
 
@@ -910,7 +910,7 @@ fn node_summaries<'a>(
     for r in rows {
         by_node.entry(&r.node).or_default().push(r);
     }
-    by_node
+    let mut summaries: Vec<NodeSummary> = by_node
         .into_iter()
         .map(|(node, rs)| {
             let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = rs
@@ -939,7 +939,9 @@ fn node_summaries<'a>(
                 sources: rs.len(),
             }
         })
-        .collect()
+        .collect();
+    summaries.sort_by(|a, b| natural_order(&a.name, &b.name));
+    summaries
 }
 
 /// Scan in-memory files `(path, text)` — signature examples and tests. Paths are

@@ -147,7 +147,7 @@ fn with_event_hosts(mut nodes: Vec<NodeSummary>, events: &[Event]) -> Vec<NodeSu
                 sources: sources.len(),
             }),
     );
-    nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    nodes.sort_by(|a, b| crate::scan::natural_order(&a.name, &b.name));
     nodes
 }
 
@@ -205,5 +205,34 @@ impl Timeline {
             self.nodes.retain(|n| f.nodes.contains(&n.name));
             self.sources.retain(|s| f.nodes.contains(&s.node));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scan::natural_order;
+
+    #[test]
+    fn node_names_sort_as_people_count() {
+        let mut names = vec![
+            "node-10",
+            "node-2",
+            "node-1",
+            "ip-10-0-1-9",
+            "ip-10-0-1-16",
+            "node-02",
+        ];
+        names.sort_by(|a, b| natural_order(a, b));
+        assert_eq!(
+            names,
+            [
+                "ip-10-0-1-9",
+                "ip-10-0-1-16",
+                "node-1",
+                "node-02",
+                "node-2",
+                "node-10"
+            ]
+        );
     }
 }
