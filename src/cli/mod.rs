@@ -22,7 +22,7 @@ use podmortem::report::{self, ReportFormat, ReportOptions};
 use podmortem::scan::{self, ScanConfig, ScanOutput, SourceReport, UnitOutput};
 use podmortem::signatures::{self, Severity, SignatureSet};
 use podmortem::timeline::RunInfo;
-use podmortem::timeline::{Filter, Timeline};
+use podmortem::timeline::{Selection, Timeline};
 
 /// Exit status: 0 ran and nothing at or above `--fail-on`; 1 findings at or above it;
 /// 2 usage or input errors that stopped the run.
@@ -276,7 +276,7 @@ impl FilterPlan {
         &self,
         nodes: &[podmortem::timeline::NodeSummary],
         last: Option<DateTime<Utc>>,
-    ) -> Result<Filter, Error> {
+    ) -> Result<Selection, Error> {
         let since = self.since.map(|s| s.resolve(last)).transpose()?;
         let until = self.until.map(|s| s.resolve(last)).transpose()?;
         config::check_window(since, until)?;
@@ -287,7 +287,7 @@ impl FilterPlan {
                 None => return Err(unknown_node(name, nodes)),
             }
         }
-        Ok(Filter {
+        Ok(Selection {
             since,
             until,
             nodes: canonical,

@@ -24,7 +24,7 @@ pub(crate) enum Origin {
 
 /// A source found on disk, not yet opened.
 #[derive(Debug)]
-pub(crate) struct Found {
+pub(crate) struct Discovered {
     /// Display path, relative as the user wrote it.
     pub display: String,
     /// Where to read it.
@@ -36,8 +36,8 @@ pub(crate) struct Found {
 /// Everything found under the given paths, in walk order, and the soft problems.
 #[derive(Debug, Default)]
 pub(crate) struct Discovery {
-    /// Found sources.
-    pub found: Vec<Found>,
+    /// Sources discovered.
+    pub found: Vec<Discovered>,
     /// Skipped entries with the reason.
     pub problems: Vec<Problem>,
     /// Display paths of the units (see [`super::unit`]), in walk order.
@@ -58,7 +58,7 @@ pub(crate) fn discover(paths: &[PathBuf], stdin_name: &str) -> Result<Discovery,
             if !walk.stdin_seen {
                 walk.stdin_seen = true;
                 walk.out.units.push(stdin_name.to_owned());
-                walk.out.found.push(Found {
+                walk.out.found.push(Discovered {
                     display: stdin_name.to_owned(),
                     origin: Origin::Stdin,
                     metadata: None,
@@ -195,7 +195,7 @@ impl Walk {
             }
         };
         if metadata.file_type().is_fifo() {
-            self.out.found.push(Found {
+            self.out.found.push(Discovered {
                 display,
                 origin: Origin::Pipe(path.to_owned()),
                 metadata: Some(metadata),
@@ -215,7 +215,7 @@ impl Walk {
             }
         } else if kind.is_file() {
             if self.visited.insert((metadata.dev(), metadata.ino())) {
-                self.out.found.push(Found {
+                self.out.found.push(Discovered {
                     display,
                     origin: Origin::File(path.to_owned()),
                     metadata: Some(metadata),

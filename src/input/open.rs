@@ -7,7 +7,7 @@ use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::Path;
 
-use super::discover::{Found, Origin, describe};
+use super::discover::{Discovered, Origin, describe};
 use super::item::{Head, Item};
 use super::{InputConfig, mmap, parts};
 use crate::error::Problem;
@@ -21,7 +21,7 @@ pub(crate) enum Opened {
 }
 
 /// Open a found source.
-pub(crate) fn open(found: Found, config: &InputConfig) -> Result<Opened, Problem> {
+pub(crate) fn open(found: Discovered, config: &InputConfig) -> Result<Opened, Problem> {
     let mtime = found.metadata.as_ref().and_then(modified);
     let fail = |message: String| Problem {
         source: found.display.clone(),

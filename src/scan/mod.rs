@@ -21,13 +21,13 @@ use crate::input::{
 
 pub mod custom;
 pub mod errors;
-mod extract;
 mod harvest;
 mod inventory;
 pub mod jsonl;
 pub mod lines;
 pub mod prefilter;
 pub mod resolve;
+mod scanner;
 mod stream;
 pub mod template;
 
@@ -192,7 +192,7 @@ impl StreamSink for Sink<'_> {
     }
 }
 
-type Scanner<'a> = extract::Scanner<'a>;
+type Scanner<'a> = scanner::Scanner<'a>;
 
 /// Build the scanner for `config` and run `work` with it.
 fn with_scanner<R>(config: &ScanConfig, work: impl FnOnce(Scanner<'_>) -> R) -> R {
@@ -202,7 +202,7 @@ fn with_scanner<R>(config: &ScanConfig, work: impl FnOnce(Scanner<'_>) -> R) -> 
             p.bytes.fetch_add(n, Ordering::Relaxed);
         }
     };
-    work(extract::Scanner {
+    work(scanner::Scanner {
         prefilter: &prefilter,
         custom: &config.custom,
         full_pass_below: config.full_pass_below,

@@ -10,9 +10,9 @@
 
 use std::sync::Mutex;
 
-use super::extract::{self, Mode, Scanner};
 use super::harvest::Harvest;
 use super::lines;
+use super::scanner::{self, Mode, Scanner};
 use crate::input::{CompressedData, Pull, SourceId};
 
 /// Decoded bytes per block.
@@ -101,15 +101,15 @@ impl Scanner<'_> {
             rest.read_into(buf, want);
         }
         let term = lines::terminator(buf);
-        let format = extract::detect(buf, term);
-        if self.force_full || extract::whole_only(format) || rest.finished() {
+        let format = scanner::detect(buf, term);
+        if self.force_full || scanner::whole_only(format) || rest.finished() {
             while !rest.finished() {
                 rest.read_into(buf, usize::MAX);
             }
             return self.scan(id, buf);
         }
-        let hosts = extract::host_mode(buf, term, format);
-        let tuned = self.source_prefilter(format, &extract::sample(buf));
+        let hosts = scanner::host_mode(buf, term, format);
+        let tuned = self.source_prefilter(format, &scanner::sample(buf));
         let this = Scanner {
             prefilter: &tuned,
             ..*self
@@ -174,7 +174,7 @@ impl Scanner<'_> {
             }
             buf.extend_from_slice(next);
         }
-        extract::settle_interleaved(&mut total);
+        scanner::settle_interleaved(&mut total);
         total.detected = format;
         total
     }

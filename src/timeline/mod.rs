@@ -64,7 +64,7 @@ use crate::signatures::Severity;
 
 /// Which part of a timeline to keep (`--since`, `--until`, `--node`, `--min-severity`).
 #[derive(Clone, Debug, Default)]
-pub struct Filter {
+pub struct Selection {
     /// Drop what ended before this.
     pub since: Option<DateTime<Utc>>,
     /// Drop what started after this.
@@ -75,7 +75,7 @@ pub struct Filter {
     pub min_severity: Option<Severity>,
 }
 
-impl Filter {
+impl Selection {
     fn keeps_span(&self, start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> bool {
         let end = end.or(start);
         let start = start.or(end);
@@ -193,7 +193,7 @@ impl Timeline {
     }
 
     /// Keep only what the filter selects.
-    pub fn apply(&mut self, f: &Filter) {
+    pub fn apply(&mut self, f: &Selection) {
         self.incidents.retain(|i| {
             f.keeps_span(i.start, i.end)
                 && f.keeps_nodes(i.nodes.iter())
