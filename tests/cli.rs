@@ -3,40 +3,13 @@
 //! trustworthy — same result from the folder, the tarball, `--jobs 1` and `--jobs 2`,
 //! and from `correlate` over `events --format jsonl`.
 
+#[path = "support/binary.rs"]
+mod binary;
+use binary::{bundle, json, path_str, root, run};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn bundle() -> PathBuf {
-    root().join("samples/k8s-incidents/bundle")
-}
-
-fn run(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("podmortem runs");
-    assert!(
-        out.status.success(),
-        "podmortem {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn json(args: &[&str]) -> Value {
-    serde_json::from_slice(&run(args).stdout).expect("JSON output")
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+use std::process::Command;
 
 /// The samples as a .tar.gz in a temp dir, members `node-N/...` (built here, so the
 /// repository carries no binary copy).

@@ -3,37 +3,17 @@
 //! gives — whatever the order of the streams, with a stream fed twice (a retried
 //! task), per unit or per shard — and a unit scanned alone keeps its node identity.
 
+#[path = "support/binary.rs"]
+mod binary;
+use binary::{bundle, json, path_str};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn bundle() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/k8s-incidents/bundle")
-}
-
 fn run(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        // One provenance line per report: `without_provenance` drops it whole.
-        .env("COLUMNS", "100000")
-        .output()
-        .expect("podmortem runs");
-    assert!(
-        out.status.success(),
-        "podmortem {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn json(args: &[&str]) -> Value {
-    serde_json::from_slice(&run(args).stdout).expect("JSON output")
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
+    // One provenance line per report: `without_provenance` drops it whole.
+    binary::run_with(args, &[("COLUMNS", "100000")])
 }
 
 /// `podmortem events --format jsonl ARGS` written to `dir/name`.

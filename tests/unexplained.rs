@@ -3,23 +3,15 @@
 //! nodes), and a year-bearing timestamp in the same source beats the file's mtime.
 //! The binary runs on real-format files written to a temp dir.
 
+#[path = "support/binary.rs"]
+mod binary;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 fn run_json(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("podmortem runs");
-    assert!(
-        out.status.success(),
-        "podmortem {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
+    binary::json(args)
 }
 
 fn text(args: &[&str]) -> String {
