@@ -514,3 +514,37 @@ fn a_streamed_tgz_cut_short_keeps_the_members_before_the_cut() {
     assert!(bundle.sources.len() > 5 && bundle.sources.len() < files.len());
     assert!(!got.events.is_empty());
 }
+
+/// Issue #13/#15: progress counts uncompressed bytes and names the file being read,
+/// also for a streamed archive whose decoded size is unknown beforehand (no total,
+/// so no ETA).
+#[test]
+fn progress_counts_uncompressed_bytes_and_names_the_file() {
+    let files = sample_bundle();
+    let plain: u64 = files.iter().map(|(_, b)| b.len() as u64).sum();
+    let tgz = gzip(&tar_of(&files));
+    assert!((tgz.len() as u64) < plain / 2, "the archive is compressed");
+    let progress = std::sync::Arc::new(scan::Progress::default());
+    let config = ScanConfig {
+        progress: Some(progress.clone()),
+        ..year_2018()
+    };
+    let streamed = InputConfig {
+        stream_above: 4 << 10,
+        ..InputConfig::default()
+    };
+    scan::scan_memory(vec![("bundle.tgz".to_string(), tgz)], &streamed, &config);
+    let bytes = progress.bytes.load(std::sync::atomic::Ordering::Relaxed);
+    // Every member's text was counted, not the compressed archive's size.
+    assert!(
+        bytes >= plain * 9 / 10,
+        "{bytes} of {plain} uncompressed bytes"
+    );
+    assert_eq!(progress.total.load(std::sync::atomic::Ordering::Relaxed), 0);
+    let current = progress.current();
+    assert!(
+        current.starts_with("bundle.tgz!/")
+            && files.iter().any(|(n, _)| current.ends_with(n.as_str())),
+        "current file {current:?}"
+    );
+}
