@@ -8,7 +8,6 @@
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::envelope::time::TimeQuality;
 use crate::events::Event;
@@ -23,7 +22,7 @@ use engine::{Indexed, match_signature};
 pub use unclassified::{Unclassified, is_error_level};
 
 /// One line (or a summarised run of repeats) cited as evidence.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Evidence {
     /// Time of the (first) event.
     pub time: Option<DateTime<Utc>>,
@@ -48,7 +47,7 @@ pub struct Evidence {
 }
 
 /// How sure podmortem is that the signature's root cause applies, and why.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Confidence {
     /// `high`, `medium` or `low`.
     pub level: String,
@@ -57,7 +56,7 @@ pub struct Confidence {
 }
 
 /// A matched root-cause signature: what went wrong, where, when, why, what to do.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Incident {
     /// Deterministic id (`INC-001`, numbered in timeline order).
     pub id: String,
@@ -90,7 +89,7 @@ pub struct Incident {
 }
 
 /// What correlation found: incidents in timeline order and the unexplained rest.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Correlation {
     /// Incidents, numbered `INC-001`... by (start, signature, nodes).
     pub incidents: Vec<Incident>,

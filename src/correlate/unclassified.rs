@@ -8,7 +8,6 @@
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::engine::Indexed;
@@ -21,7 +20,7 @@ use crate::scan::template;
 pub const EVIDENCE_ROWS: usize = 5;
 
 /// Error-level events no signature explained, sharing a message template.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Unclassified {
     /// Event kind name (`log.error` for lines no grammar recognised).
     pub kind: String,

@@ -2,7 +2,6 @@
 //! node summaries and the source inventory. The only input of `report`.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::correlate::{Incident, Unclassified};
@@ -10,7 +9,7 @@ use crate::error::Problem;
 
 /// Provenance of a run: what produced the report and from what, so a reader can
 /// reproduce it or see why it differs from another run (issue 15, point 5).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunInfo {
     /// podmortem version that wrote the report.
     pub version: String,
@@ -34,10 +33,9 @@ impl RunInfo {
 }
 
 /// Everything a report needs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Timeline {
     /// How the report was made (version, inputs, filters, time assumptions).
-    #[serde(default)]
     pub run: RunInfo,
     /// Nodes, sorted by name.
     pub nodes: Vec<NodeSummary>,
