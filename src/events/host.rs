@@ -32,6 +32,16 @@ pub(crate) fn hostname_changed(msg: &[u8]) -> Option<Payload> {
     )
 }
 
+/// A change of the envelope's host field within one stream (`old` to `new`): the
+/// scan sees it across lines, this says what it is. Fields of `host.hostname_changed`:
+/// `old`, `new`, `from` (`hostname field`).
+pub fn host_field_change(old: &str, new: &str) -> Payload {
+    Payload::new(Kind::HostnameChanged)
+        .with("old", old)
+        .with("new", new)
+        .with("from", "hostname field")
+}
+
 fn quoted_until(rest: &[u8], close: u8) -> Option<String> {
     let end = rest.iter().position(|&b| b == close)?;
     let name = rest.get(..end)?;

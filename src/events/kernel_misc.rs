@@ -125,6 +125,17 @@ pub(crate) fn version(msg: &[u8]) -> Option<Payload> {
     )
 }
 
+/// The `node.reboot` a boot banner (`kernel.version`) stands for: its `release`, and
+/// `silence_s`, how long the node had been silent before it, when known. Fields of
+/// `node.reboot` from a banner: `release`, `silence_s`.
+pub fn reboot_of(banner: &super::Fields, silence_s: Option<i64>) -> Payload {
+    let mut p = Payload::new(Kind::NodeReboot);
+    if let Some(release) = banner.get("release") {
+        p.fields.insert("release".into(), release.clone());
+    }
+    p.with_opt("silence_s", silence_s.map(|s| s.max(0)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,8 @@ mod text;
 mod tls;
 
 pub use extract::Extractor;
+pub use host::host_field_change;
+pub use kernel_misc::reboot_of;
 pub use registry::{drift_kind, needles};
 pub use text::collapse_spaces;
 

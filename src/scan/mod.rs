@@ -651,19 +651,16 @@ fn host_field_changes(
         let (line, new, raw) = &pair[1];
         let old = &pair[0].1;
         let r = time::resolve(*raw, None, &clock_for(*line));
-        let mut fields = Fields::new();
-        fields.insert("old".into(), old.clone().into());
-        fields.insert("new".into(), new.clone().into());
-        fields.insert("from".into(), "hostname field".into());
+        let payload = events::host_field_change(old, new);
         events.push(make_event(
-            Kind::HostnameChanged,
+            payload.kind,
             r,
             node,
             meta,
             *line,
             *line,
             None,
-            fields,
+            payload.fields,
             format!("hostname field changed from {old} to {new}"),
         ));
     }
@@ -696,12 +693,6 @@ fn harvested_events(
         let line = f.first.line;
         let ev = found_to_event(f, r, ev_node, meta);
         if is_banner {
-            let mut reboot = ev.clone();
-            reboot.kind = Kind::NodeReboot;
-            reboot.fields = Fields::new();
-            if let Some(rel) = ev.fields.get("release") {
-                reboot.fields.insert("release".into(), rel.clone());
-            }
             // How long the node had been silent before this boot, when the same
             // source shows its last line before the boot.
             let before = h
@@ -709,11 +700,13 @@ fn harvested_events(
                 .iter()
                 .find(|(l, _)| *l == line)
                 .and_then(|(l, raw)| time::resolve(*raw, None, &clock_for(*l)).utc);
-            if let (Some(prev), Some(t)) = (before, ev.time) {
-                reboot
-                    .fields
-                    .insert("silence_s".into(), (t - prev).num_seconds().max(0).into());
-            }
+            let silence = before
+                .zip(ev.time)
+                .map(|(prev, t)| (t - prev).num_seconds());
+            let payload = events::reboot_of(&ev.fields, silence);
+            let mut reboot = ev.clone();
+            reboot.kind = payload.kind;
+            reboot.fields = payload.fields;
             events.push(reboot);
         }
         events.push(ev);
