@@ -19,10 +19,6 @@ struct RawRecord {
     time: Option<String>,
 }
 
-/// Strictly parse a docker json-file record (same as [`parse`]: JSON has one grammar).
-pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
-    parse(line)
-}
 
 /// Parse a docker json-file record. The `time` is UTC; a missing or malformed time
 /// leaves the envelope without one.
@@ -61,7 +57,7 @@ mod tests {
 
     #[test]
     fn complete_record() {
-        let env = parse_strict(br#"{"log":"I0617 03:05:13.803095       1 main.go:12] started\n","stream":"stderr","time":"2018-06-17T03:05:13.80309512Z"}"#).unwrap();
+        let env = parse(br#"{"log":"I0617 03:05:13.803095       1 main.go:12] started\n","stream":"stderr","time":"2018-06-17T03:05:13.80309512Z"}"#).unwrap();
         assert_eq!(
             &env.message[..],
             b"I0617 03:05:13.803095       1 main.go:12] started"
@@ -74,14 +70,14 @@ mod tests {
 
     #[test]
     fn escapes_and_partial_chunk() {
-        let env = parse_strict(br#"{"log":"a\u003cb\u003e\u0026\ttab","stream":"stdout","time":"2018-06-17T03:05:13Z"}"#).unwrap();
+        let env = parse(br#"{"log":"a\u003cb\u003e\u0026\ttab","stream":"stdout","time":"2018-06-17T03:05:13Z"}"#).unwrap();
         assert!(env.partial);
         assert_eq!(&env.message[..], b"a<b>&\ttab");
     }
 
     #[test]
     fn not_docker() {
-        assert!(parse_strict(br#"{"ts":1.0,"msg":"x"}"#).is_err());
-        assert!(parse_strict(b"{\"log\":\"unterminated").is_err());
+        assert!(parse(br#"{"ts":1.0,"msg":"x"}"#).is_err());
+        assert!(parse(b"{\"log\":\"unterminated").is_err());
     }
 }
