@@ -78,7 +78,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
-/// Subcommands.
+/// The subcommands; each takes the argument groups it needs.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan log bundles and report incidents with root causes and evidence.

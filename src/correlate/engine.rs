@@ -20,7 +20,7 @@ use crate::signatures::{FieldPath, Filter, Signature, Startup, Step};
 /// A signature matched on one node.
 #[derive(Clone, Debug)]
 pub struct NodeMatch {
-    /// Node.
+    /// The node the steps matched on: steps are matched one node at a time.
     pub node: String,
     /// First-step events of the burst (indexes into the canonical order).
     pub triggers: Vec<usize>,

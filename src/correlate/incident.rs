@@ -16,7 +16,7 @@ use crate::signatures::{ConfidenceLevel, Effect, FieldPath, Scope, Signature, Si
 pub struct Draft {
     /// Index of the signature in the set.
     pub sig: usize,
-    /// Nodes.
+    /// The nodes matched (a set: a cluster incident names each node once).
     pub nodes: BTreeSet<String>,
     /// First-step events.
     pub triggers: Vec<usize>,
@@ -24,9 +24,9 @@ pub struct Draft {
     pub cited: BTreeSet<usize>,
     /// Context facts that hold: rule index → first fact event.
     pub facts: BTreeMap<usize, usize>,
-    /// Start.
+    /// When the incident starts, as far as its events are placed in time.
     pub start: Ts,
-    /// End.
+    /// When it ends.
     pub end: Ts,
 }
 

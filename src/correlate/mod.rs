@@ -28,7 +28,7 @@ pub struct Evidence {
     pub time: Option<DateTime<Utc>>,
     /// How that time was obtained.
     pub time_quality: TimeQuality,
-    /// Node.
+    /// The node whose log holds this line.
     pub node: String,
     /// Event kind name.
     pub kind: String,
@@ -64,7 +64,7 @@ pub struct Incident {
     pub signature: String,
     /// Human title.
     pub title: String,
-    /// Severity.
+    /// Copied from the signature, so reports and `--fail-on` need not look it up.
     pub severity: Severity,
     /// Nodes involved, sorted.
     pub nodes: Vec<String>,

@@ -26,7 +26,6 @@ fn is_row(line: &[u8]) -> bool {
     line.len() >= 3 && line.starts_with(b"| ") && line.ends_with(b" |")
 }
 
-
 /// Recognise a `calicoctl node status` line: banner sentence, table border or row.
 /// The message is the whole line; there is no time.
 pub fn parse(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {

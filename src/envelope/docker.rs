@@ -19,7 +19,6 @@ struct RawRecord {
     time: Option<String>,
 }
 
-
 /// Parse a docker json-file record. The `time` is UTC; a missing or malformed time
 /// leaves the envelope without one.
 pub fn parse(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {

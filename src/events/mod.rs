@@ -290,7 +290,7 @@ impl Payload {
 /// A recognised event with its provenance. Owns its data: it outlives the buffer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
-    /// Kind.
+    /// What happened: the dotted name JSON, signatures and reports use.
     pub kind: Kind,
     /// UTC instant, or `None` when it could not be given (see `quality`).
     pub time: Option<DateTime<Utc>>,

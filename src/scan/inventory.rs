@@ -14,7 +14,7 @@ pub struct SourceReport {
     pub path: String,
     /// Detected format name (the most common one when a file mixes formats).
     pub format: String,
-    /// Node.
+    /// The node the source was attributed to (see `node_from` for how).
     pub node: String,
     /// How the node was decided.
     pub node_from: NodeFrom,

@@ -35,7 +35,7 @@ pub const SUMMARY_BUILTINS: &[&str] = &["node", "nodes", "node_count", "count"];
 pub struct FileText<'a> {
     /// Display path.
     pub path: &'a str,
-    /// Contents.
+    /// The file's text, for turning byte spans into line and column.
     pub text: &'a str,
 }
 

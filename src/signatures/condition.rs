@@ -105,7 +105,7 @@ fn step_into<'v>(value: &'v Value, segment: &Segment, out: &mut Vec<&'v Value>) 
 /// A literal in a signature file: string, integer, float or bool.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Scalar {
-    /// Text.
+    /// A text value; numbers written as text still compare numerically (`"83%"`).
     Str(String),
     /// A number (integers are kept exactly up to 2^53).
     Num(f64),

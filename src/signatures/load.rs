@@ -65,7 +65,7 @@ struct SourceFile {
     path: String,
     /// File name without `.toml`: the id it must declare.
     stem: String,
-    /// Contents.
+    /// The file's text, kept for diagnostics with line and column.
     text: String,
 }
 

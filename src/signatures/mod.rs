@@ -34,7 +34,7 @@ pub enum Severity {
     Medium,
     /// Node or workload failure.
     High,
-    /// Outage.
+    /// An outage: workloads down, or a node's networking gone.
     Critical,
 }
 
@@ -66,9 +66,9 @@ pub enum Scope {
 /// Confidence levels, ordered.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ConfidenceLevel {
-    /// Plausible.
+    /// Plausible: the pattern fits, nothing confirms it.
     Low,
-    /// Likely.
+    /// Likely: the pattern fits as the signature expects.
     Medium,
     /// Confirmed by context.
     High,
@@ -120,14 +120,14 @@ pub enum Effect {
 /// One `[[context]]` fact: looked for anywhere (any time) in the incident's nodes.
 #[derive(Clone, Debug)]
 pub struct ContextRule {
-    /// Kinds.
+    /// Kinds of event that can be the fact.
     pub kinds: Vec<Kind>,
-    /// Conditions.
+    /// What the fact's fields must satisfy.
     pub filter: Filter,
     /// `None`: any time. `Some(w)`: only facts from `w` before the incident's start
     /// until its end (e.g. "a clean shutdown shortly before this boot").
     pub within: Option<TimeDelta>,
-    /// Effect.
+    /// What the fact does to the match (raise, lower, require, exclude).
     pub effect: Effect,
     /// Reason template (`{node}` and the fact's fields).
     pub reason: String,
@@ -163,16 +163,16 @@ pub struct Startup {
 /// Events of these kinds passing the filter mark a component start.
 #[derive(Clone, Debug)]
 pub struct Marker {
-    /// Kinds.
+    /// Kinds of event that can fill this step.
     pub kinds: Vec<Kind>,
-    /// Conditions.
+    /// What the step's events must satisfy.
     pub filter: Filter,
 }
 
 /// One `[[example]]`: input files and what this signature must find in them.
 #[derive(Clone, Debug)]
 pub struct Example {
-    /// Name.
+    /// Shown in `signatures test` output and as the test's name.
     pub name: String,
     /// Expected number of incidents of this signature.
     pub incidents: usize,
@@ -189,11 +189,11 @@ pub struct Signature {
     pub id: String,
     /// File it came from (display path).
     pub origin: String,
-    /// Title.
+    /// One line naming the root cause, the incident's heading in reports.
     pub title: String,
-    /// Severity.
+    /// How bad an incident of this signature is.
     pub severity: Severity,
-    /// Scope.
+    /// One node per incident, or nodes hit together merged into one incident.
     pub scope: Scope,
     /// Quiet gap that splits first-step events into separate incidents.
     pub gap: TimeDelta,
@@ -209,7 +209,7 @@ pub struct Signature {
     pub startup: Option<Startup>,
     /// Remediation steps.
     pub remediation: Vec<String>,
-    /// References.
+    /// Public write-ups, issues and docs behind the judgement.
     pub references: Vec<String>,
     /// Signatures whose overlapping incident absorbs this one.
     pub suppressed_by: Vec<String>,
@@ -221,7 +221,7 @@ pub struct Signature {
     pub caused_by: Vec<CausedBy>,
     /// Raw-line rules.
     pub raw: Vec<crate::scan::CustomRule>,
-    /// Examples.
+    /// The file's examples, run by `signatures test` and `cargo test`.
     pub examples: Vec<Example>,
 }
 

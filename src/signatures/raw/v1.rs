@@ -20,7 +20,7 @@ pub struct RawSignature {
     pub id: Spanned<String>,
     /// Human title.
     pub title: String,
-    /// Severity.
+    /// How bad an incident of this signature is (`critical` ... `low`).
     pub severity: Severity,
     /// `node` (default) or `cluster`.
     #[serde(default)]
@@ -49,7 +49,7 @@ pub struct RawSignature {
     /// Remediation steps.
     #[serde(default)]
     pub remediation: Vec<String>,
-    /// References.
+    /// Public write-ups, issues and docs behind the judgement.
     #[serde(default)]
     pub references: Vec<String>,
     /// Signatures whose overlapping incident absorbs this one.
@@ -67,7 +67,7 @@ pub struct RawSignature {
     /// Raw-line rules.
     #[serde(default)]
     pub raw: Vec<RawLineRule>,
-    /// Examples.
+    /// `[[example]]`s: each runs through the real scanner as a named test.
     #[serde(rename = "example", default)]
     pub examples: Vec<RawExample>,
 }
@@ -86,11 +86,11 @@ pub enum RawScope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RawConfidence {
-    /// Low.
+    /// `confidence = "low"`.
     Low,
-    /// Medium.
+    /// `confidence = "medium"` (the default).
     Medium,
-    /// High.
+    /// `confidence = "high"`.
     High,
 }
 
@@ -180,10 +180,10 @@ pub struct RawState {
 pub struct RawContext {
     /// Kind(s).
     pub event: Spanned<OneOrMany>,
-    /// Conditions.
+    /// `where`: conditions that must all hold.
     #[serde(rename = "where", default)]
     pub filter: RawWhere,
-    /// Alternatives.
+    /// `any_of`: condition tables of which one must hold whole (kinds with different fields).
     #[serde(default)]
     pub any_of: Vec<RawWhere>,
     /// Only facts from this long before the incident until its end count.
@@ -239,7 +239,7 @@ pub struct RawLineRule {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExample {
-    /// Name.
+    /// Shown in `signatures test` output and as the test's name.
     pub name: String,
     /// Expected outcome.
     pub expect: RawExpect,
@@ -273,13 +273,13 @@ pub struct RawInput {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged, expecting = "a string, a number or true/false")]
 pub enum RawScalar {
-    /// Boolean.
+    /// A TOML boolean.
     Bool(bool),
-    /// Integer.
+    /// A TOML integer.
     Int(i64),
-    /// Float.
+    /// A TOML float.
     Float(f64),
-    /// String.
+    /// A TOML string.
     Str(String),
 }
 
@@ -287,10 +287,10 @@ pub enum RawScalar {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawOps {
-    /// Equal.
+    /// `eq`: the field equals this value.
     #[serde(default)]
     pub eq: Option<RawScalar>,
-    /// Regex.
+    /// `regex`: the field's text matches (unanchored unless anchored).
     #[serde(default)]
     pub regex: Option<String>,
     /// Greater than.
