@@ -252,7 +252,7 @@ impl<'de> Deserialize<'de> for Kind {
 /// What a grammar recognised in a message: a kind and its fields.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Payload {
-    /// The kind.
+    /// What the grammar recognised.
     pub kind: Kind,
     /// Its fields (names documented per kind in the grammar module).
     pub fields: Fields,
@@ -300,9 +300,9 @@ pub struct Event {
     /// How the time was obtained.
     #[serde(default)]
     pub time_quality: TimeQuality,
-    /// Node name.
+    /// The node the line is from, after identity resolution (renames merged).
     pub node: String,
-    /// Display path of the source.
+    /// Display path of the source (`bundle.tgz!/node-1/var/log/syslog`), as evidence cites it.
     pub source: String,
     /// 1-based line number of the first line used.
     pub line: u64,
@@ -312,7 +312,7 @@ pub struct Event {
     /// Severity written on the line by its program (klog letter, logrus level...), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
-    /// Fields, per kind.
+    /// Typed values the grammar read; their names per kind are in `signatures::fields`.
     pub fields: Fields,
     /// The raw line(s), as written (escaping is the reports' job).
     pub text: String,

@@ -40,11 +40,11 @@ pub(crate) struct Item {
 
 /// A text source ready for node and rotation assignment.
 pub(crate) struct Pending {
-    /// Display path.
+    /// Display path, as evidence cites it (`bundle.tgz!/node-1/var/log/syslog`).
     pub display: String,
     /// Logical path parts.
     pub parts: Vec<Part>,
-    /// Modification time.
+    /// Modification time: year inference falls back to it.
     pub mtime: Option<DateTime<Utc>>,
     /// The bytes.
     pub data: SourceData,
@@ -54,22 +54,22 @@ pub(crate) struct Pending {
 pub(crate) struct FoundFact {
     /// What it tells.
     pub kind: FactKind,
-    /// Display path.
+    /// Display path, as evidence cites it (`bundle.tgz!/node-1/var/log/syslog`).
     pub display: String,
     /// Logical path parts.
     pub parts: Vec<Part>,
-    /// Its value.
+    /// What the file says (a zone name, a host name).
     pub value: String,
 }
 
 /// Everything one item expanded into, in order.
 #[derive(Default)]
 pub(crate) struct Outcome {
-    /// Text sources.
+    /// Text sources, in the order they were met (archive order within an archive).
     pub sources: Vec<Pending>,
-    /// Facts files.
+    /// Facts files (`etc/timezone`, sosreport `hostname`): they name zones and nodes.
     pub facts: Vec<FoundFact>,
-    /// Problems met.
+    /// Soft problems, each naming its source; the scan goes on past them.
     pub problems: Vec<Problem>,
 }
 
@@ -91,11 +91,11 @@ impl Outcome {
 
 /// Where a stream sits in the input (what an [`Item`] holds but its bytes).
 pub(crate) struct Head {
-    /// Display path.
+    /// Display path, as evidence cites it (`bundle.tgz!/node-1/var/log/syslog`).
     pub display: String,
     /// Logical path parts.
     pub parts: Vec<Part>,
-    /// Modification time.
+    /// Modification time: year inference falls back to it.
     pub mtime: Option<DateTime<Utc>>,
     /// Archive and compression levels already opened.
     pub depth: u32,
