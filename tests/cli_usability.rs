@@ -5,10 +5,11 @@
 //! scan (7), filters that say what they matched (8), one CLI (9), the year hint (10).
 //! The HTML timeline at fleet size (4) is shown in tests/browser.rs.
 
+#[path = "support/binary.rs"]
+mod binary;
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn bundle() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/k8s-incidents/bundle")
@@ -19,23 +20,7 @@ fn bundle_str() -> String {
 }
 
 fn podmortem(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("podmortem starts");
-    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(input).expect("write stdin");
-    }
-    child.wait_with_output().expect("podmortem finishes")
+    binary::spawn(args, &[("COLUMNS", "100")], stdin)
 }
 
 fn ok(args: &[&str]) -> String {

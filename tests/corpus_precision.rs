@@ -4,9 +4,9 @@
 //! the checkout at `../shared/corpus`, in CI too: a missing corpus FAILS these tests,
 //! it never skips them. Also: undated evidence never closes a window.
 
-use std::io::Write;
+#[path = "support/binary.rs"]
+mod binary;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
@@ -22,21 +22,11 @@ fn require_dir(dir: &Path) {
 
 /// Signatures of the incidents `podmortem scan` reports on `input` (`-` reads `stdin`).
 fn incidents(input: &str, stdin: Option<&str>) -> Vec<String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(["scan", "--quiet", "--format", "json", input])
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("podmortem runs");
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(text.as_bytes()).expect("stdin written");
-    }
-    let out = child.wait_with_output().expect("podmortem finishes");
+    let out = binary::spawn(
+        &["scan", "--quiet", "--format", "json", input],
+        &[],
+        stdin.map(str::as_bytes),
+    );
     assert!(
         out.status.success(),
         "podmortem scan {input} failed: {}",
