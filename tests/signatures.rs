@@ -95,6 +95,7 @@ const REQUIRED: &[&str] = &[
     "inotify-exhaustion",
     "pid-exhaustion",
     "clock-skew",
+    "probe-failures",
 ];
 
 #[test]

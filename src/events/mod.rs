@@ -44,6 +44,7 @@ mod kubelet_node;
 mod limits;
 mod net;
 mod pod_status;
+mod probe;
 mod registry;
 mod runtime;
 mod service;
@@ -223,6 +224,9 @@ kinds! {
     /// An error-level line no grammar recognised (fields `template`, `component`):
     /// listed in an `unclassified` group unless a signature cites it.
     LogError => "log.error",
+    /// A container probe failed (readiness, liveness, startup): one is routine, a wave
+    /// of them on a node points at the node's network or runtime.
+    ProbeFailed => "kubelet.probe_failed",
 }
 
 /// Old names of renamed kinds, still accepted when reading (signature files, events

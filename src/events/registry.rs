@@ -9,7 +9,7 @@ use super::{
     net, service,
 };
 use super::{kernel_fault, kernel_net, kernel_report, kernel_storage, kernel_vmalloc};
-use super::{pod_status, runtime, storage_thinpool, systemd, tls};
+use super::{pod_status, probe, runtime, storage_thinpool, systemd, tls};
 use crate::envelope::{Envelope, LineFormat};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use kernel_oom::OomPart;
@@ -511,6 +511,13 @@ pub(crate) static GRAMMARS: &[Grammar] = &[
         Kubelet,
         Role::Event,
         kubelet_evicted::evicted_notice
+    ),
+    g!(
+        "kubelet.probe_failed",
+        ["\"Probe failed\"", " probe for \"", " probe failed: "],
+        Any,
+        Role::Event,
+        probe::probe_failed
     ),
     g!(
         "kernel.oom_kill",

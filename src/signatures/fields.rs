@@ -215,6 +215,7 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "mode",
         ],
         Kind::LogError => &["template", "component"],
+        Kind::ProbeFailed => &["probe", "pod", "output"],
         _ => return None,
     };
     Some(fields)

@@ -49,6 +49,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = embedded!(
     "patterns/kubelet/node-identity-mismatch.toml",
     "patterns/kubelet/node-notready-apiserver-unreachable.toml",
     "patterns/kubelet/pleg-unhealthy.toml",
+    "patterns/kubelet/probe-failures.toml",
     "patterns/network/cni-ip-exhaustion.toml",
     "patterns/network/kube-proxy-xtables-lock.toml",
     "patterns/node/clock-skew.toml",
