@@ -23,6 +23,13 @@ fn podmortem(args: &[&str], stdin: Option<&[u8]>) -> Output {
     binary::spawn(args, &[("COLUMNS", "100")], stdin)
 }
 
+/// The report header's `nodes` line.
+fn nodes_line(text: &str) -> &str {
+    text.lines()
+        .find(|l| l.starts_with("nodes"))
+        .expect("nodes line")
+}
+
 fn ok(args: &[&str]) -> String {
     let out = podmortem(args, None);
     assert!(
@@ -247,10 +254,7 @@ fn issue_15_3_a_multi_host_syslog_file_names_its_hosts() {
         "--year",
         "2018",
     ]);
-    let nodes = text
-        .lines()
-        .find(|l| l.starts_with("nodes"))
-        .expect("nodes line");
+    let nodes = nodes_line(&text);
     assert!(
         nodes.contains("3: k8s-node-01, k8s-node-02, k8s-node-03"),
         "{nodes}"
@@ -482,10 +486,7 @@ fn issue_15_3_correlate_header_names_the_nodes_of_its_events() {
     let events = dir.path().join("events.jsonl");
     std::fs::write(&events, ok(&["events", &b, "-q", "-f", "jsonl"])).expect("write events");
     let text = ok(&["correlate", events.to_str().expect("utf-8"), "-q"]);
-    let nodes = text
-        .lines()
-        .find(|l| l.starts_with("nodes"))
-        .expect("nodes line");
+    let nodes = nodes_line(&text);
     // The streams' node records give the nodes their aliases, as in a scan.
     // Nodes in the order people count them (node-10 last), with their aliases.
     assert!(

@@ -5,27 +5,19 @@
 //! at every boot, node-10 boots without being renamed while its BGP sessions go up and
 //! later through `start` again — which must not become incidents.
 
-use std::process::Command;
+#[path = "support/binary.rs"]
+mod binary;
 
 /// `(signature, nodes, caused_by signature)` per incident, in report order.
 fn incidents() -> Vec<(String, Vec<String>, Option<String>)> {
-    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "scan",
-            "--quiet",
-            "--format",
-            "json",
-            "samples/k8s-incidents/bundle",
-        ])
-        .output()
-        .expect("podmortem runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let bundle = binary::bundle();
+    let v = binary::json(&[
+        "scan",
+        "--quiet",
+        "--format",
+        "json",
+        binary::path_str(&bundle),
+    ]);
     let list = v["incidents"].as_array().expect("incidents");
     let signature_of = |id: &str| {
         list.iter()
