@@ -127,7 +127,7 @@ fn seed_slub_blocks_become_two_events() {
     let first = &found[0];
     assert_eq!(first.first.line, 1);
     assert_eq!(first.end_line, 3);
-    assert_eq!(first.text.lines().count(), 3);
+    assert_eq!(first.text.get().lines().count(), 3);
     let f = &first.payload.fields;
     assert_eq!(f["numa_node"], json!(-1));
     assert_eq!(f["gfp"], json!("0x8020"));

@@ -96,7 +96,7 @@ Nov 28 17:28:16 fedora systemd[1]: Starting Hostname Service...",
             ..
         }
     ));
-    assert_eq!(reboot.text, "-- Reboot --");
+    assert_eq!(reboot.text.get(), "-- Reboot --");
 }
 
 #[test]

@@ -31,20 +31,20 @@ fn ev(kind: &str, node: &str, minutes: i64, line: u64, f: Value, text: &str) -> 
         time: Some(t0() + TimeDelta::minutes(minutes)),
         uptime_us: None,
         time_quality: TimeQuality::YearInferred,
-        node: node.to_string(),
-        source: format!("{node}/var/log/syslog"),
+        node: node.into(),
+        source: format!("{node}/var/log/syslog").into(),
         line,
         end_line: line,
         level: None,
         fields: fields(f),
-        text: text.to_string(),
+        text: text.into(),
     }
 }
 
 fn timeless(mut e: Event, source: &str) -> Event {
     e.time = None;
     e.time_quality = TimeQuality::Missing;
-    e.source = source.to_string();
+    e.source = source.into();
     e
 }
 
@@ -305,7 +305,7 @@ fn count_within_window() {
     let memcg: Vec<Event> = (0..5)
         .map(|i| {
             let mut e = oom("node-1", i, 10 + i as u64);
-            e.fields.insert("scope".into(), json!("memcg"));
+            e.fields.insert("scope", json!("memcg"));
             e
         })
         .collect();
@@ -923,7 +923,7 @@ fn raw_rules_expose_literals_for_the_prefilter() {
     let fields = shutdown
         .fields(b"[origin software=\"rsyslogd\" swVersion=\"8.24.0\" x-pid=\"612\" x-info=\"http://www.rsyslog.com\"] exiting on signal 15.")
         .unwrap();
-    assert_eq!(fields.get("signal"), Some(&json!(15)));
+    assert_eq!(fields["signal"], json!(15));
 }
 
 #[test]
@@ -991,17 +991,17 @@ fn toy_extract(set: &SignatureSet) -> impl Fn(&[(String, String)]) -> Vec<Event>
                 for rule in rules.iter().filter(|r| r.applies_to(Some(app))) {
                     if let Some(fields) = rule.fields(msg.as_bytes()) {
                         out.push(Event {
-                            kind: rule.kind.clone(),
+                            kind: rule.kind,
                             time: Some(time.with_timezone(&Utc)),
                             uptime_us: None,
                             time_quality: TimeQuality::Exact,
-                            node: node.to_string(),
-                            source: path.clone(),
+                            node: node.into(),
+                            source: path.as_str().into(),
                             line: n as u64 + 1,
                             end_line: n as u64 + 1,
                             level: rule.level,
                             fields,
-                            text: line.to_string(),
+                            text: line.into(),
                         });
                     }
                 }
@@ -1141,7 +1141,7 @@ fn field_table_covers_the_fields_grammars_emit() {
     for e in &events {
         if let Some(known) = podmortem::signatures::fields::known_fields(&e.kind) {
             for name in e.fields.keys() {
-                if !known.contains(&name.as_str()) {
+                if !known.contains(&name) {
                     missing.push(format!("{} {name}", e.kind));
                 }
             }

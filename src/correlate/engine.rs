@@ -185,7 +185,7 @@ fn group_key(event: &Event, paths: &[FieldPath]) -> Vec<String> {
         .map(|p| {
             p.resolve(&event.fields)
                 .first()
-                .map(|v| match v {
+                .map(|v| match &**v {
                     serde_json::Value::String(s) => s.clone(),
                     other => other.to_string(),
                 })
@@ -412,7 +412,7 @@ mod tests {
             end_line: line,
             level: None,
             fields: Default::default(),
-            text: String::new(),
+            text: String::new().into(),
         }
     }
 

@@ -180,7 +180,7 @@ fn field_lookup(event: Option<&Event>, name: &str) -> Option<String> {
     Some(
         values
             .into_iter()
-            .map(value_text)
+            .map(|v| value_text(&v))
             .collect::<Vec<_>>()
             .join(", "),
     )
@@ -318,7 +318,7 @@ fn build(sig: &Signature, ix: &Indexed<'_>, d: &Draft, number: usize) -> Inciden
             continue;
         };
         let event = ix.events.get(fact).copied();
-        let node = event.map(|e| e.node.clone());
+        let node = event.map(|e| e.node.to_string());
         reasons.push(render(&rule.reason, &|name| match name {
             "node" => node.clone(),
             other => field_lookup(event, other),
@@ -387,12 +387,12 @@ pub fn summarise(ix: &Indexed<'_>, items: &[usize]) -> Vec<Evidence> {
                 rows.push(Evidence {
                     time: e.time,
                     time_quality: e.time_quality,
-                    node: e.node.clone(),
+                    node: e.node.to_string(),
                     kind: e.kind.name().to_string(),
-                    source: e.source.clone(),
+                    source: e.source.to_string(),
                     line: e.line,
                     end_line: e.end_line.max(e.line),
-                    text: e.text.clone(),
+                    text: e.text.get().into_owned(),
                     count: 1,
                     last: e.time,
                 });

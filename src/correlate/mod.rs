@@ -122,34 +122,7 @@ pub fn correlate(events: &[Event], set: &SignatureSet) -> Correlation {
     }
 }
 
-/// The canonical order's key: time (missing last), source, lines, kind, node, text.
-#[allow(clippy::type_complexity)]
-fn order_key(
-    e: &Event,
-) -> (
-    bool,
-    Option<DateTime<Utc>>,
-    &str,
-    u64,
-    u64,
-    &str,
-    &str,
-    &str,
-) {
-    (
-        e.time.is_none(),
-        e.time,
-        e.source.as_str(),
-        e.line,
-        e.end_line,
-        e.kind.name(),
-        e.node.as_str(),
-        e.text.as_str(),
-    )
-}
-
+/// The scanner's event order, so that input order never matters.
 fn canonical_order(events: &[Event]) -> Vec<&Event> {
-    let mut sorted: Vec<&Event> = events.iter().collect();
-    sorted.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
-    sorted
+    crate::scan::sort_events_ref(events)
 }

@@ -90,7 +90,8 @@ fn template_of(e: &Event) -> String {
     if let Some(t) = e.fields.get("template").and_then(|v| v.as_str()) {
         return t.to_string();
     }
-    let first = e.text.lines().next().unwrap_or_default();
+    let text = e.text.get();
+    let first = text.lines().next().unwrap_or_default();
     template::of(&envelope::parse_line(first.as_bytes(), None).message)
 }
 

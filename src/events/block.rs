@@ -3,7 +3,7 @@
 //! [`Block`], the lines gathered so far with their provenance, and [`TableStep`],
 //! what a table assembler did with a line.
 
-use super::{Found, Payload};
+use super::{Found, Payload, Sym};
 use crate::envelope::{Envelope, Level, RawTime};
 use crate::input::Location;
 
@@ -14,7 +14,7 @@ pub(crate) struct Block {
     end_line: u64,
     time: RawTime,
     uptime_us: Option<u64>,
-    host: Option<String>,
+    host: Option<Sym>,
     level: Option<Level>,
     text: String,
 }
@@ -27,7 +27,7 @@ impl Block {
             end_line: at.line,
             time: env.time,
             uptime_us: env.uptime_us,
-            host: env.host.map(str::to_string),
+            host: env.host.map(Sym::new),
             level: env.level,
             text: String::from_utf8_lossy(env.raw).into_owned(),
         }
@@ -44,7 +44,7 @@ impl Block {
     /// (journalctl's `-- Reboot --`) is placed at the next entry.
     pub(crate) fn stamp_from(&mut self, env: &Envelope<'_>) {
         self.time = env.time;
-        self.host = env.host.map(str::to_string);
+        self.host = env.host.map(Sym::new);
     }
 
     /// 1-based number of the first line.
@@ -62,7 +62,7 @@ impl Block {
             uptime_us: self.uptime_us,
             host: self.host,
             level: self.level,
-            text: self.text,
+            text: self.text.into(),
         }
     }
 }

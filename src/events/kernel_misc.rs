@@ -131,7 +131,7 @@ pub(crate) fn version(msg: &[u8]) -> Option<Payload> {
 pub fn reboot_of(banner: &super::Fields, silence_s: Option<i64>) -> Payload {
     let mut p = Payload::new(Kind::NodeReboot);
     if let Some(release) = banner.get("release") {
-        p.fields.insert("release".into(), release.clone());
+        p.fields.insert("release", release.clone());
     }
     p.with_opt("silence_s", silence_s.map(|s| s.max(0)))
 }

@@ -9,7 +9,7 @@
 
 use super::block::Block;
 use super::text::{after, find, lossy, token, trim, uint, uint_after};
-use super::{Fields, Found, Kind, Payload};
+use super::{Fields, Found, Kind, Payload, Value};
 
 /// Which OOM line a partial payload came from.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -244,9 +244,9 @@ pub(crate) struct OomAssembler {
     /// The last kill: its line, pid and the context it inherited. A
     /// `memory.oom.group` line after it starts a group that kills that victim again
     /// (`oom_kill_memcg_member` walks the whole cgroup): that pid must count once.
-    last_kill: Option<(u64, Option<serde_json::Value>, Fields)>,
+    last_kill: Option<(u64, Option<Value>, Fields)>,
     /// Pids already killed by the open `memory.oom.group` report.
-    group_killed: Vec<serde_json::Value>,
+    group_killed: Vec<Value>,
 }
 
 /// Lines between a kill and the `memory.oom.group` line that extends it to its cgroup.
@@ -294,7 +294,7 @@ impl OomAssembler {
             OomPart::Usage => {
                 if let Some(ctx) = self.context.as_mut() {
                     for (k, v) in p.fields {
-                        ctx.fields.entry(k).or_insert(v);
+                        ctx.fields.insert_missing(k, v);
                     }
                 }
             }
@@ -335,7 +335,7 @@ impl OomAssembler {
                     let mut payload = p;
                     let inherited = self.context_for(at);
                     for (k, v) in inherited.clone() {
-                        payload.fields.entry(k).or_insert(v);
+                        payload.fields.insert_missing(k, v);
                     }
                     self.last_kill = Some((at, pid.clone(), inherited));
                     self.pending = Some((line, payload, part));
@@ -344,10 +344,10 @@ impl OomAssembler {
                     if part == OomPart::Killed && held.fields.get("pid") != pid.as_ref() {
                         // "or sacrifice child": the child named here is the real victim.
                         if let Some(sel) = held.fields.remove("pid") {
-                            held.fields.insert("selected_pid".into(), sel);
+                            held.fields.insert("selected_pid", sel);
                         }
                         if let Some(sel) = held.fields.remove("process") {
-                            held.fields.insert("selected_process".into(), sel);
+                            held.fields.insert("selected_process", sel);
                         }
                     }
                     held.fields.extend(p.fields);
@@ -413,7 +413,7 @@ impl OomAssembler {
             if let Some((_, _, shared)) = self.last_kill.as_mut() {
                 for key in ["memcg", "constraint", "scope", "cpuset", "trigger"] {
                     if let Some(v) = payload.fields.get(key) {
-                        shared.entry(key.to_string()).or_insert_with(|| v.clone());
+                        shared.insert_missing(key, v.clone());
                     }
                 }
             }

@@ -14,10 +14,8 @@
 //! numbers, so the extractor need not feed the lines in between (call traces,
 //! register dumps and interleaved lines of other CPUs are simply skipped).
 
-use serde_json::Value;
-
 use super::block::Block;
-use super::{Found, Payload};
+use super::{Found, Payload, Value};
 
 /// What a new part does to the open report of its kind.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -97,14 +95,18 @@ impl ReportAssembler {
 /// specific), booleans are or-ed so `true` from any line sticks.
 fn merge_fields(held: &mut Payload, part: Payload) {
     for (name, value) in part.fields {
-        match (held.fields.get_mut(&name), value) {
+        match (held.fields.get_mut(name), value) {
             (None, v) => {
                 held.fields.insert(name, v);
             }
-            (Some(Value::Array(all)), Value::Array(more)) => {
-                for v in more {
-                    if !all.contains(&v) {
-                        all.push(v);
+            (Some(Value::Json(all)), Value::Json(more)) => {
+                if let (serde_json::Value::Array(all), serde_json::Value::Array(more)) =
+                    (&mut **all, *more)
+                {
+                    for v in more {
+                        if !all.contains(&v) {
+                            all.push(v);
+                        }
                     }
                 }
             }
@@ -146,7 +148,7 @@ mod tests {
     fn parts_merge_start_and_drop() {
         let mut a = ReportAssembler::new("kernel.panic");
         let mut out = Vec::new();
-        let p = |k: &str| Payload::new(Kind::Custom("custom.x".into())).with(k, json!([k]));
+        let p = |k: &'static str| Payload::new(Kind::Custom("custom.x".into())).with(k, json!([k]));
         a.accept(block(5), p("detail"), near, &mut out);
         assert!(out.is_empty(), "a detail alone is dropped");
         a.accept(block(10), p("a"), near, &mut out);

@@ -13,7 +13,7 @@ use nom::character::complete::char;
 use nom::combinator::{all_consuming, cut, map, opt, recognize, rest, value};
 use nom::error::context;
 use nom::sequence::{delimited, preceded, terminated};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::block::Block;
 use super::text::{Fail, GrammarError, PResult, anchor, dec_i64, dec_u64, lossy, strict};
@@ -380,13 +380,13 @@ impl SlubAssembler {
         block.extend(&block_line);
         for (name, value) in part.fields {
             if name == "nodes" {
-                let nodes = payload
+                let mut all = payload
                     .fields
-                    .entry("nodes".to_string())
-                    .or_insert_with(|| Value::Array(Vec::new()));
-                if let (Value::Array(all), Value::Array(new)) = (nodes, value) {
-                    all.extend(new);
-                }
+                    .remove("nodes")
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default();
+                all.extend(value.as_array().into_iter().flatten().cloned());
+                payload.fields.insert("nodes", all);
             } else {
                 payload.fields.insert(name, value);
             }

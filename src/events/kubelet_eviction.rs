@@ -344,7 +344,7 @@ fn evicted_pods<'a>(
 
 /// One `kubelet.pod_evicted` payload per pod of an [`evicted`] payload.
 pub(crate) fn split_evicted(payload: Payload) -> Vec<Payload> {
-    let Some(Value::Array(pods)) = payload.fields.get("pods") else {
+    let Some(pods) = payload.fields.get("pods").and_then(|v| v.as_array()) else {
         return vec![payload];
     };
     pods.iter()

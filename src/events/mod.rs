@@ -12,7 +12,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::envelope::time::TimeQuality;
@@ -42,6 +41,7 @@ mod kubelet_eviction;
 mod kubelet_misc;
 mod kubelet_node;
 mod limits;
+mod line_text;
 mod net;
 mod pod_status;
 mod probe;
@@ -49,27 +49,29 @@ mod registry;
 mod runtime;
 mod service;
 mod storage_thinpool;
+mod sym;
 mod systemd;
 mod text;
 mod tls;
+mod value;
 
 pub use extract::Extractor;
 pub use host::host_field_change;
 pub use kernel_misc::reboot_of;
+pub use line_text::{LineText, MapId};
 pub use registry::{drift_kind, needles};
+pub use sym::Sym;
 pub use text::collapse_spaces;
-
-/// Field values of an event, by field name (ordered, so output is deterministic).
-pub type Fields = BTreeMap<String, serde_json::Value>;
+pub use value::{Fields, Value};
 
 macro_rules! kinds {
     ($( $(#[$doc:meta])* $variant:ident => $name:literal ),* $(,)?) => {
         /// An event kind. The names are a public interface (JSON, signatures): keep them.
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
         pub enum Kind {
             $( $(#[$doc])* $variant, )*
             /// A generic event produced by a user signature's raw-line regex (`custom.<name>`).
-            Custom(String),
+            Custom(Sym),
         }
 
         impl Kind {
@@ -77,21 +79,21 @@ macro_rules! kinds {
             pub const BUILTIN: &'static [Kind] = &[$(Kind::$variant),*];
 
             /// The stable dotted name, e.g. `kernel.oom_kill`.
-            pub fn name(&self) -> &str {
+            pub fn name(&self) -> &'static str {
                 match self {
                     $( Kind::$variant => $name, )*
-                    Kind::Custom(name) => name,
+                    Kind::Custom(name) => name.as_str(),
                 }
             }
 
             /// Parse a dotted name; `custom.*` names become [`Kind::Custom`].
             pub fn from_name(name: &str) -> Option<Kind> {
                 if let Some((_, kind)) = KIND_ALIASES.iter().find(|(old, _)| *old == name) {
-                    return Some(kind.clone());
+                    return Some(*kind);
                 }
                 match name {
                     $( $name => Some(Kind::$variant), )*
-                    other if other.starts_with("custom.") && other.len() > 7 => Some(Kind::Custom(other.to_string())),
+                    other if other.starts_with("custom.") && other.len() > 7 => Some(Kind::Custom(Sym::new(other))),
                     _ => None,
                 }
             }
@@ -229,6 +231,19 @@ kinds! {
     ProbeFailed => "kubelet.probe_failed",
 }
 
+/// Kinds order by name, as people read them (and independent of declaration order).
+impl Ord for Kind {
+    fn cmp(&self, other: &Kind) -> std::cmp::Ordering {
+        self.name().cmp(other.name())
+    }
+}
+
+impl PartialOrd for Kind {
+    fn partial_cmp(&self, other: &Kind) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// Old names of renamed kinds, still accepted when reading (signature files, events
 /// JSONL written by earlier versions).
 const KIND_ALIASES: &[(&str, Kind)] = &[("docker.devmapper_low_space", Kind::ThinpoolFull)];
@@ -272,13 +287,13 @@ impl Payload {
     }
 
     /// Add (or replace) a field; builder style keeps grammars short.
-    pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Payload {
-        self.fields.insert(name.to_string(), value.into());
+    pub fn with(mut self, name: &'static str, value: impl Into<Value>) -> Payload {
+        self.fields.insert(name, value);
         self
     }
 
     /// Add a field only when a value is known (absent beats a made-up default).
-    pub fn with_opt<V: Into<serde_json::Value>>(self, name: &str, value: Option<V>) -> Payload {
+    pub fn with_opt<V: Into<Value>>(self, name: &'static str, value: Option<V>) -> Payload {
         match value {
             Some(v) => self.with(name, v),
             None => self,
@@ -305,9 +320,9 @@ pub struct Event {
     #[serde(default)]
     pub time_quality: TimeQuality,
     /// The node the line is from, after identity resolution (renames merged).
-    pub node: String,
+    pub node: Sym,
     /// Display path of the source (`bundle.tgz!/node-1/var/log/syslog`), as evidence cites it.
-    pub source: String,
+    pub source: Sym,
     /// 1-based line number of the first line used.
     pub line: u64,
     /// 1-based line number of the last line used (equal to `line` for one-line events).
@@ -318,8 +333,8 @@ pub struct Event {
     pub level: Option<Level>,
     /// Typed values the grammar read; their names per kind are in `signatures::fields`.
     pub fields: Fields,
-    /// The raw line(s), as written (escaping is the reports' job).
-    pub text: String,
+    /// The line(s) as written (escaping is the reports' job); read with [`LineText::get`].
+    pub text: LineText,
 }
 
 /// An event found in one source, before the scanner attaches time and node.
@@ -336,11 +351,11 @@ pub struct Found {
     /// Kernel uptime of the first line, if any.
     pub uptime_us: Option<u64>,
     /// Hostname field of the first line, if any.
-    pub host: Option<String>,
+    pub host: Option<Sym>,
     /// Severity of the first line, if any.
     pub level: Option<Level>,
-    /// The raw line(s) joined with `\n`.
-    pub text: String,
+    /// The line(s) joined with `\n` (the scanner pins it to a mapped source).
+    pub text: LineText,
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ mod tests {
     use serde_json::json;
 
     fn component(line: &[u8]) -> Option<serde_json::Value> {
-        service_started(line).map(|p| p.fields["component"].clone())
+        service_started(line).map(|p| p.fields["component"].to_json())
     }
 
     #[test]

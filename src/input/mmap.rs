@@ -20,7 +20,7 @@ pub(crate) fn load(file: File, len: u64, threshold: u64) -> io::Result<SourceDat
         && len > 0
         && let Some(map) = map_stable(&file, len)
     {
-        return Ok(SourceData::Mapped(map));
+        return Ok(SourceData::Mapped(std::sync::Arc::new(map)));
     }
     read_all(file, len)
 }

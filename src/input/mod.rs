@@ -103,7 +103,7 @@ pub struct SourceMeta {
 /// data, archive members, stdin, small files).
 pub enum SourceData {
     /// A memory-mapped regular file.
-    Mapped(memmap2::Mmap),
+    Mapped(std::sync::Arc<memmap2::Mmap>),
     /// Bytes held in memory.
     Owned(Vec<u8>),
     /// A large compressed log kept compressed: the scanner decodes it block by block.

@@ -80,7 +80,7 @@ impl CustomRule {
                     Ok(n) => serde_json::Value::from(n),
                     Err(_) => serde_json::Value::from(text.into_owned()),
                 };
-                fields.insert(name.to_string(), value);
+                fields.insert_named(name, value);
             }
         }
         Some(fields)
@@ -156,16 +156,16 @@ impl CustomRules {
             };
             out.push(Found {
                 payload: Payload {
-                    kind: rule.kind.clone(),
+                    kind: rule.kind,
                     fields,
                 },
                 first: at,
                 end_line: at.line,
                 time: env.time,
                 uptime_us: env.uptime_us,
-                host: env.host.map(str::to_string),
+                host: env.host.map(crate::events::Sym::new),
                 level: rule.level.or(env.level),
-                text: String::from_utf8_lossy(env.raw).into_owned(),
+                text: String::from_utf8_lossy(env.raw).into_owned().into(),
             });
         }
     }
@@ -218,9 +218,9 @@ mod tests {
         let fields = rule
             .fields(b"Calico node 'node-2' is already using the IPv4 address 10.0.0.5. (3)")
             .unwrap();
-        assert_eq!(fields.get("other"), Some(&json!("node-2")));
-        assert_eq!(fields.get("ip"), Some(&json!("10.0.0.5")));
-        assert_eq!(fields.get("tries"), Some(&json!(3)));
+        assert_eq!(fields["other"], json!("node-2"));
+        assert_eq!(fields["ip"], json!("10.0.0.5"));
+        assert_eq!(fields["tries"], json!(3));
         assert!(rule.applies_to(Some("calico-node")));
         assert!(!rule.applies_to(Some("kubelet")));
         assert!(!rule.applies_to(None));

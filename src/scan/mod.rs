@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use crate::envelope::RawTime;
 use crate::envelope::time::{self, Resolved};
 use crate::error::{Error, Problem};
-use crate::events::{self, Event, Fields, Found, Kind};
+use crate::events::{self, Event, Fields, Found, Kind, LineText, Sym};
 use crate::input::{
     Bundle, InputConfig, NodeFrom, Pull, ScanTicket, Source, SourceData, SourceId, SourceMeta,
     StreamSink,
@@ -209,6 +209,7 @@ fn with_scanner<R>(config: &ScanConfig, work: impl FnOnce(Scanner<'_>) -> R) -> 
         chunk_size: config.chunk_size,
         force_full: config.custom.needs_full_pass(),
         progress: &progress,
+        mapped: None,
     })
 }
 
@@ -325,7 +326,11 @@ fn scan_bundle(
             }
             match &s.data {
                 SourceData::Compressed(stream) => scanner.scan_stream(s.meta.id, stream),
-                data => scanner.scan(s.meta.id, data),
+                data => Scanner {
+                    mapped: mapping_of(data),
+                    ..scanner
+                }
+                .scan(s.meta.id, data),
             }
         })
         .collect();
@@ -346,6 +351,19 @@ fn scan_bundle(
             assemble(unit, &sources, harvests, problems, config)
         })
         .collect()
+}
+
+/// Where a source's bytes lie when they are a file mapping (or a member sliced from
+/// one), so that its events cite their lines in place.
+fn mapping_of(data: &SourceData) -> Option<(events::MapId, u64)> {
+    match data {
+        SourceData::Mapped(map) => Some((events::MapId::register(map)?, 0)),
+        SourceData::Slice(whole, range) => match &**whole {
+            SourceData::Mapped(map) => Some((events::MapId::register(map)?, range.start as u64)),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// One unit's sources, their harvests and the input problems met reading it.
@@ -661,7 +679,7 @@ fn host_field_changes(
             *line,
             None,
             payload.fields,
-            format!("hostname field changed from {old} to {new}"),
+            format!("hostname field changed from {old} to {new}").into(),
         ));
     }
 }
@@ -744,16 +762,17 @@ fn make_event(
     line: u64,
     end_line: u64,
     level: Option<crate::envelope::Level>,
-    fields: Fields,
-    text: String,
+    mut fields: Fields,
+    text: LineText,
 ) -> Event {
+    fields.shrink();
     Event {
         kind,
         time: r.utc,
         uptime_us: r.uptime_us,
         time_quality: r.quality,
-        node: node.to_string(),
-        source: meta.display.clone(),
+        node: Sym::new(node),
+        source: Sym::new(&meta.display),
         line,
         end_line,
         level,
@@ -798,7 +817,7 @@ fn drop_first_boots(events: Vec<Event>, rows: &[SourceReport]) -> Vec<Event> {
                 // A shutdown announced by logind is a reboot wherever it sits.
                 || e.fields.contains_key("announced_by")
                 || e.line > 1
-                || matches!((e.time, earliest.get(&e.node)), (Some(t), Some(first)) if *first < t - chrono::Duration::seconds(1))
+                || matches!((e.time, earliest.get(e.node.as_str())), (Some(t), Some(first)) if *first < t - chrono::Duration::seconds(1))
         })
         .collect()
 }
@@ -842,7 +861,7 @@ fn dedup(events: Vec<Event>) -> Vec<Event> {
             Some(k) => {
                 if let Some(kept) = keep.get_mut(k) {
                     for (name, value) in ev.fields {
-                        kept.fields.entry(name).or_insert(value);
+                        kept.fields.insert_missing(name, value);
                     }
                 }
             }
@@ -856,7 +875,7 @@ fn dedup(events: Vec<Event>) -> Vec<Event> {
 /// the line itself.
 fn same_line_fields(a: &Event, b: &Event) -> bool {
     const CONTEXTUAL: &[&str] = &["silence_s"];
-    let own = |(k, _): &(&String, &serde_json::Value)| !CONTEXTUAL.contains(&k.as_str());
+    let own = |(k, _): &(&str, &events::Value)| !CONTEXTUAL.contains(k);
     a.fields.iter().filter(own).eq(b.fields.iter().filter(own))
 }
 
@@ -886,11 +905,11 @@ pub fn sort_events_ref<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<&
 }
 
 /// What orders two events of one kind on one line: everything else they carry.
-fn tie_break(e: &Event) -> (u64, &str, &str, String) {
+fn tie_break(e: &Event) -> (u64, &str, String, String) {
     (
         e.end_line,
         e.node.as_str(),
-        e.text.as_str(),
+        e.text.get().into_owned(),
         serde_json::to_string(&e.fields).unwrap_or_default(),
     )
 }

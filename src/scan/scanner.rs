@@ -13,7 +13,7 @@ use super::lines;
 use super::prefilter::Prefilter;
 use super::template;
 use crate::envelope::{self, Envelope, LineFormat, RawTime};
-use crate::events::{self, Extractor, Found, Kind, Payload};
+use crate::events::{self, Extractor, Found, Kind, MapId, Payload};
 use crate::input::{Location, SourceId};
 
 /// Bytes before a chunk that are fed to the grammars first (their events are left to
@@ -44,6 +44,9 @@ pub struct Scanner<'a> {
     pub force_full: bool,
     /// Progress counter (bytes done).
     pub progress: &'a (dyn Fn(u64) + Sync),
+    /// The mapping the scanned bytes lie in (and their offset in it), if they are a
+    /// mapped file: events then cite their lines there instead of copying them.
+    pub mapped: Option<(MapId, u64)>,
 }
 
 impl Scanner<'_> {
@@ -223,6 +226,11 @@ impl Scanner<'_> {
         // Events belong to the chunk holding their first line.
         h.found
             .retain(|f| f.first.byte >= start as u64 && f.first.byte < end as u64);
+        if let Some((map, base)) = self.mapped {
+            for f in &mut h.found {
+                f.text.pin(data, f.first.byte, map, base);
+            }
+        }
         h.lines = if pos <= end {
             // Lines are counted once: between needle lines while jumping, the rest here.
             let rest = data.get(pos..end).unwrap_or(&[]);
@@ -465,9 +473,9 @@ fn note_error_line(at: Location, env: &Envelope<'_>, before: usize, h: &mut Harv
         end_line: at.line,
         time: env.time,
         uptime_us: env.uptime_us,
-        host: env.host.map(str::to_string),
+        host: env.host.map(crate::events::Sym::new),
         level: Some(level),
-        text: String::from_utf8_lossy(env.raw).into_owned(),
+        text: String::from_utf8_lossy(env.raw).into_owned().into(),
     });
 }
 
@@ -746,6 +754,7 @@ mod tests {
             chunk_size,
             force_full: false,
             progress: &progress,
+            mapped: None,
         };
         scanner.scan(SourceId(0), data)
     }

@@ -121,7 +121,7 @@ impl Ctx<'_> {
         for name in names {
             match Kind::from_name(name) {
                 Some(Kind::Custom(custom)) => {
-                    if self.info.custom_kinds.contains_key(&custom) {
+                    if self.info.custom_kinds.contains_key(custom.as_str()) {
                         kinds.push(Kind::Custom(custom));
                     } else {
                         self.err(
@@ -148,7 +148,7 @@ impl Ctx<'_> {
         for kind in kinds {
             match kind {
                 Kind::Custom(name) => {
-                    allowed.extend(self.info.custom_kinds.get(name)?.iter().cloned())
+                    allowed.extend(self.info.custom_kinds.get(name.as_str())?.iter().cloned())
                 }
                 other => allowed.extend(known_fields(other)?.iter().map(|s| s.to_string())),
             }

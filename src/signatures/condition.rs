@@ -6,6 +6,7 @@
 
 use regex::Regex;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::events::Fields;
@@ -63,12 +64,20 @@ impl FieldPath {
         }
     }
 
-    /// Every value the path reaches (lists fan out), skipping JSON nulls.
-    pub fn resolve<'v>(&self, fields: &'v Fields) -> Vec<&'v Value> {
-        let mut current: Vec<&'v Value> = match fields.get(self.field()) {
-            Some(value) => vec![value],
+    /// Every value the path reaches (lists fan out), skipping JSON nulls. Scalars
+    /// are converted to their JSON form; lists and objects are borrowed.
+    pub fn resolve<'v>(&self, fields: &'v Fields) -> Vec<Cow<'v, Value>> {
+        let first = match fields.get(self.field()) {
+            Some(value) => value,
             None => return Vec::new(),
         };
+        let Some(json) = first.as_json() else {
+            return match self.segments.len() {
+                1 => vec![Cow::Owned(first.to_json())],
+                _ => Vec::new(),
+            };
+        };
+        let mut current: Vec<&'v Value> = vec![json];
         for segment in self.segments.iter().skip(1) {
             let mut next = Vec::new();
             for value in current {
@@ -80,9 +89,11 @@ impl FieldPath {
         let mut leaves = Vec::new();
         for value in current {
             match value {
-                Value::Array(items) => leaves.extend(items.iter().filter(|v| !v.is_null())),
+                Value::Array(items) => {
+                    leaves.extend(items.iter().filter(|v| !v.is_null()).map(Cow::Borrowed))
+                }
                 Value::Null => {}
-                other => leaves.push(other),
+                other => leaves.push(Cow::Borrowed(other)),
             }
         }
         leaves
@@ -287,7 +298,13 @@ mod tests {
 
     fn fields(value: Value) -> Fields {
         match value {
-            Value::Object(map) => map.into_iter().collect(),
+            Value::Object(map) => {
+                let mut fields = Fields::new();
+                for (k, v) in map {
+                    fields.insert_named(&k, v);
+                }
+                fields
+            }
             _ => Fields::new(),
         }
     }

@@ -70,9 +70,9 @@ mod tests {
             let m = markers(c).unwrap();
             assert_eq!(m[0].kinds, vec![Kind::ServiceStarted]);
             let mut fields = Fields::new();
-            fields.insert("component".into(), (*c).into());
+            fields.insert("component", *c);
             assert!(m[0].filter.matches(&fields));
-            fields.insert("component".into(), "other".into());
+            fields.insert("component", "other");
             assert!(!m[0].filter.matches(&fields));
         }
         assert_eq!(

@@ -81,13 +81,13 @@ impl Selection {
             && self.until.is_none_or(|u| start.is_none_or(|t| t <= u))
     }
 
-    fn keeps_nodes<'a>(&self, mut nodes: impl Iterator<Item = &'a String>) -> bool {
-        self.nodes.is_empty() || nodes.any(|n| self.nodes.contains(n))
+    fn keeps_nodes<'a>(&self, mut nodes: impl Iterator<Item = &'a str>) -> bool {
+        self.nodes.is_empty() || nodes.any(|n| self.nodes.iter().any(|k| k == n))
     }
 
     /// Whether an event passes the time and node filters.
     pub fn keeps_event(&self, e: &Event) -> bool {
-        self.keeps_span(e.time, e.time) && self.keeps_nodes(std::iter::once(&e.node))
+        self.keeps_span(e.time, e.time) && self.keeps_nodes(std::iter::once(e.node.as_str()))
     }
 }
 
@@ -194,11 +194,12 @@ impl Timeline {
     pub fn apply(&mut self, f: &Selection) {
         self.incidents.retain(|i| {
             f.keeps_span(i.start, i.end)
-                && f.keeps_nodes(i.nodes.iter())
+                && f.keeps_nodes(i.nodes.iter().map(String::as_str))
                 && f.min_severity.is_none_or(|m| i.severity >= m)
         });
-        self.unclassified
-            .retain(|u| f.keeps_span(u.start, u.end) && f.keeps_nodes(u.nodes.iter()));
+        self.unclassified.retain(|u| {
+            f.keeps_span(u.start, u.end) && f.keeps_nodes(u.nodes.iter().map(String::as_str))
+        });
         if !f.nodes.is_empty() {
             self.nodes.retain(|n| f.nodes.contains(&n.name));
             self.sources.retain(|s| f.nodes.contains(&s.node));
