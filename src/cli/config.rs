@@ -35,7 +35,8 @@ pub fn parse_size(s: &str) -> Result<u64, Error> {
     Ok((n * mult as f64) as u64)
 }
 
-/// Input options.
+/// The input configuration every scanning command shares (`--max-decompressed`,
+/// `--set-node`); `events` adds its shard and stdin name itself.
 pub fn input(args: &InputArgs) -> Result<InputConfig, Error> {
     Ok(InputConfig {
         decompress_cap: parse_size(&args.max_decompressed)?,
@@ -60,12 +61,13 @@ pub fn shard(s: &str) -> Result<Shard, Error> {
     Ok(Shard { index, count })
 }
 
-/// Parse a zone flag.
+/// `--tz`, with the value given named in the error.
 pub fn zone(s: &str) -> Result<Zone, Error> {
     time::parse_zone(s).map_err(|e| Error::Config(format!("bad time zone {s:?}: {e}")))
 }
 
-/// Time options.
+/// `--year`, `--tz` and `--boot-time` as the scan's time configuration, checked before
+/// any input is read.
 pub fn time(args: &TimeArgs) -> Result<TimeConfig, Error> {
     Ok(TimeConfig {
         year: args.year,
@@ -186,7 +188,8 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(.., c)| c)
 }
 
-/// Severity flag.
+/// `--min-severity` / `--fail-on` in the library's terms (the clap enum stays in
+/// `args`).
 pub fn severity(s: SeverityArg) -> Severity {
     match s {
         SeverityArg::Low => Severity::Low,

@@ -68,7 +68,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     }
 }
 
-/// `podmortem scan`.
+/// `podmortem scan`: scan, correlate, filter and report in one process; the exit code
+/// follows `--fail-on`.
 fn scan_command(a: args::ScanArgs, global: &args::GlobalArgs) -> Result<u8, Error> {
     let plan = ReportPlan::new(&a.report, &a.output, &a.filter, global)?;
     let (input_cfg, time_cfg) = (config::input(&a.input)?, config::time(&a.time)?);
@@ -90,7 +91,8 @@ fn scan_command(a: args::ScanArgs, global: &args::GlobalArgs) -> Result<u8, Erro
     })
 }
 
-/// `podmortem sources`.
+/// `podmortem sources`: the source inventory alone, scanned with no signatures since
+/// nothing is correlated.
 fn sources_command(a: args::SourcesArgs, global: &args::GlobalArgs) -> Result<u8, Error> {
     let opts = report_options(&a.output, global)?;
     let (input_cfg, time_cfg) = (config::input(&a.input)?, config::time(&a.time)?);
@@ -155,7 +157,8 @@ fn events_command(a: args::EventsArgs, global: &args::GlobalArgs) -> Result<u8, 
     })
 }
 
-/// `podmortem correlate`.
+/// `podmortem correlate`: the report `scan` would give, built from `events --format
+/// jsonl` streams instead of logs, so separately scanned shards merge into one.
 fn correlate_command(a: args::CorrelateArgs, global: &args::GlobalArgs) -> Result<u8, Error> {
     let plan = ReportPlan::new(&a.report, &a.output, &a.filter, global)?;
     let set = load_signatures(&a.patterns)?;
@@ -621,7 +624,8 @@ impl Sink {
         result
     }
 
-    /// Write the output once.
+    /// Write the output. A file is written once (a later call writes nothing) and, once
+    /// written, kept even if the command fails afterwards.
     fn write(&mut self, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
         match self {
             Sink::Stdout => {

@@ -86,7 +86,8 @@ fn tai64n(input: &[u8]) -> PResult<'_, RawTime> {
     Ok((rest, time))
 }
 
-/// Strictly parse a BIRD or svlogd line.
+/// [`parse`] as the tests use it: an impossible date (Feb 30, hour 25) is an error at
+/// the stamp's offset instead of a line without time.
 pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     parse(line, Strictness::Strict)
 }

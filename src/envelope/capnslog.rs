@@ -28,7 +28,8 @@ fn level(input: &[u8]) -> PResult<'_, Level> {
     Ok((rest, level))
 }
 
-/// Strictly parse a capnslog line.
+/// [`parse`] as the tests use it: an impossible date (Feb 30, hour 25) is an error at
+/// the stamp's offset instead of a line without time.
 pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     parse(line, Strictness::Strict)
 }

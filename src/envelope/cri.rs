@@ -37,7 +37,8 @@ fn tags(input: &[u8]) -> PResult<'_, bool> {
     }
 }
 
-/// Strictly parse a CRI line.
+/// [`parse`] as the tests use it: an impossible date (Feb 30, hour 25) is an error at
+/// the stamp's offset instead of a line without time.
 pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     parse(line, Strictness::Strict)
 }

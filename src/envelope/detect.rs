@@ -1,10 +1,10 @@
 //! Format detection for a whole source from a sample of its lines.
 //!
 //! Every line votes for each format family whose strict grammar accepts it (a line
-//! can satisfy several: a `short-monotonic` line is also valid raw dmesg); lines that
-//! match nothing vote [`LineFormat::Unknown`]. The format with most votes wins; ties go
-//! to the more specific format ([`SPECIFICITY`]), so a file whose every line has a
-//! `host tag:` after the uptime is journal `short-monotonic`, not dmesg.
+//! can satisfy several: a `short-monotonic` line is also valid uptime-stamped dmesg);
+//! lines that match nothing vote [`LineFormat::Unknown`]. The format with most votes
+//! wins; ties go to the more specific format (`SPECIFICITY`), so a file whose every
+//! line has a `host tag:` after the uptime is journal `short-monotonic`, not dmesg.
 
 use super::{LineFormat, Strictness, is_banner, parse_as};
 

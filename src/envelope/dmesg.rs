@@ -196,7 +196,8 @@ fn kmsg_unescape(text: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
-/// Strictly parse a dmesg-family line.
+/// [`parse`] as the tests use it: an impossible date (Feb 30, hour 25) is an error at
+/// the stamp's offset instead of a line without time.
 pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     parse(line, Strictness::Strict)
 }
@@ -349,7 +350,7 @@ mod tests {
     }
 
     #[test]
-    fn raw_and_priority() {
+    fn uptime_and_priority() {
         let env =
             parse_strict(b"[88820.247535] SLUB: Unable to allocate memory on node -1 (gfp=0x20)")
                 .unwrap();

@@ -11,9 +11,10 @@ use serde::Deserialize;
 use super::grammar::timestamp_3339;
 use super::{Envelope, EnvelopeError, LineFormat, RawTime};
 
-/// The record as deserialized, not yet checked.
+/// The fields of a json-file record the envelope needs (`stream` is not one: stdout
+/// and stderr lines are read alike); `time` is checked after deserializing.
 #[derive(Deserialize)]
-struct RawRecord {
+struct Record {
     log: String,
     #[serde(default)]
     time: Option<String>,
@@ -23,7 +24,7 @@ struct RawRecord {
 /// leaves the envelope without one.
 pub fn parse(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     let format = LineFormat::DockerJson;
-    let record: RawRecord = serde_json::from_slice(line).map_err(|e| EnvelopeError {
+    let record: Record = serde_json::from_slice(line).map_err(|e| EnvelopeError {
         format,
         offset: e.column().saturating_sub(1),
         expected: "a JSON object with a string `log`",

@@ -36,7 +36,8 @@ fn object_type(input: &[u8]) -> PResult<'_, &[u8]> {
     .parse(input)
 }
 
-/// Strictly parse a `docker events` line.
+/// [`parse`] as the tests use it: an impossible date (Feb 30, hour 25) is an error at
+/// the stamp's offset instead of a line without time.
 pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     parse(line, Strictness::Strict)
 }

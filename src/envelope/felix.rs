@@ -42,7 +42,8 @@ fn file_and_line(input: &[u8]) -> PResult<'_, (&[u8], u64)> {
     Ok((rest, (file, line)))
 }
 
-/// Strictly parse a felix line.
+/// [`parse`] as the tests use it: an impossible date (Feb 30, hour 25) is an error at
+/// the stamp's offset instead of a line without time.
 pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     parse(line, Strictness::Strict)
 }

@@ -381,14 +381,16 @@ pub(crate) fn pri(input: &[u8]) -> PResult<'_, u8> {
     Ok((rest, n as u8))
 }
 
-/// Whole-line view as UTF-8 if it is valid (fields like hosts and tags need `&str`).
+/// `bytes` as `&str` when valid UTF-8; hosts and tags are `&str` fields, so a field that
+/// is not stays unknown rather than lossily converted.
 pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok()
 }
 
 /// A Go `%q` / `strconv.Quote` string at the start of `input` (opening `"` included):
-/// returns the raw bytes between the quotes, escapes untouched.
-pub(crate) fn quoted_raw(input: &[u8]) -> PResult<'_, &[u8]> {
+/// returns the bytes between the quotes, escapes untouched (the caller decides whether
+/// to [`go_unescape`] them).
+pub(crate) fn quoted_escaped(input: &[u8]) -> PResult<'_, &[u8]> {
     let Some(body) = input.strip_prefix(b"\"") else {
         return Err(nom::Err::Error(Fail {
             input,
@@ -415,19 +417,19 @@ pub(crate) fn quoted_raw(input: &[u8]) -> PResult<'_, &[u8]> {
 
 /// Undo Go string escapes (`\"`, `\\`, `\n`, `\t`, `\xNN`, `\uNNNN`...); unknown
 /// escapes are kept as written. Borrowed when there is nothing to undo.
-pub(crate) fn go_unescape(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    if !raw.contains(&b'\\') {
-        return std::borrow::Cow::Borrowed(raw);
+pub(crate) fn go_unescape(escaped: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !escaped.contains(&b'\\') {
+        return std::borrow::Cow::Borrowed(escaped);
     }
-    let mut out = Vec::with_capacity(raw.len());
+    let mut out = Vec::with_capacity(escaped.len());
     let mut i = 0;
-    while let Some(&b) = raw.get(i) {
+    while let Some(&b) = escaped.get(i) {
         if b != b'\\' {
             out.push(b);
             i += 1;
             continue;
         }
-        let Some(&e) = raw.get(i + 1) else {
+        let Some(&e) = escaped.get(i + 1) else {
             out.push(b);
             break;
         };
@@ -455,7 +457,7 @@ pub(crate) fn go_unescape(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
             b'U' => 8,
             _ => 0,
         };
-        let code = raw
+        let code = escaped
             .get(i + 2..i + 2 + width)
             .filter(|_| width > 0)
             .and_then(utf8)
@@ -545,7 +547,7 @@ mod tests {
 
     #[test]
     fn go_quoted_strings() {
-        let (rest, inside) = quoted_raw(br#""a \"b\" c" level=info"#).unwrap();
+        let (rest, inside) = quoted_escaped(br#""a \"b\" c" level=info"#).unwrap();
         assert_eq!(rest, b" level=info");
         assert_eq!(inside, br#"a \"b\" c"#);
         assert_eq!(&go_unescape(inside)[..], br#"a "b" c"#);
@@ -553,6 +555,6 @@ mod tests {
             &go_unescape(br"x\u00e9\x41\n\q")[..],
             "x\u{e9}A\n\\q".as_bytes()
         );
-        assert!(quoted_raw(br#""open"#).is_err());
+        assert!(quoted_escaped(br#""open"#).is_err());
     }
 }

@@ -80,7 +80,8 @@ fn after_literal<'a>(hay: &'a [u8], needle: &[u8]) -> Option<&'a [u8]> {
     hay.get(at + needle.len()..)
 }
 
-/// Strictly parse a `short-monotonic` or `short-full` line.
+/// [`parse_short`] as the tests use it: an impossible date is an error at the stamp's
+/// offset instead of a line without time.
 pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     parse_short(line, Strictness::Strict)
 }
@@ -148,7 +149,7 @@ fn host_and_tag<'a>(
         .parse(input)
         .map_err(|e| grammar::to_error(line, format, e))?;
     let (message, (app, pid)) = syslog_tag(rest).map_err(|e| grammar::to_error(line, format, e))?;
-    // Raw kernel text after an uptime looks like `host tag: msg` too: `[843041.35]
+    // dmesg's kernel text after an uptime looks like `host tag: msg` too: `[843041.35]
     // neighbour: arp_cache: neighbor table overflow!`, `[1356.29] r8125 0000:22:04.0
     // eth4: ...`. No hostname ends with `:` and no journal identifier starts with a
     // digit, so such lines are left to the dmesg grammar; nor is `XFS (sdb): ...`
@@ -190,15 +191,15 @@ fn json_field_bytes(value: &serde_json::Value) -> Option<Vec<u8>> {
     }
 }
 
-/// Borrow from `raw` the bytes equal to `value`: JSON string fields without escapes
+/// Borrow from `line` the bytes equal to `value`: JSON string fields without escapes
 /// (host names, identifiers) appear verbatim in the line, so an equal slice of it is
 /// the same string with the line's lifetime.
-pub(crate) fn borrow_equal<'a>(raw: &'a [u8], value: &[u8]) -> Option<&'a str> {
+pub(crate) fn borrow_equal<'a>(line: &'a [u8], value: &[u8]) -> Option<&'a str> {
     if value.is_empty() {
         return None;
     }
-    let at = memchr::memmem::find(raw, value)?;
-    utf8(raw.get(at..at + value.len())?)
+    let at = memchr::memmem::find(line, value)?;
+    utf8(line.get(at..at + value.len())?)
 }
 
 /// A µs-since-epoch string (`__REALTIME_TIMESTAMP`) as UTC.
@@ -212,11 +213,6 @@ fn realtime(us: &[u8]) -> RawTime {
 
 fn parse_u64(bytes: &[u8]) -> Option<u64> {
     utf8(bytes).and_then(|s| s.parse().ok())
-}
-
-/// Strictly parse one `journalctl -o json` line.
-pub fn parse_json_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
-    parse_json(line)
 }
 
 /// Parse one `journalctl -o json` line. Every value is a string (numbers too);
@@ -265,7 +261,8 @@ pub struct ExportEntry<'a> {
     pub line: u64,
     /// Byte offset of the entry's first line.
     pub byte: u64,
-    /// The entry, nested envelopes unwrapped; `raw` is the whole block.
+    /// The entry, nested envelopes unwrapped; its `raw` is the entry's whole block of
+    /// field lines, without the blank line that ends it.
     pub envelope: Envelope<'a>,
 }
 
@@ -319,8 +316,8 @@ impl<'a> ExportFields<'a> {
         }
     }
 
-    fn envelope(self, raw: &'a [u8]) -> Envelope<'a> {
-        let mut env = Envelope::bare(LineFormat::JournalExport, raw);
+    fn envelope(self, block: &'a [u8]) -> Envelope<'a> {
+        let mut env = Envelope::bare(LineFormat::JournalExport, block);
         env.message = Cow::Borrowed(self.message.unwrap_or_default());
         env.time = self.realtime.map_or(RawTime::None, realtime);
         env.uptime_us = self.monotonic.and_then(parse_u64);
@@ -395,7 +392,7 @@ impl<'a> Iterator for ExportEntries<'a> {
             self.pos = self.data.len();
             return None;
         };
-        let raw = self.data.get(start..body_end).unwrap_or_default();
+        let block = self.data.get(start..body_end).unwrap_or_default();
         let line = self.line;
         let consumed = self.data.get(start..next).unwrap_or_default();
         self.line += memchr::memchr_iter(b'\n', consumed).count() as u64;
@@ -403,7 +400,7 @@ impl<'a> Iterator for ExportEntries<'a> {
         Some(ExportEntry {
             line,
             byte: start as u64,
-            envelope: inner::unwrap(fields.envelope(raw)),
+            envelope: inner::unwrap(fields.envelope(block)),
         })
     }
 }

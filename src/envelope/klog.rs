@@ -14,7 +14,8 @@ use nom::error::context;
 use super::grammar::{self, Clock, PResult, Stamp, clock, fixed_digits, fraction, some_digits};
 use super::{Envelope, EnvelopeError, Level, LineFormat, RawTime, Strictness};
 
-/// The fields of a klog header.
+/// What a klog header (`I0617 03:05:13.803095    5478 file.go:346] `) says; it has
+/// no year and no zone, which time resolution supplies.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Header<'a> {
     /// Severity letter as a level (`I` info, `W` warning, `E` error, `F` fatal).
@@ -29,7 +30,7 @@ pub struct Header<'a> {
     pub pid: u32,
     /// Source file (`eviction_manager.go`, or `dir/file.go` with `-add_dir_header`).
     pub file: &'a [u8],
-    /// Source line.
+    /// Line of the logging call in `file`.
     pub line: u32,
 }
 
@@ -86,7 +87,8 @@ pub(crate) fn header(input: &[u8]) -> PResult<'_, Header<'_>> {
     ))
 }
 
-/// Strictly parse a klog text line.
+/// [`parse`] as the tests use it: an impossible date (Feb 30, hour 25) is an error at
+/// the stamp's offset instead of a line without time.
 pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     parse(line, Strictness::Strict)
 }
@@ -108,11 +110,6 @@ pub fn parse(line: &[u8], strictness: Strictness) -> Result<Envelope<'_>, Envelo
     env.pid = Some(h.pid);
     env.message = Cow::Borrowed(message);
     Ok(env)
-}
-
-/// Strictly parse a Kubernetes JSON log record.
-pub fn parse_json_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
-    parse_json(line)
 }
 
 /// Parse a Kubernetes JSON log record (`{"ts":1528427008803.095,"msg":...}`; `ts` is

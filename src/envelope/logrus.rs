@@ -17,15 +17,17 @@ use nom::combinator::{cut, opt};
 use nom::error::context;
 use nom::sequence::preceded;
 
-use super::grammar::{self, PResult, go_unescape, offset_in, quoted_raw, timestamp_3339};
+use super::grammar::{self, PResult, go_unescape, offset_in, quoted_escaped, timestamp_3339};
 use super::{Envelope, EnvelopeError, Level, LineFormat, RawTime, Strictness};
 
-/// A logrus value: Go-quoted (`"a b"`) or bare (`info`); returned raw (escapes kept).
+/// A logrus value: Go-quoted (`"a b"`) or bare (`info`); returned as written
+/// (escapes kept).
 fn field_value(input: &[u8]) -> PResult<'_, &[u8]> {
-    alt((quoted_raw, take_till(|b| b == b' '))).parse(input)
+    alt((quoted_escaped, take_till(|b| b == b' '))).parse(input)
 }
 
-/// `time="..."`, the raw timestamp text.
+/// `time="..."`: the timestamp text, still unparsed so that a bad one can be an error
+/// (strict) or no time (lenient).
 fn time_field(input: &[u8]) -> PResult<'_, &[u8]> {
     preceded(tag("time="), field_value).parse(input)
 }
@@ -35,7 +37,8 @@ fn level_field(input: &[u8]) -> PResult<'_, &[u8]> {
     preceded(tag(" level="), take_till1(|b| b == b' ')).parse(input)
 }
 
-/// Strictly parse a logrus line.
+/// [`parse`] as the tests use it: a `time="..."` that is no valid RFC 3339 instant is
+/// an error at its offset instead of a line without time.
 pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     parse(line, Strictness::Strict)
 }

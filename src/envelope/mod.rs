@@ -1,8 +1,9 @@
 //! Envelopes: the line formats that wrap a log message (syslog, journald, dmesg,
 //! klog, CRI, docker json-file, logrus, felix, BIRD...), parsed with nom.
 //!
-//! An [`Envelope`] borrows its line and keeps it in `raw`. Time here is *raw*
-//! ([`RawTime`]); turning it into UTC (year, zone, boot anchoring) is `time.rs`'s job.
+//! An [`Envelope`] borrows its line and keeps it whole in `raw`. Time here is as the
+//! line wrote it ([`RawTime`]); turning it into UTC (year, zone, boot anchoring) is
+//! `time.rs`'s job.
 //! Message payloads (what a kernel or kubelet line *means*) belong to `events`.
 
 use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
@@ -52,7 +53,8 @@ pub enum LineFormat {
     JournalJson,
     /// journalctl `-o export` (blocks of `FIELD=value`, blank line between entries).
     JournalExport,
-    /// raw `dmesg` (`[88820.247535] msg`), also `dmesg -r` and printk caller ids.
+    /// `dmesg` with its default uptime stamps (`[88820.247535] msg`), also `dmesg -r`
+    /// and printk caller ids.
     Dmesg,
     /// `dmesg -T` (`[Sun Jun 17 03:05:13 2018] msg`).
     DmesgCtime,
@@ -137,10 +139,11 @@ pub enum RawTime {
         month: u32,
         /// 1..=31 (not validated against the month: Feb 30 is caught at resolution)
         day: u32,
-        /// time of day
+        /// hour to nanosecond, already a valid time of day
         time: NaiveTime,
     },
-    /// Only seconds since boot, in microseconds (raw dmesg, short-monotonic, kmsg).
+    /// Only seconds since boot, in microseconds (uptime-stamped dmesg, short-monotonic,
+    /// kmsg).
     Uptime(u64),
 }
 
@@ -168,7 +171,8 @@ pub struct Envelope<'a> {
     /// The best time on the line (outer envelope wins; inner fills in when outer has none).
     pub time: RawTime,
     /// Kernel uptime in microseconds when the line also carries `[secs.usecs]`
-    /// (e.g. `kernel: [88820.247535] msg` under syslog): anchors raw dmesg.
+    /// (e.g. `kernel: [88820.247535] msg` under syslog): it ties uptime-only dmesg
+    /// lines of the same boot to wall time.
     pub uptime_us: Option<u64>,
     /// Hostname field, if the format has one.
     pub host: Option<&'a str>,
@@ -180,7 +184,8 @@ pub struct Envelope<'a> {
     pub level: Option<Level>,
     /// The innermost message (owned when a JSON string had to be unescaped).
     pub message: Cow<'a, [u8]>,
-    /// The whole original line (record), untouched.
+    /// The whole original line (record), untouched: what evidence cites, and where
+    /// markers outside the message (boot separators, klog headers) are looked for.
     pub raw: &'a [u8],
     /// The message is a chunk of a longer line (CRI `P`, docker json-file `log` without a
     /// trailing `\n`): the scanner joins it with the following chunks of the same stream.
@@ -189,7 +194,7 @@ pub struct Envelope<'a> {
 
 impl<'a> Envelope<'a> {
     /// An envelope of `format` whose message is the whole line and nothing else is known.
-    pub fn bare(format: LineFormat, raw: &'a [u8]) -> Envelope<'a> {
+    pub fn bare(format: LineFormat, line: &'a [u8]) -> Envelope<'a> {
         Envelope {
             format,
             time: RawTime::None,
@@ -198,8 +203,8 @@ impl<'a> Envelope<'a> {
             app: None,
             pid: None,
             level: None,
-            message: Cow::Borrowed(raw),
-            raw,
+            message: Cow::Borrowed(line),
+            raw: line,
             partial: false,
         }
     }
@@ -243,7 +248,8 @@ impl Level {
 /// How forgiving a format parser is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Strictness {
-    /// Reject anything off the documented format (tests, `signatures validate`).
+    /// Reject anything off the documented format, e.g. an impossible date: format
+    /// detection votes with it, and the tests use it through each `parse_strict`.
     Strict,
     /// Keep what can be kept: impossible dates become [`RawTime::None`], a missing
     /// syslog tag leaves `app` empty.

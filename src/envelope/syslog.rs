@@ -21,7 +21,8 @@ use super::grammar::{
 };
 use super::{Envelope, EnvelopeError, Level, LineFormat, RawTime, Strictness};
 
-/// Strictly parse a syslog-family line; the error carries the failing byte offset.
+/// [`parse`] as the tests use it: an impossible date, or a line without a `tag:` after
+/// the host, is an error at its offset instead of being kept with less known.
 pub fn parse_strict(line: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     parse(line, Strictness::Strict)
 }

@@ -1,9 +1,9 @@
-//! Time resolution: turns [`RawTime`](super::RawTime) into UTC instants.
+//! Time resolution: turns [`RawTime`] into UTC instants.
 //!
 //! Year-less formats get a year from an injected hint (`--year`, a year-bearing
 //! timestamp of the same node, the file's mtime) with December→January rollover;
-//! zone-less formats get `--tz` or the bundle's zone; raw dmesg uptimes are anchored
-//! from lines carrying both wall time and uptime. The library never reads the clock.
+//! zone-less formats get `--tz` or the bundle's zone; dmesg uptimes are anchored to wall
+//! time through lines carrying both. The library never reads the clock.
 
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
@@ -34,7 +34,8 @@ pub enum TimeQuality {
     Missing,
 }
 
-/// A resolved time.
+/// What [`resolve`] makes of a line's time: the instant its event is placed at, and
+/// how far a report may trust it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct Resolved {
     /// UTC instant, when one could be given.
@@ -48,7 +49,8 @@ pub struct Resolved {
 /// The zone local times are read in: `--tz`, the bundle's `etc/timezone`, or UTC.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Zone {
-    /// Coordinated Universal Time.
+    /// UTC: also what local stamps are read in when neither `--tz` nor the bundle
+    /// names a zone.
     Utc,
     /// A fixed offset (`+08:00`, `-0500`).
     Fixed(FixedOffset),
@@ -207,9 +209,9 @@ pub fn plausible(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
     (1..=9999).contains(&t.year()).then_some(t)
 }
 
-/// Resolve a raw time to UTC, saying how it was obtained. `uptime_us` is the line's
+/// Resolve a time as written to UTC, saying how it was obtained. `uptime_us` is the line's
 /// kernel uptime when it has one besides its wall time.
-pub fn resolve(raw: RawTime, uptime_us: Option<u64>, clock: &Clock) -> Resolved {
+pub fn resolve(written: RawTime, uptime_us: Option<u64>, clock: &Clock) -> Resolved {
     let anchored = |us: u64| {
         clock.boot.and_then(|boot| {
             boot.checked_add_signed(Duration::microseconds(i64::try_from(us).ok()?))
@@ -227,7 +229,7 @@ pub fn resolve(raw: RawTime, uptime_us: Option<u64>, clock: &Clock) -> Resolved 
         uptime_us,
         quality: TimeQuality::Missing,
     };
-    match raw {
+    match written {
         RawTime::Utc(utc) => Resolved {
             utc: Some(utc),
             uptime_us,

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use std::io::Read;
 
-use super::decompress::{self, Cut};
+use super::decompress::{self, Cut, InputEnd, Watched};
 
 /// Whether `data` looks like a tar archive: `ustar` at offset 257 (POSIX and GNU),
 /// or an old v7 header whose checksum adds up (v7 has no magic).
@@ -124,7 +124,8 @@ pub(crate) fn short_message(name: &str, got: u64, declared: u64, kept: usize) ->
 /// bytes. Plain members are ranges of `data` (nothing is copied); the walk seeks
 /// over member data instead of reading it.
 pub(crate) fn list(data: &[u8], cap: u64) -> Listing {
-    let mut archive = tar::Archive::new(std::io::Cursor::new(data));
+    let end = InputEnd::default();
+    let mut archive = tar::Archive::new(Watched::new(std::io::Cursor::new(data), end.clone()));
     let mut members = Vec::new();
     let entries = match archive.entries_with_seek() {
         Ok(entries) => entries,
@@ -140,7 +141,7 @@ pub(crate) fn list(data: &[u8], cap: u64) -> Listing {
         let mut entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
-                damage = Some(damage_message(&err.to_string(), members.len()));
+                damage = Some(damage_message(&err, end.reached(), members.len()));
                 break;
             }
         };
@@ -198,10 +199,11 @@ pub(crate) fn list(data: &[u8], cap: u64) -> Listing {
     Listing { members, damage }
 }
 
-/// The message for an archive whose next header could not be read.
-pub(crate) fn damage_message(err: &str, read: usize) -> String {
-    if err.contains("entire block") || err.contains("unexpected EOF") || err.contains("end of file")
-    {
+/// The message for an archive whose next header could not be read: truncated when
+/// the archive's bytes ran out under the reader (a header or skipped data cut off),
+/// corrupt when they were there but wrong (a header checksum that does not add up).
+pub(crate) fn damage_message(err: &std::io::Error, input_ended: bool, read: usize) -> String {
+    if input_ended {
         format!("truncated tar archive ({err}); kept the {read} member(s) before the cut")
     } else {
         format!("corrupt tar archive ({err}); kept the {read} member(s) before the damage")
@@ -270,5 +272,49 @@ mod tests {
         assert_eq!(listing.members.len(), 2);
         let damage = listing.damage.unwrap_or_default();
         assert!(damage.starts_with("truncated tar archive"), "{damage}");
+    }
+
+    /// Two members: `a.log` (header 0..512, data 512..1024) and `b.log` (header
+    /// 1024..1536, data from 1536).
+    fn two_members() -> Vec<u8> {
+        tar_of(&[("a.log", b"first\n"), ("b.log", &[b'x'; 4096])])
+    }
+
+    fn damage_of(data: &[u8]) -> (usize, String) {
+        let listing = list(data, u64::MAX);
+        (listing.members.len(), listing.damage.unwrap_or_default())
+    }
+
+    #[test]
+    fn cut_inside_a_header_is_truncated() {
+        let data = two_members();
+        let (kept, damage) = damage_of(data.get(..1024 + 100).unwrap_or_default());
+        assert_eq!(kept, 1);
+        assert!(damage.starts_with("truncated tar archive ("), "{damage}");
+        assert!(
+            damage.ends_with("kept the 1 member(s) before the cut"),
+            "{damage}"
+        );
+    }
+
+    #[test]
+    fn a_header_that_does_not_add_up_is_corrupt() {
+        let mut data = two_members();
+        // A byte of `b.log`'s name: its checksum no longer matches.
+        if let Some(b) = data.get_mut(1024 + 2) {
+            *b ^= 0x20;
+        }
+        let (kept, damage) = damage_of(&data);
+        assert_eq!(kept, 1);
+        assert!(damage.starts_with("corrupt tar archive ("), "{damage}");
+        assert!(
+            damage.ends_with("kept the 1 member(s) before the damage"),
+            "{damage}"
+        );
+        // Still corrupt when the bad header is the archive's last block: all its
+        // bytes were there.
+        let (kept, damage) = damage_of(data.get(..1536).unwrap_or_default());
+        assert_eq!(kept, 1);
+        assert!(damage.starts_with("corrupt tar archive ("), "{damage}");
     }
 }

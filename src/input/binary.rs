@@ -5,7 +5,8 @@
 //! A text log with a few NUL bytes (a file cut by a crash, or zero-filled blocks at
 //! its end) is still text: long NUL runs count as padding, not as binary content.
 
-/// How many leading bytes are examined.
+/// How many leading bytes the share of odd bytes is measured on, so that judging a
+/// large file does not read it through.
 const SAMPLE: usize = 8 * 1024;
 /// NUL runs at least this long are padding (crash-zeroed blocks), not content.
 const PADDING_RUN: usize = 64;

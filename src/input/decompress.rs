@@ -2,7 +2,9 @@
 //! an output cap. Nothing is written to disk; memory grows with the bytes actually
 //! produced (never with a size the input declares) and stops at the cap.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A compression format recognised by its magic bytes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -102,6 +104,9 @@ pub(crate) struct Decoding<R> {
     produced: u64,
     cap: u64,
     done: bool,
+    /// The end of the decoder's compressed input, when it is watched: an error then
+    /// means truncated if the decoder had run out of input, corrupt if not.
+    end: Option<InputEnd>,
     /// Set when the stream was not read to its end.
     pub(crate) cut: Option<Cut>,
 }
@@ -112,25 +117,27 @@ pub(crate) type Decoder<'a> = Box<dyn Read + Send + 'a>;
 /// Told how many more compressed bytes a decoder took (a progress display).
 pub(crate) type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
-/// A decoder reading compressed bytes from `reader` (gzip or zstd; the other formats
-/// read as a stream that fails at once).
-pub(crate) fn reader<'a>(reader: Box<dyn Read + 'a>, format: Compression) -> Box<dyn Read + 'a> {
-    match format {
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
-        Compression::Zstd => match zstd::stream::read::Decoder::new(reader) {
-            Ok(decoder) => Box::new(decoder),
-            Err(err) => Box::new(Failing(err.to_string())),
-        },
-        Compression::Xz | Compression::Bzip2 => Box::new(Failing("format not supported".into())),
-    }
-}
-
-/// A reader that fails with a message (a decoder that could not start).
-struct Failing(String);
-
-impl Read for Failing {
-    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-        Err(io::Error::new(io::ErrorKind::InvalidData, self.0.clone()))
+impl<'a> Decoding<Box<dyn Read + 'a>> {
+    /// Decode the compressed bytes `reader` yields (a stream read once: stdin, a
+    /// member of a streamed archive), keeping at most `cap` bytes.
+    pub(crate) fn streaming(
+        reader: Box<dyn Read + 'a>,
+        format: Compression,
+        cap: u64,
+    ) -> Decoding<Box<dyn Read + 'a>> {
+        let end = InputEnd::default();
+        let input = Watched::new(reader, end.clone());
+        let decoder: Box<dyn Read + 'a> = match format {
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(input)),
+            Compression::Zstd => match zstd::stream::read::Decoder::new(input) {
+                Ok(decoder) => Box::new(decoder),
+                Err(err) => return Decoding::failed(Box::new(io::empty()), err.to_string()),
+            },
+            Compression::Xz | Compression::Bzip2 => {
+                return Decoding::failed(Box::new(io::empty()), "format not supported".into());
+            }
+        };
+        Decoding::watching(decoder, cap, end)
     }
 }
 
@@ -142,31 +149,23 @@ impl<'a> Decoding<Decoder<'a>> {
         cap: u64,
         progress: Option<Progress<'a>>,
     ) -> Decoding<Decoder<'a>> {
+        let end = InputEnd::default();
         let input = Tally {
             rest: data,
             progress,
+            end: end.clone(),
         };
         let reader: Decoder<'a> = match format {
             Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(input)),
             Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(input) {
                 Ok(decoder) => Box::new(decoder),
-                Err(err) => return Decoding::failed(err.to_string()),
+                Err(err) => return Decoding::failed(Box::new(io::empty()), err.to_string()),
             },
             Compression::Xz | Compression::Bzip2 => {
-                return Decoding::failed("format not supported".to_owned());
+                return Decoding::failed(Box::new(io::empty()), "format not supported".to_owned());
             }
         };
-        Decoding::from_reader(reader, cap)
-    }
-
-    fn failed(reason: String) -> Decoding<Decoder<'a>> {
-        Decoding {
-            reader: Box::new(io::empty()),
-            produced: 0,
-            cap: 0,
-            done: true,
-            cut: Some(Cut::Corrupt { read: 0, reason }),
-        }
+        Decoding::watching(reader, cap, end)
     }
 }
 
@@ -178,7 +177,28 @@ impl<R: Read> Decoding<R> {
             produced: 0,
             cap,
             done: false,
+            end: None,
             cut: None,
+        }
+    }
+
+    /// Read the decoder `reader`, whose compressed input reports its end to `end`.
+    fn watching(reader: R, cap: u64, end: InputEnd) -> Decoding<R> {
+        Decoding {
+            end: Some(end),
+            ..Decoding::from_reader(reader, cap)
+        }
+    }
+
+    /// A decoder that could not start: damaged before the first byte.
+    fn failed(reader: R, reason: String) -> Decoding<R> {
+        Decoding {
+            reader,
+            produced: 0,
+            cap: 0,
+            done: true,
+            end: None,
+            cut: Some(Cut::Corrupt { read: 0, reason }),
         }
     }
 
@@ -251,7 +271,7 @@ impl<R: Read> Decoding<R> {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => {
                     let read = self.produced;
-                    self.cut = Some(if is_truncation(&err) {
+                    self.cut = Some(if self.input_ended(&err) {
                         Cut::Truncated { read }
                     } else {
                         Cut::Corrupt {
@@ -262,6 +282,23 @@ impl<R: Read> Decoding<R> {
                     self.done = true;
                 }
             }
+        }
+    }
+}
+
+impl<R> Decoding<R> {
+    /// Whether the read error `err` means "the input stopped early" rather than
+    /// "bad data". Decided from what we saw of the input, not from the wording of
+    /// another crate's message.
+    fn input_ended(&self, err: &io::Error) -> bool {
+        match &self.end {
+            // A decoder asks past the end of its input only while the stream it
+            // decodes is unfinished: failing after that, it lacked bytes; failing
+            // before (a bad block, a checksum that does not match, even over the
+            // last bytes), the bytes it had were wrong.
+            Some(end) => end.reached(),
+            // A plain reader (stdin, a tar member) has only its error kind to say.
+            None => err.kind() == io::ErrorKind::UnexpectedEof,
         }
     }
 }
@@ -292,15 +329,65 @@ impl<R: Read> Pull for Decoding<R> {
     }
 }
 
-/// The compressed input, counting what the decoder has taken.
+/// Whether a reader was asked for bytes after its last one (shared between the
+/// reader, deep inside a decoder or a tar walk, and whoever classifies its errors).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct InputEnd(Arc<AtomicBool>);
+
+impl InputEnd {
+    fn mark(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the reader ran out: something wanted more bytes than there were.
+    pub(crate) fn reached(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A reader that records in an [`InputEnd`] when it runs out.
+pub(crate) struct Watched<R> {
+    inner: R,
+    end: InputEnd,
+}
+
+impl<R> Watched<R> {
+    pub(crate) fn new(inner: R, end: InputEnd) -> Watched<R> {
+        Watched { inner, end }
+    }
+}
+
+impl<R: Read> Read for Watched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.end.mark();
+        }
+        Ok(n)
+    }
+}
+
+/// A tar archive in memory is walked by seeking over member data.
+impl<R: Seek> Seek for Watched<R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// The compressed input, counting what the decoder has taken and noting when it
+/// asks for more after the last byte.
 struct Tally<'a> {
     rest: &'a [u8],
     progress: Option<Progress<'a>>,
+    end: InputEnd,
 }
 
 impl Read for Tally<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.rest.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.end.mark();
+        }
         if let Some(p) = self.progress {
             p(n as u64);
         }
@@ -310,6 +397,9 @@ impl Read for Tally<'_> {
 
 impl io::BufRead for Tally<'_> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.rest.is_empty() {
+            self.end.mark();
+        }
         Ok(self.rest)
     }
     fn consume(&mut self, amt: usize) {
@@ -319,16 +409,6 @@ impl io::BufRead for Tally<'_> {
             p(amt as u64);
         }
     }
-}
-
-/// Whether a decoder error means "the input stopped early" rather than "bad data".
-fn is_truncation(err: &io::Error) -> bool {
-    if err.kind() == io::ErrorKind::UnexpectedEof {
-        return true;
-    }
-    // zstd reports a cut frame as a plain error with this text.
-    let text = err.to_string();
-    text.contains("incomplete frame") || text.contains("Truncated") || text.contains("truncated")
 }
 
 /// Byte counts as people read them: `512 B`, `1.0 MiB`, `4.0 GiB`.
@@ -355,6 +435,118 @@ mod tests {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         let _ = enc.write_all(data);
         enc.finish().unwrap_or_default()
+    }
+
+    /// Log lines that compress into Huffman-coded blocks (not stored ones), so a
+    /// flipped byte lands in real coded data.
+    fn log_lines() -> Vec<u8> {
+        (0..3000u32)
+            .flat_map(|i| {
+                format!(
+                    "Jun  8 03:03:28 node-1 kernel: Out of memory: Kill process {i} (java) \
+                     score {}\n",
+                    i * 7 % 1000
+                )
+                .into_bytes()
+            })
+            .collect()
+    }
+
+    /// zstd with a content checksum: without one, a flipped literal byte decodes
+    /// silently to other text and nothing could call it corrupt.
+    fn zstd_checked(data: &[u8]) -> Vec<u8> {
+        let mut enc = zstd::stream::Encoder::new(Vec::new(), 3).expect("zstd encoder");
+        enc.include_checksum(true).expect("zstd checksum flag");
+        enc.write_all(data).expect("zstd in memory");
+        enc.finish().expect("zstd in memory")
+    }
+
+    /// Why decoding `packed` stopped, read both ways: held in memory, and as a stream
+    /// read once (stdin, a streamed archive member).
+    fn cuts(packed: &[u8], format: Compression) -> [Option<Cut>; 2] {
+        let held = decode(packed, format, u64::MAX).cut;
+        let streamed = Decoding::streaming(Box::new(packed), format, u64::MAX)
+            .into_decoded()
+            .cut;
+        [held, streamed]
+    }
+
+    fn flipped(packed: &[u8], at: usize) -> Vec<u8> {
+        let mut bad = packed.to_vec();
+        if let Some(b) = bad.get_mut(at) {
+            *b ^= 0x55;
+        }
+        bad
+    }
+
+    #[test]
+    fn streams_cut_anywhere_are_truncated() {
+        let data = log_lines();
+        for (format, packed) in [
+            (Compression::Gzip, gzip(&data)),
+            (Compression::Zstd, zstd_checked(&data)),
+        ] {
+            // Inside the header, in the middle, and inside the trailing checksum.
+            for keep in [5, packed.len() / 2, packed.len() - 3] {
+                let cut = packed.get(..keep).unwrap_or_default();
+                for got in cuts(cut, format) {
+                    assert!(
+                        matches!(got, Some(Cut::Truncated { .. })),
+                        "{format:?} cut to {keep} of {}: {got:?}",
+                        packed.len()
+                    );
+                }
+            }
+            assert_eq!(cuts(&packed, format), [None, None], "{format:?} whole");
+        }
+    }
+
+    #[test]
+    fn streams_with_a_flipped_byte_are_corrupt() {
+        let data = log_lines();
+        for (format, packed) in [
+            (Compression::Gzip, gzip(&data)),
+            (Compression::Zstd, zstd_checked(&data)),
+        ] {
+            // In the middle of the coded data, and in the trailing checksum: there
+            // the decoder has taken every byte when it fails, yet none was missing.
+            for at in [packed.len() / 2, packed.len() - 2] {
+                for got in cuts(&flipped(&packed, at), format) {
+                    assert!(
+                        matches!(&got, Some(Cut::Corrupt { reason, .. }) if !reason.is_empty()),
+                        "{format:?} flipped at {at} of {}: {got:?}",
+                        packed.len()
+                    );
+                }
+            }
+        }
+    }
+
+    /// A reader that yields some bytes, then fails with `kind`.
+    struct FailsAfter(&'static [u8], io::ErrorKind);
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::new(self.1, "stopped"));
+            }
+            self.0.read(buf)
+        }
+    }
+
+    #[test]
+    fn a_plain_reader_is_judged_by_its_error_kind() {
+        let eof = read_capped(FailsAfter(b"abc", io::ErrorKind::UnexpectedEof), u64::MAX);
+        assert_eq!(eof.bytes, b"abc");
+        assert_eq!(eof.cut, Some(Cut::Truncated { read: 3 }));
+        let bad = read_capped(FailsAfter(b"abc", io::ErrorKind::InvalidData), u64::MAX);
+        assert_eq!(
+            bad.cut,
+            Some(Cut::Corrupt {
+                read: 3,
+                reason: "stopped".into()
+            })
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::error::{Error, Problem};
 pub(crate) enum Origin {
     /// Standard input (`-`).
     Stdin,
-    /// A regular file.
+    /// A regular file (symlinks followed): mapped or read whole when opened.
     File(PathBuf),
     /// A FIFO named on the command line (`<(zcat ...)`): read like stdin.
     Pipe(PathBuf),
@@ -27,7 +27,7 @@ pub(crate) enum Origin {
 pub(crate) struct Discovered {
     /// Display path, relative as the user wrote it.
     pub display: String,
-    /// Where to read it.
+    /// How to open it: a file is mapped or read, stdin and pipes are streamed.
     pub origin: Origin,
     /// Its metadata (absent for stdin).
     pub metadata: Option<Metadata>,
@@ -36,11 +36,11 @@ pub(crate) struct Discovered {
 /// Everything found under the given paths, in walk order, and the soft problems.
 #[derive(Debug, Default)]
 pub(crate) struct Discovery {
-    /// Sources discovered.
+    /// What to open: files, pipes and stdin.
     pub found: Vec<Discovered>,
     /// Skipped entries with the reason.
     pub problems: Vec<Problem>,
-    /// Display paths of the units (see [`super::unit`]), in walk order.
+    /// Display paths of the units (see [`super::Shard`] for what a unit is), in walk order.
     pub units: Vec<String>,
     /// Root keys of folders that hold node folders (`<dir>/<node>/var/log`), seen on
     /// disk: a given collection, and the folder above a node folder given alone. A

@@ -12,7 +12,9 @@ use super::parts::{self};
 use super::stream;
 use super::{CompressedData, InputConfig, SourceData, StreamSink};
 
-/// Expand one item into `out`.
+/// Judge what `item` holds and append what it becomes to `out`: a text source, a
+/// fact, a problem, or for compressed data and archives the expansion of what they
+/// contain (nested up to [`MAX_DEPTH`] levels).
 pub(crate) fn expand(item: Item, config: &InputConfig, sink: &dyn StreamSink, out: &mut Outcome) {
     if item.depth > MAX_DEPTH {
         out.problem(
@@ -69,7 +71,7 @@ fn decompressed(
                     parts: item.parts,
                     mtime: item.mtime,
                     data: SourceData::Compressed(CompressedData {
-                        raw: Box::new(item.data),
+                        compressed: Box::new(item.data),
                         format,
                         cap: config.decompress_cap,
                     }),

@@ -22,7 +22,9 @@ pub(crate) type Expand = fn(Item, &InputConfig, &dyn StreamSink, &mut Outcome);
 /// Archives and compressed streams nested deeper than this are not opened.
 pub(crate) const MAX_DEPTH: u32 = 16;
 
-/// A buffer to expand.
+/// Bytes whose kind is not judged yet (a file, an archive member, a decompressed
+/// stream): [`Content::of`] decides whether they become a source, a fact, a problem,
+/// or more items.
 pub(crate) struct Item {
     /// Display path (`bundle.tgz!/node-3/var/log/syslog.2.gz`).
     pub display: String,
@@ -30,7 +32,7 @@ pub(crate) struct Item {
     pub parts: Vec<Part>,
     /// File or member modification time.
     pub mtime: Option<DateTime<Utc>>,
-    /// The bytes.
+    /// The bytes as found, possibly compressed or an archive.
     pub data: SourceData,
     /// Archive and compression levels already opened.
     pub depth: u32,
@@ -42,21 +44,22 @@ pub(crate) struct Item {
 pub(crate) struct Pending {
     /// Display path, as evidence cites it (`bundle.tgz!/node-1/var/log/syslog`).
     pub display: String,
-    /// Logical path parts.
+    /// Logical path parts: node and rotation stream are decided from them.
     pub parts: Vec<Part>,
     /// Modification time: year inference falls back to it.
     pub mtime: Option<DateTime<Utc>>,
-    /// The bytes.
+    /// The log text, unless it is left compressed ([`SourceData::Compressed`]) or was
+    /// consumed as it streamed by ([`SourceData::Scanned`]).
     pub data: SourceData,
 }
 
 /// A facts file found during expansion.
 pub(crate) struct FoundFact {
-    /// What it tells.
+    /// Which facts file it is, hence what `value` means.
     pub kind: FactKind,
     /// Display path, as evidence cites it (`bundle.tgz!/node-1/var/log/syslog`).
     pub display: String,
-    /// Logical path parts.
+    /// Logical path parts: they decide which node the fact is about.
     pub parts: Vec<Part>,
     /// What the file says (a zone name, a host name).
     pub value: String,
@@ -93,7 +96,7 @@ impl Outcome {
 pub(crate) struct Head {
     /// Display path, as evidence cites it (`bundle.tgz!/node-1/var/log/syslog`).
     pub display: String,
-    /// Logical path parts.
+    /// Logical path parts, last one the stream itself.
     pub parts: Vec<Part>,
     /// Modification time: year inference falls back to it.
     pub mtime: Option<DateTime<Utc>>,
@@ -104,7 +107,7 @@ pub(crate) struct Head {
 }
 
 /// What an item's bytes hold, judged from `data` (the item's bytes, or the decoded
-/// head of a compressed item): the one decision behind [`expand`].
+/// head of a compressed item): the one decision behind [`expand`](super::expand::expand).
 pub(crate) enum Content {
     Compressed(Compression),
     Tar,

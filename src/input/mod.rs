@@ -42,7 +42,7 @@ pub struct SourceId(pub u32);
 /// Where a line is: source, 1-based line number, absolute byte offset in the source.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Location {
-    /// The source.
+    /// The source the line is in; reports turn it into the display path.
     pub source: SourceId,
     /// 1-based line number.
     pub line: u64,
@@ -73,7 +73,7 @@ pub enum NodeFrom {
 /// Everything known about a source before reading its lines.
 #[derive(Clone, Debug)]
 pub struct SourceMeta {
-    /// Stable id.
+    /// Its index in [`Bundle::sources`], which [`Location::source`] refers to.
     pub id: SourceId,
     /// Display path, e.g. `bundle.tgz!/node-3/var/log/syslog.2.gz`.
     pub display: String,
@@ -155,7 +155,7 @@ impl Deref for SourceData {
         match self {
             SourceData::Mapped(m) => m,
             SourceData::Owned(v) => v,
-            SourceData::Compressed(c) => &c.raw,
+            SourceData::Compressed(c) => &c.compressed,
             SourceData::Slice(whole, range) => whole.get(range.clone()).unwrap_or_default(),
             SourceData::Scanned(_) => &[],
         }
@@ -166,7 +166,7 @@ impl Deref for SourceData {
 /// text (its head was checked: no archive, no nested compression, not binary).
 /// Memory then stays at a few blocks however large the stream is.
 pub struct CompressedData {
-    raw: Box<SourceData>,
+    compressed: Box<SourceData>,
     format: decompress::Compression,
     cap: u64,
 }
@@ -178,7 +178,7 @@ impl CompressedData {
         &'a self,
         progress: Option<decompress::Progress<'a>>,
     ) -> decompress::Decoding<decompress::Decoder<'a>> {
-        decompress::Decoding::new(&self.raw, self.format, self.cap, progress)
+        decompress::Decoding::new(&self.compressed, self.format, self.cap, progress)
     }
 
     /// Problem message for a stream that stopped early.
@@ -189,9 +189,10 @@ impl CompressedData {
 
 /// One readable log source.
 pub struct Source {
-    /// What we know about it.
+    /// Display path, node, rotation stream and time hints: all known before a line
+    /// is read.
     pub meta: SourceMeta,
-    /// Its bytes.
+    /// Its bytes, or the sink's [`ScanTicket`] when it was consumed as it streamed by.
     pub data: SourceData,
 }
 
@@ -225,7 +226,8 @@ pub struct InputConfig {
 pub struct Shard {
     /// Which shard, from 0 (Kubernetes' `JOB_COMPLETION_INDEX`).
     pub index: u32,
-    /// How many shards.
+    /// How many shards (N): every job of one sharded scan must be given the same N,
+    /// or units are read twice or not at all.
     pub count: u32,
 }
 
@@ -289,7 +291,7 @@ pub enum FactKind {
 /// A small facts file of a collection, read as text and not listed as a source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fact {
-    /// What it tells.
+    /// Which facts file it is, hence what `value` means (a zone or a host name).
     pub kind: FactKind,
     /// The node it belongs to, decided like a source's node.
     pub node: Option<String>,

@@ -20,7 +20,9 @@ pub(crate) enum Opened {
     Stream(Head, Box<dyn Read>),
 }
 
-/// Open a found source.
+/// Open a found source: a regular file becomes an [`Item`] (mapped from
+/// `mmap_threshold` bytes up), stdin and pipes a stream; a file that cannot be read is a
+/// problem for that source only.
 pub(crate) fn open(found: Discovered, config: &InputConfig) -> Result<Opened, Problem> {
     let mtime = found.metadata.as_ref().and_then(modified);
     let fail = |message: String| Problem {

@@ -35,8 +35,8 @@ pub(crate) fn from_disk_path(path: &Path) -> Vec<Part> {
 
 /// A tar member name made safe to display: leading `/` and `./` removed, empty and
 /// `.` components dropped, `..` kept literally (it is never resolved on disk).
-pub(crate) fn member_display(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw);
+pub(crate) fn member_display(member_name: &[u8]) -> String {
+    let text = String::from_utf8_lossy(member_name);
     let kept: Vec<&str> = text
         .split('/')
         .filter(|c| !c.is_empty() && *c != ".")

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::archive;
-use super::decompress::{self, Compression, Cut, Decoding, Pull};
+use super::decompress::{self, Compression, Cut, Decoding, InputEnd, Pull, Watched};
 use super::item::{
     Content, Expand, FoundFact, Head, Item, MAX_DEPTH, Outcome, Pending, unsupported,
 };
@@ -140,8 +140,7 @@ pub(crate) fn expand_pull(
     match Content::of(&head.parts, &head.display, &first) {
         Content::Compressed(format @ (Compression::Gzip | Compression::Zstd)) => {
             let chained: Box<dyn Read + '_> = Box::new(Cursor::new(first).chain(&mut *rest));
-            let mut inner =
-                Decoding::from_reader(decompress::reader(chained, format), config.decompress_cap);
+            let mut inner = Decoding::streaming(chained, format, config.decompress_cap);
             let inner_first = read_head(&mut inner, config, None);
             let display = head.display.clone();
             let cut_reported = head.cut_reported;
@@ -239,7 +238,8 @@ pub(crate) fn tar_stream(
     out: &mut Outcome,
     expand: Expand,
 ) -> Option<String> {
-    let mut archive = tar::Archive::new(reader);
+    let end = InputEnd::default();
+    let mut archive = tar::Archive::new(Watched::new(reader, end.clone()));
     let entries = match archive.entries() {
         Ok(entries) => entries,
         Err(err) => return Some(format!("corrupt tar archive ({err}); nothing read")),
@@ -257,7 +257,7 @@ pub(crate) fn tar_stream(
             let mut entry = match entry {
                 Ok(entry) => entry,
                 Err(err) => {
-                    damage = Some(archive::damage_message(&err.to_string(), kept));
+                    damage = Some(archive::damage_message(&err, end.reached(), kept));
                     break;
                 }
             };
@@ -355,4 +355,95 @@ fn wait_for_room(in_flight: &AtomicUsize) {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, data) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            let _ = builder.append_data(&mut header, name, *data);
+        }
+        builder.into_inner().unwrap_or_default()
+    }
+
+    /// Two members: `a.log` (header 0..512, 6 data bytes then padding to 1024) and
+    /// `b.log` (header 1024..1536, data from 1536).
+    fn two_members() -> Vec<u8> {
+        tar_of(&[("a.log", b"first\n"), ("b.log", &[b'x'; 4096])])
+    }
+
+    /// Keeps a member read whole as a source, expanding nothing.
+    fn keep(item: Item, _: &InputConfig, _: &dyn StreamSink, out: &mut Outcome) {
+        out.sources.push(Pending {
+            display: item.display,
+            parts: item.parts,
+            mtime: item.mtime,
+            data: item.data,
+        });
+    }
+
+    /// Walk `data` as a tar arriving once through a reader: the damage reported and
+    /// the members kept.
+    fn walk(data: &[u8]) -> (String, Vec<String>) {
+        let head = Head {
+            display: "a.tar".into(),
+            parts: parts::from_member("a.tar"),
+            mtime: None,
+            depth: 0,
+            cut_reported: false,
+        };
+        let mut out = Outcome::default();
+        let mut reader = data;
+        let damage = tar_stream(
+            &head,
+            &mut reader,
+            &InputConfig::default(),
+            &super::super::Keep,
+            &mut out,
+            keep,
+        );
+        let kept = out.sources.into_iter().map(|p| p.display).collect();
+        (damage.unwrap_or_default(), kept)
+    }
+
+    #[test]
+    fn a_streamed_tar_cut_in_a_header_or_padding_is_truncated() {
+        let data = two_members();
+        // Inside `b.log`'s header, then inside `a.log`'s padding (skipped by reading).
+        for keep in [1024 + 100, 512 + 200] {
+            let (damage, kept) = walk(data.get(..keep).unwrap_or_default());
+            assert!(
+                damage.starts_with("truncated tar archive ("),
+                "{keep}: {damage}"
+            );
+            assert_eq!(kept, ["a.tar!/a.log"], "{keep}");
+        }
+        let (damage, kept) = walk(&data);
+        assert_eq!(damage, "");
+        assert_eq!(kept, ["a.tar!/a.log", "a.tar!/b.log"]);
+    }
+
+    #[test]
+    fn a_streamed_tar_with_a_bad_header_is_corrupt() {
+        let mut data = two_members();
+        if let Some(b) = data.get_mut(1024 + 2) {
+            *b ^= 0x20;
+        }
+        // The bad header amid the archive, and as its last block.
+        for keep in [data.len(), 1536] {
+            let (damage, kept) = walk(data.get(..keep).unwrap_or_default());
+            assert!(
+                damage.starts_with("corrupt tar archive ("),
+                "{keep}: {damage}"
+            );
+            assert_eq!(kept, ["a.tar!/a.log"], "{keep}");
+        }
+    }
 }

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-/// Is `c` a character that must never reach a terminal or page raw?
+/// Is `c` a character that must never reach a terminal or page unescaped?
 ///
 /// C0 controls except tab and newline (the callers decide about those), DEL, C1
 /// controls (8-bit CSI `U+009B` is a terminal escape on its own), and the bidi
@@ -109,8 +109,8 @@ pub fn markdown(text: &str) -> String {
 
 /// JSON made safe to print and to embed, written by serde_json with this formatter:
 /// DEL, C1 controls, bidi controls and U+2028/U+2029 inside strings become `\uXXXX`
-/// escapes (serde_json leaves them raw). Escaping happens as strings are written, so a
-/// large report is neither built as one string nor scanned a second time.
+/// escapes (serde_json writes them as they are). Escaping happens as strings are
+/// written, so a large report is neither built as one string nor scanned a second time.
 ///
 /// With `for_html_script`, `<`, `>` and `&` are escaped too, so the JSON can sit inside
 /// a `<script>` element without `</script>` or `<!--` ending it. These characters can

@@ -1,7 +1,7 @@
 //! How every format presents evidence rows and groups incidents, decided once so the
 //! formats tell the same story: which rows an incident shows (each cited line once),
 //! which are context outside its window, what part of a journald export record is
-//! worth showing, how a long path is shortened, which zone a raw line's own clock is
+//! worth showing, how a long path is shortened, which zone a log line's own clock is
 //! in, and which incidents of one signature form a fleet.
 
 use chrono::{DateTime, Utc};
@@ -168,11 +168,11 @@ pub(crate) fn truncate_left(text: &str, max: usize) -> String {
     out
 }
 
-/// The zone the raw line's own timestamp is written in, when it is a local zone other
+/// The zone the log line's own timestamp is written in, when it is a local zone other
 /// than UTC: read from its source's assumption (`local times read in Asia/Shanghai`),
-/// so a reader comparing the raw `Jun  8 03:03:28` with the UTC time beside it knows
+/// so a reader comparing the line's `Jun  8 03:03:28` with the UTC time beside it knows
 /// why they differ.
-pub(crate) fn raw_zone<'a>(timeline: &'a Timeline, e: &Evidence) -> Option<&'a str> {
+pub(crate) fn line_zone<'a>(timeline: &'a Timeline, e: &Evidence) -> Option<&'a str> {
     let source = timeline.sources.iter().find(|s| s.path == e.source)?;
     source
         .assumptions
@@ -194,7 +194,7 @@ pub(crate) fn raw_zone<'a>(timeline: &'a Timeline, e: &Evidence) -> Option<&'a s
 }
 
 /// What a report says beside an evidence row: whether it is context outside the
-/// incident's window, and which zone the raw line's own clock is in.
+/// incident's window, and which zone the log line's own clock is in.
 pub(crate) fn row_notes(
     timeline: &Timeline,
     incident: Option<&Incident>,
@@ -205,7 +205,7 @@ pub(crate) fn row_notes(
         .map(str::to_string)
         .into_iter()
         .collect();
-    if let Some(zone) = raw_zone(timeline, e) {
+    if let Some(zone) = line_zone(timeline, e) {
         notes.push(format!("the line's own clock is {zone} local time"));
     }
     notes

@@ -420,7 +420,9 @@ fn gaps(s: &mut String, timeline: &Timeline, zone: Option<DisplayZone>) {
     s.push_str("</section>\n");
 }
 
-/// Render the page.
+/// Render the page: summary, swimlane timeline, incidents, unclassified groups,
+/// sources and gaps, with the JSON report embedded for the page script. Built in
+/// memory and written in one piece.
 pub(crate) fn render(
     timeline: &Timeline,
     options: &ReportOptions,

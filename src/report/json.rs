@@ -256,8 +256,9 @@ fn problem(p: &Problem) -> ProblemDoc<'_> {
     }
 }
 
-/// Serialize the whole report document (used by `render` and by the HTML page).
-/// Write the report document as inert, pretty JSON (see [`escape::InertJson`]).
+/// The whole report document as inert, pretty JSON (see [`escape::InertJson`]), with
+/// no trailing newline: [`render`] prints it, the HTML page embeds it in a `<script>`
+/// (`for_html_script`).
 pub(crate) fn write_document(
     timeline: &Timeline,
     overview: &Overview,

@@ -321,7 +321,8 @@ fn gaps(s: &mut String, timeline: &Timeline, zone: Option<DisplayZone>) {
     }
 }
 
-/// Render the review document.
+/// Render the review document: summary, timeline table, incidents, unclassified
+/// groups, sources and gaps. Built in memory and written in one piece.
 pub(crate) fn render(
     timeline: &Timeline,
     options: &ReportOptions,

@@ -12,17 +12,18 @@ use crate::timeline::Timeline;
 /// The summary of a timeline shown at the top of every report.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Overview {
-    /// Number of nodes.
+    /// Nodes the timeline lists (after `--node`), hosts only events name included.
     pub nodes: usize,
-    /// Number of incidents.
+    /// Incidents left after the filters.
     pub incidents: usize,
     /// Incident counts, most severe first (every severity listed, zeros included).
     pub by_severity: Vec<(Severity, usize)>,
-    /// Number of unclassified groups.
+    /// Unclassified groups left after the filters.
     pub unclassified: usize,
-    /// Number of sources read.
+    /// Sources in the inventory; 0 when the timeline has none (`correlate` over event
+    /// files).
     pub sources: usize,
-    /// Events extracted.
+    /// Events extracted from the whole scan: the filters do not change it.
     pub events: u64,
     /// Lines that matched no envelope format, over all sources.
     pub unparsed_lines: u64,
@@ -39,7 +40,7 @@ pub struct Overview {
 }
 
 impl Overview {
-    /// Summarise `timeline`.
+    /// Summarise `timeline` once per report, so every format prints the same figures.
     pub fn of(timeline: &Timeline) -> Overview {
         let severities = [
             Severity::Critical,

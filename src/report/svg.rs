@@ -124,7 +124,8 @@ struct Layout<'t> {
     row_ends: Vec<Vec<f64>>,
     /// Per incident (in timeline order), its spans, one per node lane.
     placements: Vec<Vec<Placement>>,
-    /// Top of each lane.
+    /// Per lane, its top y: lanes grow with their rows, so they cannot be placed at a
+    /// fixed pitch.
     lane_top: Vec<f64>,
     height: f64,
 }
@@ -210,7 +211,8 @@ fn place(
     parts
 }
 
-/// Render the swimlane SVG.
+/// The swimlane SVG of the HTML page: the axis, one lane per node with its incidents'
+/// spans, then cluster joins and causal arrows drawn over every lane.
 pub(crate) fn swimlanes(timeline: &Timeline, zone: Option<DisplayZone>) -> String {
     let has_untimed = timeline.incidents.iter().any(|i| i.start.is_none());
     let plot_x0 = LABEL_W + if has_untimed { UNTIMED_W } else { 0.0 };

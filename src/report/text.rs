@@ -1,7 +1,7 @@
 //! Terminal text: summary first, then incidents in time order with their evidence,
 //! unclassified groups, problems. Optional ANSI colour for severities; everything is
-//! wrapped or truncated to the terminal width, and log text never carries raw control
-//! characters (see [`escape::terminal`]).
+//! wrapped or truncated to the terminal width, and log text never carries unescaped
+//! control characters (see [`escape::terminal`]).
 
 use std::io::Write;
 
@@ -162,7 +162,7 @@ impl<'a> Writer<'a> {
     /// The citation is never cut at its end (the line number matters most): a long
     /// path drops whole folders but keeps the node folder and the file name, and
     /// repeats move to their own line. A context row outside the incident's window
-    /// says so, and a raw line written in local time names its zone.
+    /// says so, and a log line written in local time names its zone.
     fn evidence(&mut self, e: &Evidence, show_node: bool, notes: &[String]) -> std::io::Result<()> {
         let avail = self.width.saturating_sub(4);
         let time = times::stamped(e.time, e.time_quality, self.zone);

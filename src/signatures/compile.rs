@@ -1,5 +1,5 @@
 //! Checks what serde cannot and builds compiled [`Signature`]s: event kinds exist
-//! (`custom.*` only when a raw rule of the set defines it), field paths name known
+//! (`custom.*` only when a `[[raw]]` rule of the set defines it), field paths name known
 //! fields, regexes compile, windows are positive, templates are well formed,
 //! referenced signatures exist. Every problem becomes a [`Diagnostic`] with the
 //! location of the offending value; compilation goes on to find the rest.
@@ -33,7 +33,7 @@ pub const SUMMARY_BUILTINS: &[&str] = &["node", "nodes", "node_count", "count"];
 
 /// One file being compiled: its display path and text (for line:col).
 pub struct FileText<'a> {
-    /// Display path.
+    /// Display path, as diagnostics name the file.
     pub path: &'a str,
     /// The file's text, for turning byte spans into line and column.
     pub text: &'a str,
@@ -65,7 +65,8 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// What compiling one signature needs to know about the rest of the set.
 #[derive(Default)]
 pub struct SetInfo {
-    /// `custom.*` kinds defined by raw rules anywhere in the set → their field names.
+    /// `custom.*` kinds defined by `[[raw]]` rules anywhere in the set → their field
+    /// names.
     pub custom_kinds: BTreeMap<String, BTreeSet<String>>,
     /// Every signature id that can be referenced (the set's and the built-in ones).
     pub ids: BTreeSet<String>,
@@ -102,11 +103,11 @@ impl Ctx<'_> {
         self.diags.push(d);
     }
 
-    fn window(&mut self, raw: &Spanned<String>) -> Option<TimeDelta> {
-        match parse_window(raw.get_ref()) {
+    fn window(&mut self, written: &Spanned<String>) -> Option<TimeDelta> {
+        match parse_window(written.get_ref()) {
             Ok(d) => Some(d),
             Err(e) => {
-                self.err(raw.span(), e);
+                self.err(written.span(), e);
                 None
             }
         }
@@ -158,15 +159,17 @@ impl Ctx<'_> {
 
     fn path(
         &mut self,
-        raw: &str,
+        text: &str,
         span: Range<usize>,
         allowed: &Option<BTreeSet<String>>,
         kinds: &[Kind],
     ) -> Option<FieldPath> {
-        let Some(path) = FieldPath::parse(raw) else {
+        let Some(path) = FieldPath::parse(text) else {
             self.err(
                 span,
-                format!("bad field path `{raw}` (dotted names; list indexes after the first name)"),
+                format!(
+                    "bad field path `{text}` (dotted names; list indexes after the first name)"
+                ),
             );
             return None;
         };
@@ -193,10 +196,10 @@ impl Ctx<'_> {
         Some(path)
     }
 
-    fn conditions(&mut self, raw: &RawWhere, kinds: &[Kind]) -> Vec<Condition> {
+    fn conditions(&mut self, table: &RawWhere, kinds: &[Kind]) -> Vec<Condition> {
         let allowed = self.allowed_fields(kinds);
         let mut out = Vec::new();
-        for (key, cond) in raw {
+        for (key, cond) in table {
             let path = self.path(key.get_ref(), key.span(), &allowed, kinds);
             let compiled = self.condition(cond);
             if let (Some(path), Some((tests, exists))) = (path, compiled) {
@@ -210,9 +213,9 @@ impl Ctx<'_> {
         out
     }
 
-    fn condition(&mut self, raw: &Spanned<RawCondition>) -> Option<(Vec<Test>, Option<bool>)> {
-        let span = raw.span();
-        let ops = match raw.get_ref() {
+    fn condition(&mut self, written: &Spanned<RawCondition>) -> Option<(Vec<Test>, Option<bool>)> {
+        let span = written.span();
+        let ops = match written.get_ref() {
             RawCondition::Equals(s) => return Some((vec![Test::Eq(scalar(s))], None)),
             RawCondition::Ops(ops) => ops,
         };
@@ -292,11 +295,11 @@ impl Ctx<'_> {
         }
     }
 
-    fn template(&mut self, raw: &Spanned<String>, builtins: &[&str], kinds: &[Kind]) {
-        let names = match placeholders(raw.get_ref()) {
+    fn template(&mut self, template: &Spanned<String>, builtins: &[&str], kinds: &[Kind]) {
+        let names = match placeholders(template.get_ref()) {
             Ok(names) => names,
             Err(e) => {
-                self.err(raw.span(), e);
+                self.err(template.span(), e);
                 return;
             }
         };
@@ -305,17 +308,17 @@ impl Ctx<'_> {
             if builtins.contains(&name.as_str()) {
                 continue;
             }
-            self.path(&name, raw.span(), &allowed, kinds);
+            self.path(&name, template.span(), &allowed, kinds);
         }
     }
 
-    fn startup(&mut self, raw: &Spanned<RawStartup>, first_kinds: &[Kind]) -> Option<Startup> {
-        let span = raw.span();
-        let raw = raw.get_ref();
-        let grace = self.window(&raw.grace);
+    fn startup(&mut self, written: &Spanned<RawStartup>, first_kinds: &[Kind]) -> Option<Startup> {
+        let span = written.span();
+        let table = written.get_ref();
+        let grace = self.window(&table.grace);
         let mut components = Vec::new();
         let mut all_markers = Vec::new();
-        if let Some(names) = &raw.component {
+        if let Some(names) = &table.component {
             for name in names.get_ref().names() {
                 match markers(name) {
                     Some(m) => {
@@ -332,11 +335,11 @@ impl Ctx<'_> {
                 }
             }
         }
-        let state = raw
+        let state = table
             .state
             .as_ref()
             .map(|s| self.filter(&s.filter, &s.any_of, first_kinds));
-        if raw.component.is_none() && state.is_none() {
+        if table.component.is_none() && state.is_none() {
             self.err(
                 span,
                 "`[startup]` needs `component` (whose start opens the grace) or `state` (start-up states of the first step)",
@@ -354,13 +357,19 @@ impl Ctx<'_> {
         })
     }
 
-    fn id_ref(&mut self, raw: &Spanned<String>, own: &str, what: &str) -> Option<String> {
-        let id = raw.get_ref();
+    fn id_ref(&mut self, reference: &Spanned<String>, own: &str, what: &str) -> Option<String> {
+        let id = reference.get_ref();
         if id == own {
-            self.err(raw.span(), format!("a signature cannot be its own {what}"));
+            self.err(
+                reference.span(),
+                format!("a signature cannot be its own {what}"),
+            );
             None
         } else if !self.info.ids.contains(id) {
-            self.err(raw.span(), format!("{what} names unknown signature `{id}`"));
+            self.err(
+                reference.span(),
+                format!("{what} names unknown signature `{id}`"),
+            );
             None
         } else {
             Some(id.clone())
@@ -368,8 +377,8 @@ impl Ctx<'_> {
     }
 }
 
-fn scalar(raw: &RawScalar) -> Scalar {
-    match raw {
+fn scalar(literal: &RawScalar) -> Scalar {
+    match literal {
         RawScalar::Bool(b) => Scalar::Bool(*b),
         RawScalar::Int(i) => Scalar::Num(*i as f64),
         RawScalar::Float(f) => Scalar::Num(*f),
@@ -420,7 +429,7 @@ fn valid_id(id: &str) -> bool {
 /// Compile one deserialized file. `stem` is the file name without `.toml`.
 /// Every part is checked even after a problem, so one run reports them all.
 pub fn compile(
-    raw: &RawSignature,
+    written: &RawSignature,
     stem: &str,
     file: &FileText<'_>,
     info: &SetInfo,
@@ -430,26 +439,26 @@ pub fn compile(
         info,
         diags: Vec::new(),
     };
-    let id = cx.id(raw, stem);
-    let scope = cx.scope(raw);
-    let gap = match &raw.gap {
+    let id = cx.id(written, stem);
+    let scope = cx.scope(written);
+    let gap = match &written.gap {
         Some(g) => cx.window(g).unwrap_or(DEFAULT_GAP),
         None => DEFAULT_GAP,
     };
-    let steps = cx.steps(raw, gap);
+    let steps = cx.steps(written, gap);
     let first_kinds = steps.first().map(|s| s.kinds.clone()).unwrap_or_default();
-    cx.template(&raw.summary, SUMMARY_BUILTINS, &first_kinds);
-    let abnormal = cx.abnormal(raw);
-    let startup = raw
+    cx.template(&written.summary, SUMMARY_BUILTINS, &first_kinds);
+    let abnormal = cx.abnormal(written);
+    let startup = written
         .startup
         .as_ref()
         .and_then(|s| cx.startup(s, &first_kinds));
-    let context = raw
+    let context = written
         .context
         .iter()
         .map(|rule| cx.context_rule(rule))
         .collect();
-    let caused_by = raw
+    let caused_by = written
         .caused_by
         .iter()
         .filter_map(|link| {
@@ -461,15 +470,15 @@ pub fn compile(
             })
         })
         .collect();
-    let suppressed_by = raw
+    let suppressed_by = written
         .suppressed_by
         .iter()
         .filter_map(|s| cx.id_ref(s, &id, "suppressed_by"))
         .collect();
-    let raw_rules = raw
+    let custom_rules = written
         .raw
         .iter()
-        .filter_map(|rule| cx.raw_rule(&id, rule))
+        .filter_map(|rule| cx.custom_rule(&id, rule))
         .collect();
 
     if !cx.diags.is_empty() {
@@ -478,42 +487,42 @@ pub fn compile(
     Ok(Signature {
         id,
         origin: file.path.to_string(),
-        title: raw.title.clone(),
-        severity: raw.severity,
+        title: written.title.clone(),
+        severity: written.severity,
         scope,
         gap,
-        confidence: match raw.confidence.unwrap_or(RawConfidence::Medium) {
+        confidence: match written.confidence.unwrap_or(RawConfidence::Medium) {
             RawConfidence::Low => ConfidenceLevel::Low,
             RawConfidence::Medium => ConfidenceLevel::Medium,
             RawConfidence::High => ConfidenceLevel::High,
         },
-        summary: raw.summary.get_ref().clone(),
-        root_cause: prose(&raw.root_cause),
+        summary: written.summary.get_ref().clone(),
+        root_cause: prose(&written.root_cause),
         abnormal,
         startup,
-        remediation: raw.remediation.clone(),
-        references: raw.references.clone(),
+        remediation: written.remediation.clone(),
+        references: written.references.clone(),
         suppressed_by,
         steps,
         context,
         caused_by,
-        raw: raw_rules,
-        examples: raw.examples.iter().map(example).collect(),
+        raw: custom_rules,
+        examples: written.examples.iter().map(example).collect(),
     })
 }
 
 impl Ctx<'_> {
     /// The id, checked for its characters and against the file name.
-    fn id(&mut self, raw: &RawSignature, stem: &str) -> String {
-        let id = raw.id.get_ref().clone();
+    fn id(&mut self, written: &RawSignature, stem: &str) -> String {
+        let id = written.id.get_ref().clone();
         if !valid_id(&id) {
             self.err(
-                raw.id.span(),
+                written.id.span(),
                 format!("id `{id}` must use only a-z, 0-9 and `-`"),
             );
         } else if id != stem {
             self.err(
-                raw.id.span(),
+                written.id.span(),
                 format!("id `{id}` must equal the file name (`{stem}.toml`)"),
             );
         }
@@ -521,8 +530,8 @@ impl Ctx<'_> {
     }
 
     /// `scope` with its `window`: a window belongs to cluster scope, and only there.
-    fn scope(&mut self, raw: &RawSignature) -> Scope {
-        match (raw.scope.unwrap_or(RawScope::Node), &raw.window) {
+    fn scope(&mut self, written: &RawSignature) -> Scope {
+        match (written.scope.unwrap_or(RawScope::Node), &written.window) {
             (RawScope::Node, None) => Scope::Node,
             (RawScope::Node, Some(w)) => {
                 self.err(w.span(), "`window` only applies to `scope = \"cluster\"`");
@@ -533,7 +542,7 @@ impl Ctx<'_> {
             },
             (RawScope::Cluster, None) => {
                 self.err(
-                    raw.summary.span(),
+                    written.summary.span(),
                     "`scope = \"cluster\"` needs `window` (how close node matches must be, e.g. \"30m\")",
                 );
                 Scope::Node
@@ -542,15 +551,15 @@ impl Ctx<'_> {
     }
 
     /// The `[[match]]` steps; optional steps collect evidence within `gap` by default.
-    fn steps(&mut self, raw: &RawSignature, gap: TimeDelta) -> Vec<Step> {
-        if raw.steps.is_empty() {
+    fn steps(&mut self, written: &RawSignature, gap: TimeDelta) -> Vec<Step> {
+        if written.steps.is_empty() {
             self.err(
-                raw.id.span(),
+                written.id.span(),
                 "a signature needs at least one [[match]] step",
             );
         }
         let mut steps = Vec::new();
-        for (i, step) in raw.steps.iter().enumerate() {
+        for (i, step) in written.steps.iter().enumerate() {
             let kinds = self.kinds(&step.event);
             if i == 0 && step.optional {
                 self.err(
@@ -598,12 +607,12 @@ impl Ctx<'_> {
     }
 
     /// `abnormal`, required: a signature must say what makes occurrences abnormal.
-    fn abnormal(&mut self, raw: &RawSignature) -> String {
-        match &raw.abnormal {
+    fn abnormal(&mut self, written: &RawSignature) -> String {
+        match &written.abnormal {
             Some(text) if !text.trim().is_empty() => prose(text),
             _ => {
                 self.err(
-                    raw.id.span(),
+                    written.id.span(),
                     "missing `abnormal = \"\"\"...\"\"\"`: say what makes occurrences abnormal rather than a mere mention (start-up chatter, healthy states)",
                 );
                 String::new()
@@ -611,7 +620,7 @@ impl Ctx<'_> {
         }
     }
 
-    /// One `[[context]]` fact.
+    /// One `[[context]]` fact; its `reason` may name `{node}` and the fact's fields.
     fn context_rule(&mut self, rule: &RawContext) -> ContextRule {
         let kinds = self.kinds(&rule.event);
         let filter = self.filter(&rule.filter, &rule.any_of, &kinds);
@@ -632,7 +641,7 @@ impl Ctx<'_> {
     }
 
     /// One `[[raw]]` rule: a `custom.*` kind and a regex that compiles.
-    fn raw_rule(&mut self, id: &str, rule: &RawLineRule) -> Option<CustomRule> {
+    fn custom_rule(&mut self, id: &str, rule: &RawLineRule) -> Option<CustomRule> {
         let kind = match Kind::from_name(rule.kind.get_ref()) {
             Some(kind @ Kind::Custom(_)) => kind,
             _ => {

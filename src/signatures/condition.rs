@@ -120,7 +120,7 @@ pub enum Scalar {
     Str(String),
     /// A number (integers are kept exactly up to 2^53).
     Num(f64),
-    /// A boolean.
+    /// A boolean; a field holding `"true"` or `"false"` as text equals it too.
     Bool(bool),
 }
 
@@ -147,7 +147,7 @@ impl Scalar {
 /// One test on a resolved value.
 #[derive(Clone, Debug)]
 pub enum Test {
-    /// Equal to a literal.
+    /// Equal to a literal, leniently as [`Scalar::matches`] compares.
     Eq(Scalar),
     /// The text form matches the regex (unanchored unless the regex anchors itself).
     Regex(Regex),

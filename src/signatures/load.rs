@@ -62,7 +62,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = embedded!(
 
 /// One signature file to load.
 struct SourceFile {
-    /// Display path.
+    /// Display path: diagnostics and [`Signature::origin`] name the file by it.
     path: String,
     /// File name without `.toml`: the id it must declare.
     stem: String,

@@ -1,6 +1,7 @@
 //! Root-cause signatures: declarative files in `patterns/` (embedded at build time,
-//! overlaid by `--patterns DIR`), deserialized strictly (`raw`), then checked and
-//! compiled (`compile`). Signatures never see bytes: they match [`Event`](crate::Event)s.
+//! overlaid by `--patterns DIR`), deserialized strictly into their written shape
+//! (`raw`), then checked and compiled (`compile`). Signatures never see bytes: they
+//! match [`Event`](crate::Event)s.
 //!
 //! The file format is documented for users in `docs/signatures.md`. Matching itself
 //! lives in [`correlate`](crate::correlate); this module only says *what* to match.
@@ -39,7 +40,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// Lower-case name.
+    /// Lower-case name, as signature files, flags and JSON spell it.
     pub fn name(self) -> &'static str {
         match self {
             Severity::Low => "low",
@@ -58,7 +59,8 @@ pub enum Scope {
     /// Matched per node, then node matches starting within `window` of the first
     /// one are merged into one incident naming every node.
     Cluster {
-        /// Merge window.
+        /// How long after the first node's match another node's may start and still
+        /// join the incident.
         window: TimeDelta,
     },
 }
@@ -90,7 +92,7 @@ impl ConfidenceLevel {
 pub struct Step {
     /// Kinds the step accepts (any of).
     pub kinds: Vec<Kind>,
-    /// Field conditions.
+    /// What an event of those kinds must also satisfy (`where`, `any_of`).
     pub filter: Filter,
     /// Minimum number of events.
     pub count: u32,
@@ -199,15 +201,16 @@ pub struct Signature {
     pub gap: TimeDelta,
     /// Confidence before context.
     pub confidence: ConfidenceLevel,
-    /// Summary template.
+    /// One-line incident summary: a template of `{node}`, `{nodes}`, `{node_count}`,
+    /// `{count}` and the first step's event fields.
     pub summary: String,
-    /// Root cause.
+    /// Why this happens, printed once per signature however many incidents it has.
     pub root_cause: String,
     /// What makes occurrences abnormal rather than a mere mention.
     pub abnormal: String,
     /// Start-up phase to discount, if any.
     pub startup: Option<Startup>,
-    /// Remediation steps.
+    /// What to do about it, in order (reports number them).
     pub remediation: Vec<String>,
     /// Public write-ups, issues and docs behind the judgement.
     pub references: Vec<String>,
@@ -215,11 +218,12 @@ pub struct Signature {
     pub suppressed_by: Vec<String>,
     /// Steps (at least one required step, the first).
     pub steps: Vec<Step>,
-    /// Context facts.
+    /// Events on the incident's nodes that raise, lower, require or exclude it.
     pub context: Vec<ContextRule>,
-    /// Causal links.
+    /// Signatures whose incidents may have caused this one: reports chain them.
     pub caused_by: Vec<CausedBy>,
-    /// Raw-line rules.
+    /// The file's `[[raw]]` rules: regexes over log messages, for what no built-in
+    /// grammar reads, producing the `custom.*` events its steps can match.
     pub raw: Vec<crate::scan::CustomRule>,
     /// The file's examples, run by `signatures test` and `cargo test`.
     pub examples: Vec<Example>,
@@ -290,7 +294,7 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Every raw-line rule of the set, in signature order.
+/// Every `[[raw]]` rule of the set, in signature order.
 pub fn raw_rules(set: &SignatureSet) -> Vec<crate::scan::CustomRule> {
     set.signatures()
         .iter()
@@ -298,7 +302,7 @@ pub fn raw_rules(set: &SignatureSet) -> Vec<crate::scan::CustomRule> {
         .collect()
 }
 
-/// The set's raw-line rules as the scanner runs them.
+/// The set's `[[raw]]` rules as the scanner runs them.
 pub fn custom_rules(set: &SignatureSet) -> crate::scan::CustomRules {
     crate::scan::CustomRules {
         rules: raw_rules(set),

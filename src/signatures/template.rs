@@ -1,7 +1,8 @@
 //! `{placeholder}` templates for summaries and context reasons. `{{` and `}}` are
-//! literal braces. Unknown values render as `?` so a report never shows a raw `{x}`.
+//! literal braces. Unknown values render as `?` so a report never shows an unfilled `{x}`.
 
-/// One piece of a template.
+/// What a template is split into: literal text, an escaped brace (`{{`, `}}`), or a
+/// placeholder name.
 #[derive(Debug, PartialEq, Eq)]
 enum Piece<'a> {
     Text(&'a str),

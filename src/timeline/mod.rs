@@ -43,11 +43,12 @@ pub struct Timeline {
     pub incidents: Vec<Incident>,
     /// Unexplained error-level events.
     pub unclassified: Vec<Unclassified>,
-    /// Source inventory.
+    /// What was read from each source (node, format, span, lines not understood), so a
+    /// reader can judge coverage; `--node` keeps only its nodes' sources.
     pub sources: Vec<SourceReport>,
     /// Soft problems (unreadable sources...).
     pub problems: Vec<Problem>,
-    /// Total events extracted.
+    /// Events extracted from the whole bundle; [`Timeline::apply`] leaves it as is.
     pub event_count: u64,
     /// Time of the last event in the bundle.
     pub last_event: Option<DateTime<Utc>>,
@@ -190,7 +191,9 @@ impl Timeline {
         self.last_event
     }
 
-    /// Keep only what the filter selects.
+    /// Keep only what `f` selects: incidents by time span, node and severity,
+    /// unclassified groups by time span and node, and with `--node` the node list and
+    /// the inventory too. The event count stays that of the whole bundle.
     pub fn apply(&mut self, f: &Selection) {
         self.incidents.retain(|i| {
             f.keeps_span(i.start, i.end)

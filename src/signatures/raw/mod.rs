@@ -42,7 +42,7 @@ pub fn parse(text: &str) -> Result<RawFile, ParseProblem> {
     };
     match version.get_ref() {
         toml::Value::Integer(1) => toml::from_str::<v1::RawSignature>(text)
-            .map(|raw| RawFile::V1(Box::new(raw)))
+            .map(|signature| RawFile::V1(Box::new(signature)))
             .map_err(problem),
         other => Err(ParseProblem {
             span: Some(version.span()),

@@ -18,7 +18,7 @@ pub struct RawSignature {
     pub version: Spanned<i64>,
     /// Id; must equal the file name.
     pub id: Spanned<String>,
-    /// Human title.
+    /// `title`: one line naming the root cause, printed as the incident's heading.
     pub title: String,
     /// How bad an incident of this signature is (`critical` ... `low`).
     pub severity: Severity,
@@ -34,9 +34,10 @@ pub struct RawSignature {
     /// Confidence before context facts.
     #[serde(default)]
     pub confidence: Option<RawConfidence>,
-    /// Summary template.
+    /// `summary`: a template; its span lets `compile` point at an unknown placeholder.
     pub summary: Spanned<String>,
-    /// Root cause text.
+    /// `root_cause`: prose; the line breaks of a multi-line string become spaces when
+    /// compiled.
     pub root_cause: String,
     /// What makes occurrences abnormal rather than a mere mention (start-up chatter,
     /// transient states): the judgement the matching encodes, in prose. Required;
@@ -46,7 +47,7 @@ pub struct RawSignature {
     /// Start-up phase whose first-step matches are chatter.
     #[serde(default)]
     pub startup: Option<Spanned<RawStartup>>,
-    /// Remediation steps.
+    /// `remediation`: what to do, in order.
     #[serde(default)]
     pub remediation: Vec<String>,
     /// Public write-ups, issues and docs behind the judgement.
@@ -55,16 +56,17 @@ pub struct RawSignature {
     /// Signatures whose overlapping incident absorbs this one.
     #[serde(default)]
     pub suppressed_by: Vec<Spanned<String>>,
-    /// Match steps.
+    /// The `[[match]]` tables, in order: the first starts an incident and cannot be
+    /// optional.
     #[serde(rename = "match", default)]
     pub steps: Vec<RawStep>,
-    /// Context facts.
+    /// `[[context]]` facts that raise, lower, require or exclude an incident.
     #[serde(default)]
     pub context: Vec<RawContext>,
-    /// Causal links.
+    /// `[[caused_by]]`: signatures whose incidents may have caused this one.
     #[serde(default)]
     pub caused_by: Vec<RawCausedBy>,
-    /// Raw-line rules.
+    /// `[[raw]]` rules: regexes over log messages that define `custom.*` event kinds.
     #[serde(default)]
     pub raw: Vec<RawLineRule>,
     /// `[[example]]`s: each runs through the real scanner as a named test.
@@ -86,11 +88,11 @@ pub enum RawScope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RawConfidence {
-    /// `confidence = "low"`.
+    /// Plausible: the pattern fits, nothing confirms it.
     Low,
-    /// `confidence = "medium"` (the default).
+    /// Likely: the pattern fits as the signature expects (the default).
     Medium,
-    /// `confidence = "high"`.
+    /// Confirmed: the pattern is conclusive without any context fact.
     High,
 }
 
@@ -126,7 +128,7 @@ pub type RawWhere = BTreeMap<Spanned<String>, Spanned<RawCondition>>;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
-    /// Kind(s).
+    /// `event`: the kind or kinds (any of) an event must have to fill the step.
     pub event: Spanned<OneOrMany>,
     /// Conditions that must all hold.
     #[serde(rename = "where", default)]
@@ -140,7 +142,7 @@ pub struct RawStep {
     /// Window for the count / after the previous step.
     #[serde(default)]
     pub within: Option<Spanned<String>>,
-    /// Evidence only.
+    /// `optional = true`: the step only adds evidence; an incident never needs it.
     #[serde(default)]
     pub optional: bool,
     /// Count per distinct value of these paths.
@@ -178,7 +180,7 @@ pub struct RawState {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawContext {
-    /// Kind(s).
+    /// `event`: the kind or kinds (any of) the fact may be.
     pub event: Spanned<OneOrMany>,
     /// `where`: conditions that must all hold.
     #[serde(rename = "where", default)]
@@ -189,9 +191,10 @@ pub struct RawContext {
     /// Only facts from this long before the incident until its end count.
     #[serde(default)]
     pub within: Option<Spanned<String>>,
-    /// What the fact does.
+    /// `effect`: what the fact's presence or absence does to the incident.
     pub effect: RawEffect,
-    /// Reason template.
+    /// `reason`: added to the incident's confidence reasons when the fact applies; a
+    /// template of `{node}` and the fact's fields.
     pub reason: Spanned<String>,
 }
 
@@ -199,9 +202,9 @@ pub struct RawContext {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RawEffect {
-    /// Raise confidence.
+    /// One confidence level up when the fact is found.
     Raise,
-    /// Lower confidence.
+    /// One confidence level down when the fact is found.
     Lower,
     /// Drop the incident unless the fact is present.
     Require,
@@ -219,7 +222,7 @@ pub struct RawCausedBy {
     pub within: Spanned<String>,
 }
 
-/// One `[[raw]]` line rule.
+/// One `[[raw]]` rule: a regex over log messages that defines a `custom.*` event kind.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLineRule {
@@ -241,9 +244,9 @@ pub struct RawLineRule {
 pub struct RawExample {
     /// Shown in `signatures test` output and as the test's name.
     pub name: String,
-    /// Expected outcome.
+    /// `expect`: how many incidents of this signature the inputs give, on which nodes.
     pub expect: RawExpect,
-    /// Input files.
+    /// `[[example.input]]` files, scanned together.
     #[serde(rename = "input", default)]
     pub inputs: Vec<RawInput>,
 }
@@ -265,7 +268,7 @@ pub struct RawExpect {
 pub struct RawInput {
     /// Path inside a pretend bundle (the first component is usually the node).
     pub path: String,
-    /// File contents.
+    /// The file's lines, scanned as a log file at `path` would be.
     pub text: String,
 }
 
@@ -293,28 +296,29 @@ pub struct RawOps {
     /// `regex`: the field's text matches (unanchored unless anchored).
     #[serde(default)]
     pub regex: Option<String>,
-    /// Greater than.
+    /// `gt`: numerically greater than this (a number held as text counts).
     #[serde(default)]
     pub gt: Option<f64>,
-    /// Greater or equal.
+    /// `ge`: numerically greater than or equal to this.
     #[serde(default)]
     pub ge: Option<f64>,
-    /// Less than.
+    /// `lt`: numerically less than this.
     #[serde(default)]
     pub lt: Option<f64>,
-    /// Less or equal.
+    /// `le`: numerically less than or equal to this.
     #[serde(default)]
     pub le: Option<f64>,
-    /// Version below.
+    /// `version_lt`: the value's leading dotted number is below this
+    /// (`3.13.0-24-generic` < `4.0`).
     #[serde(default)]
     pub version_lt: Option<String>,
-    /// Version at or above.
+    /// `version_ge`: the value's leading dotted number is at or above this.
     #[serde(default)]
     pub version_ge: Option<String>,
-    /// One of.
+    /// `in` (a Rust keyword, hence the name): equal to one of these literals.
     #[serde(rename = "in", default)]
     pub one_of: Option<Vec<RawScalar>>,
-    /// Present (or absent).
+    /// `exists`: the path must reach a value (`true`) or must not (`false`).
     #[serde(default)]
     pub exists: Option<bool>,
 }
