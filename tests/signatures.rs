@@ -1139,7 +1139,7 @@ fn field_table_covers_the_fields_grammars_emit() {
     assert!(events.len() > 100);
     let mut missing = Vec::new();
     for e in &events {
-        if let Some(known) = podmortem::signatures::fields::known_fields(&e.kind) {
+        if let Some(known) = podmortem::events::known_fields(&e.kind) {
             for name in e.fields.keys() {
                 if !known.contains(&name) {
                     missing.push(format!("{} {name}", e.kind));

@@ -25,6 +25,7 @@ mod cni;
 mod containerd;
 mod docker;
 mod extract;
+mod fields;
 mod fs;
 mod host;
 mod kernel_fault;
@@ -56,6 +57,7 @@ mod tls;
 mod value;
 
 pub use extract::Extractor;
+pub use fields::{known_fields, undeclared};
 pub use host::host_field_change;
 pub use kernel_misc::reboot_of;
 pub use line_text::{LineText, MapId};

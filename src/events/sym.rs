@@ -5,7 +5,7 @@
 //! Interned strings are never freed: they are names (a few thousand at most, even for
 //! a fleet), not message text.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
@@ -15,12 +15,13 @@ use serde::{Deserialize, Serialize};
 
 /// An interned string: equal names share one allocation, so comparing two is a
 /// pointer comparison and copying one copies a pointer.
+/// A thin pointer (one word): events carry several.
 #[derive(Copy, Clone)]
-pub struct Sym(&'static str);
+pub struct Sym(&'static String);
 
-fn table() -> &'static Mutex<HashSet<&'static str>> {
-    static TABLE: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    TABLE.get_or_init(|| Mutex::new(HashSet::new()))
+fn table() -> &'static Mutex<HashMap<&'static str, &'static String>> {
+    static TABLE: OnceLock<Mutex<HashMap<&'static str, &'static String>>> = OnceLock::new();
+    TABLE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 impl Sym {
@@ -32,14 +33,14 @@ impl Sym {
         if let Some(&known) = table.get(name) {
             return Sym(known);
         }
-        let stored: &'static str = Box::leak(name.to_owned().into_boxed_str());
-        table.insert(stored);
+        let stored: &'static String = Box::leak(Box::new(name.to_owned()));
+        table.insert(stored.as_str(), stored);
         Sym(stored)
     }
 
     /// The name.
     pub fn as_str(&self) -> &'static str {
-        self.0
+        self.0.as_str()
     }
 }
 
@@ -80,7 +81,7 @@ impl Eq for Sym {}
 impl Hash for Sym {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // As `str` hashes, so that `Borrow<str>` lookups work.
-        self.0.hash(state);
+        self.0.as_str().hash(state);
     }
 }
 
@@ -96,37 +97,37 @@ impl Ord for Sym {
         if self == other {
             return std::cmp::Ordering::Equal;
         }
-        self.0.cmp(other.0)
+        self.0.as_str().cmp(other.0.as_str())
     }
 }
 
 impl PartialEq<str> for Sym {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        self.0.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Sym {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        self.0.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Sym {
     fn eq(&self, other: &String) -> bool {
-        self.0 == other.as_str()
+        self.0.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<Sym> for &str {
     fn eq(&self, other: &Sym) -> bool {
-        *self == other.0
+        *self == other.0.as_str()
     }
 }
 
 impl PartialEq<Sym> for String {
     fn eq(&self, other: &Sym) -> bool {
-        self.as_str() == other.0
+        self.as_str() == other.0.as_str()
     }
 }
 
@@ -150,13 +151,13 @@ impl From<String> for Sym {
 
 impl From<Sym> for String {
     fn from(sym: Sym) -> String {
-        sym.0.to_string()
+        sym.0.clone()
     }
 }
 
 impl fmt::Debug for Sym {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0, f)
+        fmt::Debug::fmt(self.0.as_str(), f)
     }
 }
 

@@ -90,6 +90,11 @@ impl Scanner<'_> {
             })
             .collect();
         let mut total = Harvest::default();
+        // One allocation of the final size: a growing vector of events would hold
+        // up to twice its size while it is copied.
+        total
+            .found
+            .reserve_exact(parts.iter().map(|p| p.found.len()).sum());
         let mut base = 0;
         for mut part in parts {
             let lines = part.lines;

@@ -11,9 +11,9 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::events::Kind;
+use crate::events::known_fields;
 use crate::scan::CustomRule;
 use crate::signatures::condition::{Condition, FieldPath, Filter, Scalar, Test, parse_version};
-use crate::signatures::fields::known_fields;
 use crate::signatures::raw::v1::{
     OneOrMany, RawCondition, RawConfidence, RawContext, RawEffect, RawExample, RawLineRule,
     RawScalar, RawScope, RawSignature, RawStartup, RawWhere,

@@ -14,7 +14,6 @@ use crate::events::Kind;
 
 pub mod compile;
 pub mod condition;
-pub mod fields;
 pub mod load;
 pub mod raw;
 pub mod startup;

@@ -1,12 +1,12 @@
-//! Field names each built-in event kind carries, so `compile` can reject a
-//! misspelled `where` path or template placeholder with its location.
-//!
-//! The events layer owns the grammars; this table mirrors the field names it
-//! promises. Kinds missing here are not checked (a new kind never breaks loading).
+//! The field names each built-in event kind may carry: the one declaration the
+//! grammars are held to (every event the scanner builds is checked against it in
+//! debug builds, so all tests enforce it) and that signature loading uses to reject
+//! a misspelled `where` path or template placeholder with its location.
 
-use crate::events::Kind;
+use super::{Fields, Kind};
 
-/// Field names of a built-in kind, or `None` when podmortem does not know them.
+/// Field names of a built-in kind; `None` for user (`custom.*`) kinds, whose fields
+/// are the capture names of their rule.
 pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
     let fields: &'static [&'static str] = match kind {
         Kind::SlubAllocFailure => &[
@@ -97,6 +97,14 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
         ],
         Kind::ConnectionReset => &["peer", "component", "port", "address"],
         Kind::CalicoNodeName => &["name", "source", "file"],
+        Kind::CalicoNodeConflict => &[
+            "reason",
+            "node",
+            "address",
+            "ip_version",
+            "original",
+            "updated",
+        ],
         Kind::TooManyOpenFiles => &[
             "component",
             "operation",
@@ -216,7 +224,37 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
         ],
         Kind::LogError => &["template", "component"],
         Kind::ProbeFailed => &["probe", "pod", "output"],
-        _ => return None,
+        Kind::Custom(_) => return None,
     };
     Some(fields)
+}
+
+/// Fields of `fields` not declared for `kind` (empty for user kinds).
+pub fn undeclared<'f>(kind: &Kind, fields: &'f Fields) -> Vec<&'f str> {
+    match known_fields(kind) {
+        Some(known) => fields.keys().filter(|k| !known.contains(k)).collect(),
+        None => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Payload;
+
+    #[test]
+    fn every_builtin_kind_declares_its_fields() {
+        for kind in Kind::BUILTIN {
+            assert!(known_fields(kind).is_some(), "{kind} declares no fields");
+        }
+    }
+
+    #[test]
+    fn an_undeclared_field_is_named() {
+        let p = Payload::new(Kind::OomKill)
+            .with("pid", 42u32)
+            .with("selected_process", "java")
+            .with("proces", "java");
+        assert_eq!(undeclared(&p.kind, &p.fields), ["proces"]);
+    }
 }
