@@ -84,7 +84,7 @@ fn scan(lines: &[Line]) -> Vec<Found> {
 }
 
 fn kinds(found: &[Found]) -> Vec<&str> {
-    found.iter().map(|f| f.payload.kind.name()).collect()
+    found.iter().map(|f| f.kind.name()).collect()
 }
 
 #[test]
@@ -128,7 +128,7 @@ fn seed_slub_blocks_become_two_events() {
     assert_eq!(first.first.line, 1);
     assert_eq!(first.end_line, 3);
     assert_eq!(first.text.get().lines().count(), 3);
-    let f = &first.payload.fields;
+    let f = &first.payload().fields;
     assert_eq!(f["numa_node"], json!(-1));
     assert_eq!(f["gfp"], json!("0x8020"));
     assert_eq!(f["cache"], json!("kmalloc-192"));
@@ -167,7 +167,7 @@ fn slub_block_tolerates_interleaved_lines() {
     ];
     let found = scan(&lines);
     assert_eq!(kinds(&found), ["kernel.slub_alloc_failure"]);
-    let f = &found[0].payload.fields;
+    let f = &found[0].payload().fields;
     assert_eq!(f["gfp_flags"], json!(["GFP_ATOMIC"]));
     assert_eq!(f["memcg"], json!("0b3c1d2e4f"));
     assert_eq!(f["debug_increased_min_order"], json!(true));
@@ -209,7 +209,7 @@ fn oom_kill_pair_counts_once() {
     ];
     let found = scan(&lines);
     assert_eq!(kinds(&found), ["kernel.oom_kill"; 2]);
-    let f = &found[0].payload.fields;
+    let f = &found[0].payload().fields;
     assert_eq!(f["pid"], json!(12345));
     assert_eq!(f["score"], json!(1000));
     assert_eq!(f["scope"], json!("memcg"));
@@ -217,7 +217,7 @@ fn oom_kill_pair_counts_once() {
     assert_eq!(f["anon_rss_kb"], json!(524288));
     assert_eq!(f["trigger"], json!("java"));
     assert_eq!((found[0].first.line, found[0].end_line), (4, 5));
-    let child = &found[1].payload.fields;
+    let child = &found[1].payload().fields;
     assert_eq!(child["pid"], json!(201));
     assert_eq!(child["selected_pid"], json!(200));
     assert_eq!(child["scope"], json!("global"));
@@ -241,7 +241,7 @@ fn oom_kill_5x_summary_and_single_line() {
     ];
     let found = scan(&lines);
     assert_eq!(kinds(&found), ["kernel.oom_kill"]);
-    let f = &found[0].payload.fields;
+    let f = &found[0].payload().fields;
     assert_eq!(f["constraint"], json!("CONSTRAINT_MEMCG"));
     assert_eq!(f["oom_score_adj"], json!(937));
     assert_eq!(
@@ -278,16 +278,16 @@ No IPv6 peers found.";
         ]
     );
     let down = &found[1];
-    assert_eq!(down.payload.fields["peer"], json!("10.0.0.3"));
-    assert_eq!(down.payload.fields["state"], json!("start"));
+    assert_eq!(down.payload().fields["peer"], json!("10.0.0.3"));
+    assert_eq!(down.payload().fields["state"], json!("start"));
     assert_eq!(
-        down.payload.fields["info"],
+        down.payload().fields["info"],
         json!("Active Socket: Connection reset by peer")
     );
-    assert_eq!(down.payload.fields["bgp_state"], json!("Active"));
+    assert_eq!(down.payload().fields["bgp_state"], json!("Active"));
     assert_eq!((down.first.line, down.end_line), (8, 9));
-    assert_eq!(found[2].payload.fields["peer"], json!("10.0.0.3"));
-    assert_eq!(found[0].payload.fields["bgp_state"], json!("Established"));
+    assert_eq!(found[2].payload().fields["peer"], json!("10.0.0.3"));
+    assert_eq!(found[0].payload().fields["bgp_state"], json!("Established"));
 }
 
 #[test]
@@ -307,7 +307,7 @@ Mesh_10_0_0_4 BGP      master   start  2018-06-16  Connect       Socket: Connect
             "calico.connection_reset"
         ]
     );
-    assert_eq!(found[2].payload.fields["peer"], json!("10.0.0.4"));
+    assert_eq!(found[2].payload().fields["peer"], json!("10.0.0.4"));
 
     let lines = [
         syslog("calico-node", "bird: Mesh_10_0_0_2: State changed to start"),
@@ -325,7 +325,7 @@ Mesh_10_0_0_4 BGP      master   start  2018-06-16  Connect       Socket: Connect
         kinds(&found),
         ["calico.bgp_peer_state", "calico.connection_reset"]
     );
-    assert_eq!(found[1].payload.fields["component"], json!("bird"));
+    assert_eq!(found[1].payload().fields["component"], json!("bird"));
 }
 
 #[test]
@@ -362,13 +362,13 @@ fn seed_kubelet_eviction_chain() {
             "kubelet.pod_evicted"
         ]
     );
-    assert_eq!(found[1].payload.fields["resource"], json!("imagefs"));
+    assert_eq!(found[1].payload().fields["resource"], json!("imagefs"));
     assert_eq!(
-        found[2].payload.fields["pods"][1]["uid"],
+        found[2].payload().fields["pods"][1]["uid"],
         json!("e134b5a2-6fc1-11e8-b1d1-0226410ff50c")
     );
-    assert_eq!(found[3].payload.fields["grace_period"], json!(30));
-    let ev = &found[4].payload.fields;
+    assert_eq!(found[3].payload().fields["grace_period"], json!(30));
+    let ev = &found[4].payload().fields;
     assert_eq!(ev["pod"], json!("kube-proxy-[node IP]"));
     assert_eq!(ev["namespace"], json!("kube-system"));
     assert_eq!(found[4].first.line, 6);
@@ -400,11 +400,11 @@ fn structured_and_json_kubelet_lines() {
         ]
     );
     assert_eq!(
-        found[0].payload.fields["resource"],
+        found[0].payload().fields["resource"],
         json!("ephemeral-storage")
     );
-    assert_eq!(found[2].payload.fields["pod"], json!("web-1"));
-    assert_eq!(found[2].payload.fields["uid"], json!(null));
+    assert_eq!(found[2].payload().fields["pod"], json!("web-1"));
+    assert_eq!(found[2].payload().fields["uid"], json!(null));
 }
 
 #[test]
@@ -447,13 +447,13 @@ fn routing_by_program() {
             "docker.loopback_warning"
         ]
     );
-    assert_eq!(found[0].payload.fields["component"], json!("dockerd"));
+    assert_eq!(found[0].payload().fields["component"], json!("dockerd"));
     assert_eq!(
-        found[0].payload.fields["path"],
+        found[0].payload().fields["path"],
         json!("/var/lib/docker/containers/abc/abc-json.log")
     );
-    assert_eq!(found[1].payload.fields["component"], json!("kubelet"));
-    assert_eq!(found[1].payload.fields["operation"], json!("accept4"));
+    assert_eq!(found[1].payload().fields["component"], json!("kubelet"));
+    assert_eq!(found[1].payload().fields["operation"], json!("accept4"));
 }
 
 #[test]
@@ -466,11 +466,11 @@ fn hostname_change_takes_old_name_from_host_field() {
     let found = scan(&[line]);
     assert_eq!(kinds(&found), ["host.hostname_changed"]);
     assert_eq!(
-        found[0].payload.fields["old"],
+        found[0].payload().fields["old"],
         json!("AMZ-IAD12-OpsResPool-001")
     );
     assert_eq!(
-        found[0].payload.fields["new"],
+        found[0].payload().fields["new"],
         json!("ip-10-0-0-1.ec2.internal")
     );
 }
@@ -487,14 +487,14 @@ Jun  8 03:03:28 node-1 kernel: eth0: link up";
     let lines: Vec<Line> = text.lines().map(bare).collect();
     let found = scan(&lines);
     assert_eq!(kinds(&found), ["fs.usage", "fs.usage"]);
-    assert_eq!(found[0].payload.fields["mount"], json!("/"));
-    assert_eq!(found[0].payload.fields["used_percent"], json!(85));
+    assert_eq!(found[0].payload().fields["mount"], json!("/"));
+    assert_eq!(found[0].payload().fields["used_percent"], json!(85));
     assert_eq!(
-        found[1].payload.fields["filesystem"],
+        found[1].payload().fields["filesystem"],
         json!("/dev/mapper/docker-202:1-1234-pool")
     );
     assert_eq!(
-        found[1].payload.fields["mount"],
+        found[1].payload().fields["mount"],
         json!("/var/lib/docker/devicemapper")
     );
     assert_eq!((found[1].first.line, found[1].end_line), (5, 6));
@@ -537,7 +537,7 @@ fn loghub_noise_produces_no_incident_events() {
             .count();
         let noisy: Vec<_> = found
             .iter()
-            .filter(|f| f.payload.kind.name() != "kernel.version")
+            .filter(|f| f.kind.name() != "kernel.version")
             .map(|f| f.text.clone())
             .collect();
         assert!(noisy.is_empty(), "{}: {noisy:?}", path.display());
@@ -646,14 +646,14 @@ fn slab_allocator_block_and_memcg_serial_number() {
     ];
     let found = scan(&lines);
     assert_eq!(kinds(&found), ["kernel.slub_alloc_failure"; 2]);
-    let slab = &found[0].payload.fields;
+    let slab = &found[0].payload().fields;
     assert_eq!(slab["allocator"], json!("SLAB"));
     assert_eq!(slab["order"], json!(0));
     assert_eq!(
         slab["nodes"],
         json!([{"numa_node": 0, "slabs": 3, "objs": 60, "free": null}])
     );
-    let slub = &found[1].payload.fields;
+    let slub = &found[1].payload().fields;
     assert_eq!(slub["memcg_id"], json!(1234567));
     assert_eq!(slub["memcg"], json!("helper-logs"));
     assert_eq!((found[1].first.line, found[1].end_line), (4, 6));
@@ -678,11 +678,11 @@ fn calico_connection_resets_from_felix_svlogd_and_logrus() {
     ];
     let found = scan(&lines);
     assert_eq!(kinds(&found), ["calico.connection_reset"; 3]);
-    assert_eq!(found[0].payload.fields["peer"], json!("10.96.0.1"));
-    assert_eq!(found[0].payload.fields["port"], json!(443));
-    assert_eq!(found[1].payload.fields["peer"], json!("10.0.0.3"));
-    assert_eq!(found[1].payload.fields["component"], json!("bird"));
-    assert_eq!(found[2].payload.fields["peer"], json!("10.0.0.2"));
+    assert_eq!(found[0].payload().fields["peer"], json!("10.96.0.1"));
+    assert_eq!(found[0].payload().fields["port"], json!(443));
+    assert_eq!(found[1].payload().fields["peer"], json!("10.0.0.3"));
+    assert_eq!(found[1].payload().fields["component"], json!("bird"));
+    assert_eq!(found[2].payload().fields["peer"], json!("10.0.0.2"));
 }
 
 #[test]
@@ -709,11 +709,11 @@ fn structured_kobjs_and_quoted_kobjslice_pods() {
         ]
     );
     for ranked in &found[..2] {
-        assert_eq!(ranked.payload.fields["count"], json!(2));
+        assert_eq!(ranked.payload().fields["count"], json!(2));
         assert_eq!(
-            ranked.payload.fields["pods"][0],
+            ranked.payload().fields["pods"][0],
             json!({"name": "kube-proxy-x", "namespace": "kube-system", "uid": null})
         );
     }
-    assert_eq!(found[2].payload.fields["pod"], json!("kube-proxy-x"));
+    assert_eq!(found[2].payload().fields["pod"], json!("kube-proxy-x"));
 }

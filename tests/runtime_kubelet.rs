@@ -32,7 +32,7 @@ fn scan(text: &str) -> Vec<Found> {
 }
 
 fn kinds(found: &[Found]) -> Vec<&str> {
-    found.iter().map(|f| f.payload.kind.name()).collect()
+    found.iter().map(|f| f.kind.name()).collect()
 }
 
 #[test]
@@ -53,9 +53,9 @@ Jun 26 20:28:38 node03 sshd[77]: PLEG is not healthy: pleg was last seen active 
             "net.pid_exhausted"
         ]
     );
-    assert_eq!(found[1].payload.fields["reason"], json!("name_reserved"));
+    assert_eq!(found[1].payload().fields["reason"], json!("name_reserved"));
     assert_eq!(
-        found[2].payload.fields["component"],
+        found[2].payload().fields["component"],
         json!("kubelet-wrapper")
     );
 }
@@ -70,7 +70,7 @@ fn k0s_logrus_line_with_an_embedded_kubelet_message() {
     );
     assert_eq!(kinds(&found), ["kubelet.runtime_network_not_ready"]);
     assert_eq!(
-        found[0].payload.fields["detail"],
+        found[0].payload().fields["detail"],
         json!("cni plugin not initialized")
     );
 }
@@ -126,11 +126,11 @@ fn kubectl_event_rows_carry_runtime_and_cni_failures() {
         ]
     );
     assert_eq!(
-        found[0].payload.fields["reason"],
+        found[0].payload().fields["reason"],
         json!("deadline_exceeded")
     );
-    assert_eq!(found[1].payload.fields["plugin"], json!("aws-cni"));
-    assert_eq!(found[2].payload.fields["reason"], json!("network"));
+    assert_eq!(found[1].payload().fields["plugin"], json!("aws-cni"));
+    assert_eq!(found[2].payload().fields["reason"], json!("network"));
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn docker_events_container_oom() {
     );
     assert_eq!(kinds(&found), ["containerd.task_oom"]);
     assert!(matches!(found[0].time, RawTime::Utc(_)));
-    assert_eq!(found[0].payload.fields["pod"], json!("jupyter-x"));
+    assert_eq!(found[0].payload().fields["pod"], json!("jupyter-x"));
 }
 
 #[test]
@@ -160,8 +160,8 @@ fn evicted_event_rows_and_admission_rejects() {
         ]
     );
     assert_eq!(
-        found[2].payload.fields["condition"],
+        found[2].payload().fields["condition"],
         json!("MemoryPressure")
     );
-    assert_eq!(found[2].payload.fields["status"], json!("on"));
+    assert_eq!(found[2].payload().fields["status"], json!("on"));
 }

@@ -36,7 +36,7 @@ fn ev(kind: &str, node: &str, minutes: i64, line: u64, f: Value, text: &str) -> 
         line,
         end_line: line,
         level: None,
-        fields: fields(f),
+        fields: fields(f).into(),
         text: text.into(),
     }
 }
@@ -305,7 +305,9 @@ fn count_within_window() {
     let memcg: Vec<Event> = (0..5)
         .map(|i| {
             let mut e = oom("node-1", i, 10 + i as u64);
-            e.fields.insert("scope", json!("memcg"));
+            let mut fields = e.fields.unpack();
+            fields.insert("scope", json!("memcg"));
+            e.fields = fields.into();
             e
         })
         .collect();
@@ -1000,7 +1002,7 @@ fn toy_extract(set: &SignatureSet) -> impl Fn(&[(String, String)]) -> Vec<Event>
                             line: n as u64 + 1,
                             end_line: n as u64 + 1,
                             level: rule.level,
-                            fields,
+                            fields: fields.into(),
                             text: line.into(),
                         });
                     }

@@ -87,8 +87,8 @@ pub fn is_error_level(event: &Event) -> bool {
 /// The template an event is grouped by: the one the scanner mined, else that of the
 /// message of its first line.
 fn template_of(e: &Event) -> String {
-    if let Some(t) = e.fields.get("template").and_then(|v| v.as_str()) {
-        return t.to_string();
+    if let Some(t) = e.fields.get_str("template") {
+        return t;
     }
     let text = e.text.get();
     let first = text.lines().next().unwrap_or_default();

@@ -55,7 +55,8 @@ impl Block {
     /// The finished event.
     pub(crate) fn found(self, payload: Payload) -> Found {
         Found {
-            payload,
+            kind: payload.kind,
+            fields: payload.fields.into(),
             first: self.first,
             end_line: self.end_line,
             time: self.time,

@@ -288,8 +288,8 @@ mod tests {
         assert_eq!(table.feed(at, &env, raw), TableStep::More);
         let mut out = Vec::new();
         table.finish(&mut out);
-        assert_eq!(out[0].payload.fields["used_percent"], json!(85));
-        assert_eq!(out[0].payload.fields["size"], json!("30G"));
-        assert_eq!(out[0].payload.fields["mount"], json!("/"));
+        assert_eq!(out[0].payload().fields["used_percent"], json!(85));
+        assert_eq!(out[0].payload().fields["size"], json!("30G"));
+        assert_eq!(out[0].payload().fields["mount"], json!("/"));
     }
 }

@@ -157,7 +157,7 @@ mod tests {
         a.flush(&mut out);
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].end_line, 12);
-        assert!(out[0].payload.fields.contains_key("detail"));
+        assert!(out[0].payload().fields.contains_key("detail"));
         assert_eq!(out[1].first.line, 30);
     }
 

@@ -44,6 +44,7 @@ mod kubelet_node;
 mod limits;
 mod line_text;
 mod net;
+mod packed;
 mod pod_status;
 mod probe;
 mod registry;
@@ -61,6 +62,7 @@ pub use fields::{known_fields, undeclared};
 pub use host::host_field_change;
 pub use kernel_misc::reboot_of;
 pub use line_text::{LineText, MapId};
+pub use packed::{FieldSource, PackedFields};
 pub use registry::{drift_kind, needles};
 pub use sym::Sym;
 pub use text::collapse_spaces;
@@ -333,8 +335,8 @@ pub struct Event {
     /// Severity written on the line by its program (klog letter, logrus level...), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
-    /// Typed values the grammar read; their names per kind are in `signatures::fields`.
-    pub fields: Fields,
+    /// Typed values the grammar read (names per kind declared in `events/fields.rs`).
+    pub fields: PackedFields,
     /// The line(s) as written (escaping is the reports' job); read with [`LineText::get`].
     pub text: LineText,
 }
@@ -343,7 +345,10 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Found {
     /// What was recognised.
-    pub payload: Payload,
+    pub kind: Kind,
+    /// Its fields, packed as the event will keep them (a source's finds are all held
+    /// until its times and node are resolved).
+    pub fields: PackedFields,
     /// Where its first line is.
     pub first: Location,
     /// 1-based number of its last line.
@@ -358,6 +363,16 @@ pub struct Found {
     pub level: Option<Level>,
     /// The line(s) joined with `\n` (the scanner pins it to a mapped source).
     pub text: LineText,
+}
+
+impl Found {
+    /// The kind and fields as a grammar gave them.
+    pub fn payload(&self) -> Payload {
+        Payload {
+            kind: self.kind,
+            fields: self.fields.unpack(),
+        }
+    }
 }
 
 #[cfg(test)]

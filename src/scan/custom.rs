@@ -8,7 +8,7 @@ use regex::bytes::Regex;
 use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 
 use crate::envelope::{Envelope, Level};
-use crate::events::{Fields, Found, Kind, Payload};
+use crate::events::{Fields, Found, Kind};
 use crate::input::Location;
 
 /// One compiled raw-line rule.
@@ -155,10 +155,8 @@ impl CustomRules {
                 continue;
             };
             out.push(Found {
-                payload: Payload {
-                    kind: rule.kind,
-                    fields,
-                },
+                kind: rule.kind,
+                fields: fields.into(),
                 first: at,
                 end_line: at.line,
                 time: env.time,

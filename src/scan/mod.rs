@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use crate::envelope::RawTime;
 use crate::envelope::time::{self, Resolved};
 use crate::error::{Error, Problem};
-use crate::events::{self, Event, Fields, Found, Kind, LineText, Sym};
+use crate::events::{self, Event, Found, Kind, LineText, PackedFields, Sym};
 use crate::input::{
     Bundle, InputConfig, NodeFrom, Pull, ScanTicket, Source, SourceData, SourceId, SourceMeta,
     StreamSink,
@@ -683,7 +683,7 @@ fn host_field_changes(
             *line,
             *line,
             None,
-            payload.fields,
+            payload.fields.into(),
             format!("hostname field changed from {old} to {new}").into(),
         ));
     }
@@ -717,7 +717,7 @@ fn harvested_events(
                 (None, Some(host)) => source.names.canonical(&resolve::namespace(meta), host),
                 _ => source.node.to_string(),
             };
-            let is_banner = f.payload.kind == Kind::KernelVersion;
+            let is_banner = f.kind == Kind::KernelVersion;
             let line = f.first.line;
             let ev = found_to_event(f, r, ev_node, meta);
             if is_banner {
@@ -731,10 +731,10 @@ fn harvested_events(
                 let silence = before
                     .zip(ev.time)
                     .map(|(prev, t)| (t - prev).num_seconds());
-                let payload = events::reboot_of(&ev.fields, silence);
+                let payload = events::reboot_of(&ev.fields.unpack(), silence);
                 let mut reboot = ev.clone();
                 reboot.kind = payload.kind;
-                reboot.fields = payload.fields;
+                reboot.fields = PackedFields::pack(&payload.fields);
                 reboots.push(reboot);
             }
             ev
@@ -779,14 +779,13 @@ fn make_event(
     line: u64,
     end_line: u64,
     level: Option<crate::envelope::Level>,
-    mut fields: Fields,
+    fields: PackedFields,
     text: LineText,
 ) -> Event {
-    fields.shrink();
     debug_assert!(
-        events::undeclared(&kind, &fields).is_empty(),
+        events::undeclared(&kind, &fields.unpack()).is_empty(),
         "{kind} carries fields events/fields.rs does not declare: {:?}",
-        events::undeclared(&kind, &fields)
+        events::undeclared(&kind, &fields.unpack())
     );
     Event {
         kind,
@@ -805,14 +804,14 @@ fn make_event(
 
 fn found_to_event(f: Found, r: Resolved, node: String, meta: &crate::input::SourceMeta) -> Event {
     make_event(
-        f.payload.kind,
+        f.kind,
         r,
         &node,
         meta,
         f.first.line,
         f.end_line.max(f.first.line),
         f.level,
-        f.payload.fields,
+        f.fields,
         f.text,
     )
 }
@@ -883,9 +882,11 @@ fn dedup(mut events: Vec<Event>) -> Vec<Event> {
         }
         let (head, tail) = events.split_at_mut(i);
         if let (Some(kept), Some(copy)) = (head.get_mut(j), tail.first_mut()) {
-            for (name, value) in std::mem::take(&mut copy.fields) {
-                kept.fields.insert_missing(name, value);
+            let mut merged = kept.fields.unpack();
+            for (name, value) in std::mem::take(&mut copy.fields).unpack() {
+                merged.insert_missing(name, value);
             }
+            kept.fields = PackedFields::pack(&merged);
         }
     }
     let mut index = 0;
@@ -902,7 +903,8 @@ fn dedup(mut events: Vec<Event>) -> Vec<Event> {
 fn same_line_fields(a: &Event, b: &Event) -> bool {
     const CONTEXTUAL: &[&str] = &["silence_s"];
     let own = |(k, _): &(&str, &events::Value)| !CONTEXTUAL.contains(k);
-    a.fields.iter().filter(own).eq(b.fields.iter().filter(own))
+    let (a, b) = (a.fields.unpack(), b.fields.unpack());
+    a.iter().filter(own).eq(b.iter().filter(own))
 }
 
 /// Deterministic order: time (missing last), then source, line and kind, then the

@@ -169,13 +169,14 @@ impl Names {
         }
         for (h, ns) in harvests.iter().zip(spaces) {
             for f in &h.found {
-                if f.payload.kind != Kind::HostnameChanged {
+                if f.kind != Kind::HostnameChanged {
                     continue;
                 }
-                let text = |k: &str| f.payload.fields.get(k).and_then(|v| v.as_str());
+                let text = |k: &str| f.fields.get_str(k);
                 let (Some(old), Some(new)) = (text("old"), text("new")) else {
                     continue;
                 };
+                let (old, new) = (old.as_str(), new.as_str());
                 let short = new.split('.').next().unwrap_or(new);
                 let Some(known) = [new, short]
                     .into_iter()

@@ -209,7 +209,7 @@ impl Scanner<'_> {
                 if ours
                     && h.found
                         .get(before..)
-                        .is_some_and(|f| f.iter().any(|f| f.payload.kind == Kind::KernelVersion))
+                        .is_some_and(|f| f.iter().any(|f| f.kind == Kind::KernelVersion))
                 {
                     note_boot_gap(data, pos, term, hint, &env, rel, &mut h);
                 }
@@ -473,7 +473,8 @@ fn note_error_line(at: Location, env: &Envelope<'_>, before: usize, h: &mut Harv
         .with("template", template::of(&env.message))
         .with_opt("component", env.app);
     h.found.push(Found {
-        payload,
+        kind: payload.kind,
+        fields: payload.fields.into(),
         first: at,
         end_line: at.line,
         time: env.time,
@@ -778,8 +779,8 @@ mod tests {
                     (
                         f.first.line,
                         f.end_line,
-                        f.payload.kind.name().to_string(),
-                        format!("{:?}", f.payload.fields),
+                        f.kind.name().to_string(),
+                        format!("{:?}", f.fields),
                     )
                 })
                 .collect()
@@ -826,8 +827,8 @@ mod tests {
         let errors = |h: &Harvest| -> Vec<(u64, String)> {
             h.found
                 .iter()
-                .filter(|f| f.payload.kind == Kind::LogError)
-                .map(|f| (f.first.line, format!("{:?}", f.payload.fields)))
+                .filter(|f| f.kind == Kind::LogError)
+                .map(|f| (f.first.line, format!("{:?}", f.fields)))
                 .collect()
         };
         let full = scan_with(&data, usize::MAX, 1 << 30);
@@ -863,9 +864,9 @@ mod tests {
             h.found
                 .iter()
                 .filter(|f| {
-                    f.payload.kind == Kind::LogError
-                        && f.payload
-                            .str_field("template")
+                    f.kind == Kind::LogError
+                        && f.fields
+                            .get_str("template")
                             .is_some_and(|t| t.contains("Failed to list *v1.Node"))
                 })
                 .map(|f| f.first.line)

@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use crate::events::Fields;
+use crate::events::{self, FieldSource};
 
 /// One step of a field path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,18 +66,37 @@ impl FieldPath {
 
     /// Every value the path reaches (lists fan out), skipping JSON nulls. Scalars
     /// are converted to their JSON form; lists and objects are borrowed.
-    pub fn resolve<'v>(&self, fields: &'v Fields) -> Vec<Cow<'v, Value>> {
-        let first = match fields.get(self.field()) {
-            Some(value) => value,
-            None => return Vec::new(),
+    pub fn resolve<'v, F: FieldSource + ?Sized>(&self, fields: &'v F) -> Vec<Cow<'v, Value>> {
+        let Some(first) = fields.field(self.field()) else {
+            return Vec::new();
         };
-        let Some(json) = first.as_json() else {
-            return match self.segments.len() {
-                1 => vec![Cow::Owned(first.to_json())],
-                _ => Vec::new(),
-            };
-        };
-        let mut current: Vec<&'v Value> = vec![json];
+        match first {
+            Cow::Borrowed(first) => match first.as_json() {
+                Some(json) => self.walk(json).into_iter().map(Cow::Borrowed).collect(),
+                None => self.scalar(first),
+            },
+            Cow::Owned(first) => match first.as_json() {
+                Some(json) => self
+                    .walk(json)
+                    .into_iter()
+                    .map(|v| Cow::Owned(v.clone()))
+                    .collect(),
+                None => self.scalar(&first),
+            },
+        }
+    }
+
+    /// A scalar field is reached by the path of its name alone.
+    fn scalar<'v>(&self, value: &events::Value) -> Vec<Cow<'v, Value>> {
+        match self.segments.len() {
+            1 => vec![Cow::Owned(value.to_json())],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The leaves the rest of the path reaches inside a list or object field.
+    fn walk<'j>(&self, json: &'j Value) -> Vec<&'j Value> {
+        let mut current: Vec<&'j Value> = vec![json];
         for segment in self.segments.iter().skip(1) {
             let mut next = Vec::new();
             for value in current {
@@ -89,11 +108,9 @@ impl FieldPath {
         let mut leaves = Vec::new();
         for value in current {
             match value {
-                Value::Array(items) => {
-                    leaves.extend(items.iter().filter(|v| !v.is_null()).map(Cow::Borrowed))
-                }
+                Value::Array(items) => leaves.extend(items.iter().filter(|v| !v.is_null())),
                 Value::Null => {}
-                other => leaves.push(Cow::Borrowed(other)),
+                other => leaves.push(other),
             }
         }
         leaves
@@ -201,7 +218,7 @@ pub struct Condition {
 
 impl Condition {
     /// Whether the event's fields satisfy this condition.
-    pub fn holds(&self, fields: &Fields) -> bool {
+    pub fn holds<F: FieldSource + ?Sized>(&self, fields: &F) -> bool {
         let values = self.path.resolve(fields);
         if let Some(expected) = self.exists {
             if values.is_empty() == expected {
@@ -229,7 +246,7 @@ pub struct Filter {
 
 impl Filter {
     /// Whether the event's fields pass the filter.
-    pub fn matches(&self, fields: &Fields) -> bool {
+    pub fn matches<F: FieldSource + ?Sized>(&self, fields: &F) -> bool {
         self.all.iter().all(|c| c.holds(fields))
             && (self.any_of.is_empty()
                 || self
@@ -294,6 +311,7 @@ pub fn compare_versions(a: &[u64], b: &[u64]) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::Fields;
     use serde_json::json;
 
     fn fields(value: Value) -> Fields {
