@@ -8,7 +8,7 @@ mod progress;
 use chrono::{DateTime, Utc};
 use clap::CommandFactory;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use args::{
@@ -718,19 +718,21 @@ fn write_events(events: &[&Event], color: bool, w: &mut dyn Write) -> io::Result
 fn read_streams(files: &[PathBuf]) -> Result<Vec<UnitOutput>, Error> {
     let mut reading = scan::jsonl::Reading::default();
     for path in files {
-        let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
-            Box::new(BufReader::new(io::stdin()))
+        let read = if path.as_os_str() == "-" {
+            scan::jsonl::read(BufReader::new(io::stdin()), &mut reading)
         } else {
-            Box::new(BufReader::new(File::open(path).map_err(|e| {
-                Error::Input {
-                    path: path.clone(),
-                    message: format!("cannot open: {e}"),
-                }
-            })?))
+            let file = File::open(path).map_err(|e| Error::Input {
+                path: path.clone(),
+                message: format!("cannot open: {e}"),
+            })?;
+            scan::jsonl::read_file(file, &mut reading)
         };
-        scan::jsonl::read(reader, &mut reading).map_err(|e| Error::Input {
+        read.map_err(|e| Error::Input {
             path: path.clone(),
-            message: format!("line {}: {}", e.line, e.message),
+            message: match e.line {
+                0 => e.message,
+                n => format!("line {n}: {}", e.message),
+            },
         })?;
     }
     Ok(reading.finish())

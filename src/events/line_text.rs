@@ -53,6 +53,16 @@ pub enum LineText {
         /// Length up to the end of the last line (without its terminator).
         len: u32,
     },
+    /// The text as a JSON string literal at `offset..offset + len` of a registered
+    /// mapping: an event read back from a mapped `events --format jsonl` file.
+    Escaped {
+        /// The mapping.
+        map: MapId,
+        /// Start of the literal (its opening quote).
+        offset: u64,
+        /// Length of the literal, quotes included.
+        len: u32,
+    },
     /// The text itself.
     Owned(Box<str>),
 }
@@ -76,6 +86,46 @@ impl LineText {
                 }
                 None => Cow::Borrowed(""),
             },
+            LineText::Escaped { map, offset, len } => {
+                let text = map.bytes(*offset, *len).and_then(|m| {
+                    let start = *offset as usize;
+                    let literal = m.get(start..start + *len as usize)?;
+                    serde_json::from_slice::<String>(literal).ok()
+                });
+                Cow::Owned(text.unwrap_or_default())
+            }
+        }
+    }
+
+    /// Replace owned text by a reference to its JSON literal in `record` (one event
+    /// line of a mapped JSONL file, at `at` in `map`), when the record's last key is
+    /// `text` and its literal reads back as this very text.
+    pub fn pin_escaped(&mut self, record: &[u8], map: MapId, at: u64) {
+        let LineText::Owned(text) = self else {
+            return;
+        };
+        const KEY: &[u8] = b"\"text\":";
+        let Some(key) = memchr::memmem::rfind(record, KEY) else {
+            return;
+        };
+        let start = key + KEY.len();
+        let Some(end) = record.iter().rposition(|&b| b == b'}') else {
+            return;
+        };
+        let Some(literal) = record.get(start..end).map(<[u8]>::trim_ascii) else {
+            return;
+        };
+        let same = serde_json::from_slice::<String>(literal).is_ok_and(|t| *t == **text);
+        let Ok(len) = u32::try_from(literal.len()) else {
+            return;
+        };
+        let offset = literal.as_ptr() as usize - record.as_ptr() as usize;
+        if same {
+            *self = LineText::Escaped {
+                map,
+                offset: at + offset as u64,
+                len,
+            };
         }
     }
 

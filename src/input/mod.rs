@@ -26,7 +26,7 @@ mod discover;
 mod expand;
 mod facts;
 mod item;
-mod mmap;
+pub(crate) mod mmap;
 mod node;
 mod open;
 mod parts;

@@ -15,7 +15,7 @@ use std::io::{self, BufRead, Write};
 use super::SourceReport;
 use super::{NodeRecord, UnitOutput};
 use crate::error::Problem;
-use crate::events::Event;
+use crate::events::{Event, MapId};
 
 /// Version of the stream's schema; a reader refuses a newer one.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -177,11 +177,15 @@ impl Reading {
             })
     }
 
-    /// Add one line of a stream.
-    fn line(&mut self, text: &str) -> Result<(), String> {
+    /// Add one line of a stream; `mapped` is where the line lies when the stream is
+    /// a mapped file (events then cite their text there instead of copying it).
+    fn line(&mut self, text: &str, mapped: Option<(MapId, u64)>) -> Result<(), String> {
         if !text.trim_start().starts_with("{\"record\"") {
-            let ev: Event = serde_json::from_str(text)
+            let mut ev: Event = serde_json::from_str(text)
                 .map_err(|e| format!("not an event from `podmortem events --format jsonl`: {e}"))?;
+            if let Some((map, at)) = mapped {
+                ev.text.pin_escaped(text.as_bytes(), map, at);
+            }
             self.events.push(ev);
             return Ok(());
         }
@@ -226,7 +230,46 @@ pub fn read(reader: impl BufRead, into: &mut Reading) -> Result<(), ReadError> {
         if line.trim().is_empty() {
             continue;
         }
-        into.line(&line).map_err(fail)?;
+        into.line(&line, None).map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Read one events file into `into`, mapped when it can be (see [`read_mapped`]).
+pub fn read_file(file: std::fs::File, into: &mut Reading) -> Result<(), ReadError> {
+    let failed = |e: io::Error| ReadError {
+        line: 0,
+        message: format!("read error: {e}"),
+    };
+    let len = file.metadata().map_err(failed)?.len();
+    match crate::input::mmap::load(file, len, 1).map_err(failed)? {
+        crate::input::SourceData::Mapped(map) => read_mapped(&map, into),
+        other => read(&*other, into),
+    }
+}
+
+/// Read one mapped events file into `into`: the events' texts stay in the mapping
+/// (an event costs its compact form only, whatever its line's length).
+pub fn read_mapped(
+    map: &std::sync::Arc<memmap2::Mmap>,
+    into: &mut Reading,
+) -> Result<(), ReadError> {
+    let id = MapId::register(map);
+    let mut at = 0usize;
+    for (i, line) in map.split(|&b| b == b'\n').enumerate() {
+        let offset = at;
+        at += line.len() + 1;
+        let fail = |message: String| ReadError {
+            line: i + 1,
+            message,
+        };
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        let text = std::str::from_utf8(line).map_err(|e| fail(format!("not UTF-8: {e}")))?;
+        into.line(text, id.map(|id| (id, offset as u64)))
+            .map_err(fail)?;
     }
     Ok(())
 }
@@ -249,6 +292,42 @@ mod tests {
         assert!(text.starts_with("{\"record\":\"node\""), "{text}");
         assert!(text.contains("\"node_from\":\"directory\""), "{text}");
         assert_eq!(serde_json::from_str::<Record>(&text).unwrap(), record);
+    }
+
+    #[test]
+    fn a_mapped_events_file_keeps_texts_in_place() {
+        use std::io::Write as _;
+        let text = "Jun  8 03:03:28 node-1 kernel: say \"hi\" \\ caf\u{e9}\ttab";
+        let event = Event {
+            kind: crate::events::Kind::OomKill,
+            time: None,
+            uptime_us: None,
+            time_quality: Default::default(),
+            node: "node-1".into(),
+            source: "node-1/kern.log".into(),
+            line: 3,
+            end_line: 3,
+            level: None,
+            fields: Default::default(),
+            text: text.into(),
+        };
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            file,
+            "{{\"record\":\"header\",\"schema\":1,\"producer\":\"t\"}}"
+        )
+        .unwrap();
+        serde_json::to_writer(&mut file, &event).unwrap();
+        writeln!(file).unwrap();
+        let mut r = Reading::default();
+        read_file(file.reopen().unwrap(), &mut r).unwrap();
+        let events: Vec<Event> = r.finish().into_iter().flat_map(|u| u.events).collect();
+        assert_eq!(events, [event]);
+        assert!(matches!(
+            events[0].text,
+            crate::events::LineText::Escaped { .. }
+        ));
+        assert_eq!(events[0].text.get(), text);
     }
 
     #[test]
