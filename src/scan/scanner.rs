@@ -81,7 +81,7 @@ impl Scanner<'_> {
             ..*self
         };
         let chunks = lines::chunks(data, self.chunk_size, term);
-        let parts: Vec<Harvest> = chunks
+        let mut parts: Vec<Harvest> = chunks
             .par_iter()
             .map(|&range| {
                 let h = this.scan_range(id, data, range, term, format, Mode::Prefiltered, hosts);
@@ -90,11 +90,13 @@ impl Scanner<'_> {
             })
             .collect();
         let mut total = Harvest::default();
-        // One allocation of the final size: a growing vector of events would hold
-        // up to twice its size while it is copied.
-        total
-            .found
-            .reserve_exact(parts.iter().map(|p| p.found.len()).sum());
+        // One allocation of the final size (a growing vector would hold up to twice
+        // its size while it is copied), made by growing the first chunk's.
+        let all: usize = parts.iter().map(|p| p.found.len()).sum();
+        if let Some(first) = parts.first_mut() {
+            total.found = std::mem::take(&mut first.found);
+            total.found.reserve_exact(all - total.found.len());
+        }
         let mut base = 0;
         for mut part in parts {
             let lines = part.lines;
@@ -236,6 +238,8 @@ impl Scanner<'_> {
                 f.text.pin(data, f.first.byte, map, base);
             }
         }
+        // A source's finds are all held until it is resolved: no spare capacity.
+        h.found.shrink_to_fit();
         h.lines = if pos <= end {
             // Lines are counted once: between needle lines while jumping, the rest here.
             let rest = data.get(pos..end).unwrap_or(&[]);
