@@ -6,7 +6,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
 use podmortem::correlate::correlate;
-use podmortem::scan::{ScanConfig, TimeConfig, extract_texts};
+use podmortem::resolve::{Config, TimeConfig, extract_texts};
 use podmortem::signatures::builtin;
 
 #[path = "support/bundle.rs"]
@@ -15,12 +15,12 @@ mod bundle;
 fn bench(c: &mut Criterion) {
     let files = bundle::files();
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
-    let config = ScanConfig {
+    let config = Config {
         time: TimeConfig {
             year: Some(2018),
             ..TimeConfig::default()
         },
-        ..ScanConfig::default()
+        ..Config::default()
     };
     let events = extract_texts(&files, &config);
     let set = builtin().expect("the shipped signatures load");

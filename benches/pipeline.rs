@@ -8,18 +8,18 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
-use podmortem::scan::{ScanConfig, TimeConfig, extract_texts};
+use podmortem::resolve::{Config, TimeConfig, extract_texts};
 
 #[path = "support/bundle.rs"]
 mod bundle;
 
-fn config() -> ScanConfig {
-    ScanConfig {
+fn config() -> Config {
+    Config {
         time: TimeConfig {
             year: Some(2018),
             ..TimeConfig::default()
         },
-        ..ScanConfig::default()
+        ..Config::default()
     }
 }
 

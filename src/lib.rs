@@ -4,10 +4,11 @@
 //!
 //! `input` (bytes: files, archives, mmaps) → `envelope` (line formats, time) →
 //! `events` (typed payloads from nom grammars) → `scan` (parallel prefiltered
-//! extraction) → `signatures` + `correlate` (incidents) → `selftest` (signature
+//! extraction) → `resolve` (node identity, year, zone and dmesg anchoring, dedupe,
+//! inventory) → `signatures` + `correlate` (incidents) → `selftest` (signature
 //! examples through the real scanner) → `timeline` → `report`.
 //!
-//! `cli` turns arguments into a [`scan::ScanConfig`] and calls the library; nothing
+//! `cli` turns arguments into a [`resolve::Config`] and calls the library; nothing
 //! below `cli` reads arguments or prints.
 //!
 //! The main types, in pipeline order: [`input::Source`] (bytes with a display path and
@@ -16,18 +17,18 @@
 //! [`timeline::Timeline`], and [`report::render`].
 //!
 //! ```
-//! use podmortem::{correlate, report, scan, signatures, timeline::Timeline};
+//! use podmortem::{correlate, report, resolve, signatures, timeline::Timeline};
 //!
 //! let syslog = "\
 //! Jun  8 03:03:28 node-1 kernel: [88820.247535] SLUB: Unable to allocate memory on node -1 (gfp=0x8020)
 //! Jun  8 03:03:28 node-1 kernel: [88820.247541]   cache: kmalloc-192(33:b40c3884668600191e02b3c32efaf12bdd1e6d0a4d3869662045e4193af6c26c), object size: 192, buffer size: 192, default order: 0, min order: 0
 //! Jun  8 03:03:28 node-1 kernel: [88820.247543]   node 0: slabs: 202, objs: 4242, free: 0
 //! ";
-//! let config = scan::ScanConfig {
-//!     time: scan::TimeConfig { year: Some(2018), ..Default::default() },
+//! let config = resolve::Config {
+//!     time: resolve::TimeConfig { year: Some(2018), ..Default::default() },
 //!     ..Default::default()
 //! };
-//! let events = scan::extract_texts(&[("node-1/var/log/kern.log".into(), syslog.into())], &config);
+//! let events = resolve::extract_texts(&[("node-1/var/log/kern.log".into(), syslog.into())], &config);
 //! assert_eq!(events[0].kind.name(), "kernel.slub_alloc_failure");
 //! assert_eq!(events[0].line, 1);
 //!
@@ -35,7 +36,7 @@
 //! let correlation = correlate::correlate(&events, &set);
 //! assert_eq!(correlation.incidents[0].signature, "slub-kmem-cgroup-leak");
 //!
-//! let output = scan::ScanOutput { events, ..Default::default() };
+//! let output = resolve::ScanOutput { events, ..Default::default() };
 //! let timeline = Timeline::new(output, correlation);
 //! let mut text = Vec::new();
 //! report::render(&timeline, report::ReportFormat::Text, &Default::default(), &mut text)?;
@@ -50,6 +51,7 @@ pub mod error;
 pub mod events;
 pub mod input;
 pub mod report;
+pub mod resolve;
 pub mod scan;
 pub mod selftest;
 pub mod signatures;

@@ -1,5 +1,5 @@
 //! Self-test of a signature set: running each signature's `[[example]]`s. It lives
-//! above `signatures`, `scan` and `correlate` because it drives all three. The inputs go through the caller's
+//! above `signatures`, `resolve` and `correlate` because it drives all three. The inputs go through the caller's
 //! extractor (the real scanner in the binary), the WHOLE set is correlated — so
 //! examples also prove that other signatures do not steal or suppress the match —
 //! and the example passes when this signature's incidents match `expect`.
@@ -101,7 +101,7 @@ pub const EXAMPLE_YEAR: i32 = 2018;
 /// Run every example of `set` through the real scanner, with the set's raw-line rules.
 pub fn run_examples_scanned(set: &SignatureSet) -> Vec<ExampleResult> {
     let config = example_scan_config(set);
-    run_examples(set, &|files| crate::scan::extract_texts(files, &config))
+    run_examples(set, &|files| crate::resolve::extract_texts(files, &config))
 }
 
 /// Run one example through the real scanner (as `run_examples_scanned` does for all).
@@ -112,18 +112,20 @@ pub fn run_example_scanned(
 ) -> ExampleResult {
     let config = example_scan_config(set);
     run_example(set, signature, example, &|files| {
-        crate::scan::extract_texts(files, &config)
+        crate::resolve::extract_texts(files, &config)
     })
 }
 
 /// How examples are scanned: the set's raw-line rules, year-less lines in [`EXAMPLE_YEAR`].
-fn example_scan_config(set: &SignatureSet) -> crate::scan::ScanConfig {
-    crate::scan::ScanConfig {
-        custom: crate::signatures::custom_rules(set),
-        time: crate::scan::TimeConfig {
-            year: Some(EXAMPLE_YEAR),
-            ..crate::scan::TimeConfig::default()
+fn example_scan_config(set: &SignatureSet) -> crate::resolve::Config {
+    crate::resolve::Config {
+        scan: crate::scan::ScanConfig {
+            custom: crate::signatures::custom_rules(set),
+            ..crate::scan::ScanConfig::default()
         },
-        ..crate::scan::ScanConfig::default()
+        time: crate::resolve::TimeConfig {
+            year: Some(EXAMPLE_YEAR),
+            ..crate::resolve::TimeConfig::default()
+        },
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use podmortem::envelope::time::parse_zone;
 use podmortem::events::Event;
 use podmortem::input::{InputConfig, collect};
-use podmortem::scan::{ScanConfig, ScanOutput, TimeConfig, scan};
+use podmortem::resolve::{Config, ScanOutput, TimeConfig, scan};
 use std::io::Write;
 use std::path::Path;
 
@@ -26,9 +26,9 @@ fn scan_dir(dir: &Path, time: TimeConfig) -> ScanOutput {
     let bundle = collect(&[dir.to_path_buf()], &InputConfig::default()).expect("collect");
     scan(
         &bundle,
-        &ScanConfig {
+        &Config {
             time,
-            ..ScanConfig::default()
+            ..Config::default()
         },
     )
 }

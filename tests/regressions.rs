@@ -2,20 +2,17 @@
 //! broke, with the input inline. Each runs the public entry point the fuzz target
 //! uses, so the test fails again if the fix is lost.
 
-use podmortem::scan::{ScanConfig, extract_texts};
+use podmortem::resolve::{Config, extract_texts};
 
 /// Scan one in-memory file under a node directory with the default configuration.
 fn scan_one(path: &str, text: &str) -> Vec<podmortem::Event> {
-    extract_texts(
-        &[(path.to_string(), text.to_string())],
-        &ScanConfig::default(),
-    )
+    extract_texts(&[(path.to_string(), text.to_string())], &Config::default())
 }
 
 /// A journal export entry stamped `__REALTIME_TIMESTAMP` = 8210266875000000000 µs
 /// (year 262142, the last year chrono can hold) made year inference add 181 days
 /// to the node's latest dated time and panic with "`NaiveDateTime + TimeDelta`
-/// overflowed" (src/scan/resolve.rs). Epoch times outside years 1..=9999 are now
+/// overflowed" (src/resolve/clock.rs). Epoch times outside years 1..=9999 are now
 /// dropped when parsed; the event is still found, without a time.
 #[test]
 fn journal_realtime_at_chrono_max_year_overflowed_year_inference() {
@@ -57,7 +54,7 @@ Jun 14 02:11:02 node-1 kernel: [345739.323999] Killed process 9811 (ruby) total-
 fn correlate_oom_kills(signature: &str) -> podmortem::correlate::Correlation {
     let set = podmortem::signatures::parse_str("user/huge-window.toml", signature)
         .expect("the signature is valid");
-    let mut config = ScanConfig::default();
+    let mut config = Config::default();
     config.time.year = Some(2018);
     let events = extract_texts(
         &[("node-1/var/log/kern.log".to_string(), OOM_KILLS.to_string())],
@@ -130,11 +127,11 @@ reason = "kernel {release}"
 #[test]
 fn a_given_zone_is_not_an_assumption() {
     use podmortem::envelope::time::{TimeQuality, parse_zone};
-    use podmortem::scan::TimeConfig;
+    use podmortem::resolve::TimeConfig;
     let line = "Jun  8 03:03:28 node-1 kernel: [88820.247535] SLUB: Unable to allocate memory on node -1 (gfp=0x8020)\n";
     let files = [("node-1/var/log/kern.log".to_string(), line.to_string())];
     let quality = |zone| {
-        let config = ScanConfig {
+        let config = Config {
             time: TimeConfig {
                 year: Some(2018),
                 zone,

@@ -1105,7 +1105,7 @@ fn field_table_covers_the_fields_grammars_emit() {
         }
     }
     let mut events =
-        podmortem::scan::extract_texts(&files, &podmortem::scan::ScanConfig::default());
+        podmortem::resolve::extract_texts(&files, &podmortem::resolve::Config::default());
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     // The samples and every real excerpt of the shared corpus (required in CI, as the
     // corpus tests require it): real lines reach fields no sample shows.
@@ -1124,7 +1124,7 @@ fn field_table_covers_the_fields_grammars_emit() {
         &podmortem::input::InputConfig::default(),
     )
     .expect("samples and corpus readable");
-    events.extend(podmortem::scan::scan(&bundle, &podmortem::scan::ScanConfig::default()).events);
+    events.extend(podmortem::resolve::scan(&bundle, &podmortem::resolve::Config::default()).events);
     // The inputs reach nearly every kind, so the check below covers them; the kinds no
     // real input here shows are named, and each has unit tests on its grammar.
     let seen: std::collections::BTreeSet<&str> = events.iter().map(|e| e.kind.name()).collect();

@@ -6,7 +6,8 @@ use std::io::Write;
 
 use podmortem::events::{Event, Kind};
 use podmortem::input::{self, InputConfig, SourceData};
-use podmortem::scan::{self, ScanConfig, ScanOutput};
+use podmortem::resolve::{self, Config, ScanOutput};
+use podmortem::scan::{self, ScanConfig};
 
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -25,14 +26,14 @@ fn scan_one(name: &str, data: Vec<u8>, stream_above: u64) -> (ScanOutput, bool) 
         .sources
         .iter()
         .any(|s| matches!(s.data, SourceData::Compressed(_)));
-    let cfg = ScanConfig {
-        time: scan::TimeConfig {
+    let cfg = Config {
+        time: resolve::TimeConfig {
             year: Some(2018),
-            ..scan::TimeConfig::default()
+            ..resolve::TimeConfig::default()
         },
-        ..ScanConfig::default()
+        ..Config::default()
     };
-    (scan::scan(&bundle, &cfg), streamed)
+    (resolve::scan(&bundle, &cfg), streamed)
 }
 
 /// Events without the source name (it differs: `fleet.log` vs `fleet.log.gz`).
@@ -207,13 +208,13 @@ fn tar_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     builder.into_inner().expect("tar")
 }
 
-fn year_2018() -> ScanConfig {
-    ScanConfig {
-        time: scan::TimeConfig {
+fn year_2018() -> Config {
+    Config {
+        time: resolve::TimeConfig {
             year: Some(2018),
-            ..scan::TimeConfig::default()
+            ..resolve::TimeConfig::default()
         },
-        ..ScanConfig::default()
+        ..Config::default()
     }
 }
 
@@ -264,7 +265,8 @@ fn view(out: &ScanOutput, prefix: &str) -> (Vec<String>, Vec<String>) {
 #[test]
 fn a_streamed_tgz_bundle_scans_like_its_directory() {
     let files = sample_bundle();
-    let (dir_bundle, dir) = scan::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
+    let (dir_bundle, dir) =
+        resolve::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
     assert!(dir_bundle.sources.len() > 20);
     assert!(dir.events.len() > 50, "{} events", dir.events.len());
     assert!(dir.duplicates > 0, "kern.log, syslog and dmesg share lines");
@@ -282,7 +284,7 @@ fn a_streamed_tgz_bundle_scans_like_its_directory() {
     ];
     for (name, bytes) in archives {
         let (bundle, got) =
-            scan::scan_memory(vec![(name.to_string(), bytes)], &streamed, &year_2018());
+            resolve::scan_memory(vec![(name.to_string(), bytes)], &streamed, &year_2018());
         assert!(
             bundle
                 .sources
@@ -317,8 +319,8 @@ fn a_streamed_tgz_bundle_scans_like_its_directory() {
 #[test]
 fn a_plain_tar_bundle_is_sliced_and_scans_like_its_directory() {
     let files = sample_bundle();
-    let (_, dir) = scan::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
-    let (bundle, got) = scan::scan_memory(
+    let (_, dir) = resolve::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
+    let (bundle, got) = resolve::scan_memory(
         vec![("bundle.tar".to_string(), tar_of(&files))],
         &InputConfig::default(),
         &year_2018(),
@@ -345,8 +347,8 @@ fn a_large_member_of_a_tgz_scans_like_the_plain_file() {
         ("logs/syslog".to_string(), plain),
         ("logs/syslog.1.gz".to_string(), gzip(&old)),
     ];
-    let (_, want) = scan::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
-    let (bundle, got) = scan::scan_memory(
+    let (_, want) = resolve::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
+    let (bundle, got) = resolve::scan_memory(
         vec![("fleet.tgz".to_string(), gzip(&tar_of(&files)))],
         &InputConfig::default(),
         &year_2018(),
@@ -368,7 +370,7 @@ fn a_streamed_tgz_keeps_the_decompression_cap() {
         decompress_cap: (tar.len() / 2) as u64,
         ..InputConfig::default()
     };
-    let (bundle, got) = scan::scan_memory(
+    let (bundle, got) = resolve::scan_memory(
         vec![("bundle.tgz".to_string(), gzip(&tar))],
         &config,
         &year_2018(),
@@ -459,14 +461,14 @@ fn tempdir() -> std::path::PathBuf {
 #[test]
 fn a_tgz_inside_a_tgz_streams_like_its_directory() {
     let files = sample_bundle();
-    let (_, dir) = scan::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
+    let (_, dir) = resolve::scan_memory(files.clone(), &InputConfig::default(), &year_2018());
     let inner = gzip(&tar_of(&files));
     let outer = gzip(&tar_of(&[("collected/bundle.tgz".to_string(), inner)]));
     let streamed = InputConfig {
         stream_above: 4 << 10,
         ..InputConfig::default()
     };
-    let (_, got) = scan::scan_memory(
+    let (_, got) = resolve::scan_memory(
         vec![("outer.tar.gz".to_string(), outer)],
         &streamed,
         &year_2018(),
@@ -491,7 +493,7 @@ fn a_streamed_tgz_cut_short_keeps_the_members_before_the_cut() {
         stream_above: 4 << 10,
         ..InputConfig::default()
     };
-    let (bundle, got) = scan::scan_memory(
+    let (bundle, got) = resolve::scan_memory(
         vec![("bundle.tgz".to_string(), cut)],
         &streamed,
         &year_2018(),
@@ -522,15 +524,18 @@ fn progress_counts_uncompressed_bytes_and_names_the_file() {
     let tgz = gzip(&tar_of(&files));
     assert!((tgz.len() as u64) < plain / 2, "the archive is compressed");
     let progress = std::sync::Arc::new(scan::Progress::default());
-    let config = ScanConfig {
-        progress: Some(progress.clone()),
+    let config = Config {
+        scan: ScanConfig {
+            progress: Some(progress.clone()),
+            ..ScanConfig::default()
+        },
         ..year_2018()
     };
     let streamed = InputConfig {
         stream_above: 4 << 10,
         ..InputConfig::default()
     };
-    scan::scan_memory(vec![("bundle.tgz".to_string(), tgz)], &streamed, &config);
+    resolve::scan_memory(vec![("bundle.tgz".to_string(), tgz)], &streamed, &config);
     let bytes = progress.bytes.load(std::sync::atomic::Ordering::Relaxed);
     // Every member's text was counted, not the compressed archive's size.
     assert!(

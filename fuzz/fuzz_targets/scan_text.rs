@@ -6,19 +6,19 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use podmortem::scan::ScanConfig;
+use podmortem::resolve::Config;
 use podmortem::signatures::SignatureSet;
 
 /// The built-in signatures and the scan configuration the CLI would derive from
 /// them (raw-line rules). Built once: parsing the TOML and compiling the rule
 /// regexes on every input would dominate the run.
-fn setup() -> &'static (Option<SignatureSet>, ScanConfig) {
-    static SETUP: OnceLock<(Option<SignatureSet>, ScanConfig)> = OnceLock::new();
+fn setup() -> &'static (Option<SignatureSet>, Config) {
+    static SETUP: OnceLock<(Option<SignatureSet>, Config)> = OnceLock::new();
     SETUP.get_or_init(|| {
         let set = podmortem::signatures::builtin().ok();
-        let mut config = ScanConfig::default();
+        let mut config = Config::default();
         if let Some(set) = &set {
-            config.custom = podmortem::signatures::custom_rules(set);
+            config.scan.custom = podmortem::signatures::custom_rules(set);
         }
         (set, config)
     })
@@ -31,8 +31,8 @@ fuzz_target!(|data: &[u8]| {
     let (set, base) = setup();
     let mut config = base.clone();
     if mode & 1 == 1 {
-        config.full_pass_below = 0;
-        config.chunk_size = usize::from(mode >> 1).max(1);
+        config.scan.full_pass_below = 0;
+        config.scan.chunk_size = usize::from(mode >> 1).max(1);
     }
     let path = if mode & 0x80 == 0 {
         "node-1/var/log/syslog"
@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
         "kubelet.log"
     };
     let text = String::from_utf8_lossy(rest).into_owned();
-    let events = podmortem::scan::extract_texts(&[(path.to_string(), text)], &config);
+    let events = podmortem::resolve::extract_texts(&[(path.to_string(), text)], &config);
     if let Some(set) = set {
         let _ = podmortem::correlate::correlate(&events, set);
     }

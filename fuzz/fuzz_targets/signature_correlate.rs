@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use podmortem::Event;
-use podmortem::scan::{ScanConfig, extract_texts};
+use podmortem::resolve::{Config, extract_texts};
 
 /// Sample files with events of every family (kernel, kubelet, docker, calico, host).
 const SAMPLES: [(&str, &str); 6] = [
@@ -40,7 +40,7 @@ const SAMPLES: [(&str, &str); 6] = [
 fn events() -> &'static [Event] {
     static EVENTS: OnceLock<Vec<Event>> = OnceLock::new();
     EVENTS.get_or_init(|| {
-        let mut config = ScanConfig::default();
+        let mut config = Config::default();
         config.time.year = Some(2018);
         let files: Vec<(String, String)> = SAMPLES
             .iter()

@@ -7,7 +7,7 @@ use super::args::{InputArgs, SeverityArg, TimeArgs};
 use podmortem::Error;
 use podmortem::envelope::time::{self, Zone};
 use podmortem::input::{InputConfig, Shard};
-use podmortem::scan::TimeConfig;
+use podmortem::resolve::TimeConfig;
 use podmortem::signatures::Severity;
 
 /// Parse a size like `4GiB`, `512MiB`, `100MB`, `1048576`.

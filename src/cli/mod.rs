@@ -19,7 +19,8 @@ use podmortem::Error;
 use podmortem::correlate;
 use podmortem::events::Event;
 use podmortem::report::{self, ReportFormat, ReportOptions};
-use podmortem::scan::{self, ScanConfig, ScanOutput, SourceReport, UnitOutput};
+use podmortem::resolve::{self, ScanOutput, SourceReport, UnitOutput};
+use podmortem::scan::{self, ScanConfig};
 use podmortem::signatures::{self, Severity, SignatureSet};
 use podmortem::timeline::RunInfo;
 use podmortem::timeline::{Selection, Timeline};
@@ -139,9 +140,9 @@ fn events_command(a: args::EventsArgs, global: &args::GlobalArgs) -> Result<u8, 
                 require_lines(sources.iter().copied(), &a.input.paths)?;
             }
             time_hint(sources.iter().copied(), global.quiet);
-            let all: Vec<&Event> = scan::sort_events_ref(units.iter().flat_map(|u| &u.events));
+            let all: Vec<&Event> = resolve::sort_events_ref(units.iter().flat_map(|u| &u.events));
             let last = all.iter().filter_map(|e| e.time).max();
-            let f = filter_plan.resolve(&scan::nodes_of(&units), last)?;
+            let f = filter_plan.resolve(&resolve::nodes_of(&units), last)?;
             check_kinds(&a.kinds, all.iter().copied())?;
             let events: Vec<&Event> = all
                 .into_iter()
@@ -149,7 +150,7 @@ fn events_command(a: args::EventsArgs, global: &args::GlobalArgs) -> Result<u8, 
                 .filter(|e| kind_matches(&a.kinds, e.kind.name()))
                 .collect();
             sink.write(|w| match a.format {
-                EventFormat::Jsonl => scan::jsonl::write(&units, events, a.shard.clone(), w),
+                EventFormat::Jsonl => resolve::jsonl::write(&units, events, a.shard.clone(), w),
                 EventFormat::Text => write_events(&events, color, w),
             })?;
             Ok(0)
@@ -166,7 +167,7 @@ fn correlate_command(a: args::CorrelateArgs, global: &args::GlobalArgs) -> Resul
     sink.run(|sink| {
         // Nodes, sources and problems are rebuilt from the streams' records, and a
         // unit read twice counts once.
-        let out = scan::merge(read_streams(&a.files)?);
+        let out = resolve::merge(read_streams(&a.files)?);
         report_problems(&out.problems);
         let correlation = correlate::correlate(&out.events, &set);
         let mut tl = Timeline::new(out, correlation);
@@ -450,11 +451,11 @@ fn load_signatures(p: &PatternArgs) -> Result<SignatureSet, Error> {
 fn scan_merged(
     input_args: &InputArgs,
     input_cfg: &podmortem::input::InputConfig,
-    time_cfg: scan::TimeConfig,
+    time_cfg: resolve::TimeConfig,
     set: &SignatureSet,
     quiet: bool,
 ) -> Result<ScanOutput, Error> {
-    let out = scan::merge(scan_inputs(input_args, input_cfg, time_cfg, set, quiet)?);
+    let out = resolve::merge(scan_inputs(input_args, input_cfg, time_cfg, set, quiet)?);
     report_problems(&out.problems);
     require_lines(&out.sources, &input_args.paths)?;
     Ok(out)
@@ -465,7 +466,7 @@ fn scan_merged(
 fn scan_inputs(
     input_args: &InputArgs,
     input_cfg: &podmortem::input::InputConfig,
-    time_cfg: scan::TimeConfig,
+    time_cfg: resolve::TimeConfig,
     set: &SignatureSet,
     quiet: bool,
 ) -> Result<Vec<UnitOutput>, Error> {
@@ -479,15 +480,17 @@ fn scan_inputs(
         );
     }
     let bar = progress::Bar::start(quiet);
-    let cfg = ScanConfig {
+    let cfg = resolve::Config {
+        scan: ScanConfig {
+            custom,
+            progress: Some(bar.progress()),
+            ..ScanConfig::default()
+        },
         time: time_cfg,
-        custom,
-        progress: Some(bar.progress()),
-        ..ScanConfig::default()
     };
     // Members of compressed archives and stdin are scanned while they are decoded;
     // `--shard` has dropped the other shards' units before anything was opened.
-    let scanned = scan::scan_paths_units(&input_args.paths, input_cfg, &cfg);
+    let scanned = resolve::scan_paths_units(&input_args.paths, input_cfg, &cfg);
     bar.finish();
     let (bundle, units) = scanned?;
     if bundle.sources.is_empty() && !bundle.problems.is_empty() {
@@ -716,16 +719,16 @@ fn write_events(events: &[&Event], color: bool, w: &mut dyn Write) -> io::Result
 
 /// Read `events --format jsonl` streams (`-` is stdin) into their units.
 fn read_streams(files: &[PathBuf]) -> Result<Vec<UnitOutput>, Error> {
-    let mut reading = scan::jsonl::Reading::default();
+    let mut reading = resolve::jsonl::Reading::default();
     for path in files {
         let read = if path.as_os_str() == "-" {
-            scan::jsonl::read(BufReader::new(io::stdin()), &mut reading)
+            resolve::jsonl::read(BufReader::new(io::stdin()), &mut reading)
         } else {
             let file = File::open(path).map_err(|e| Error::Input {
                 path: path.clone(),
                 message: format!("cannot open: {e}"),
             })?;
-            scan::jsonl::read_file(file, &mut reading)
+            resolve::jsonl::read_file(file, &mut reading)
         };
         read.map_err(|e| Error::Input {
             path: path.clone(),

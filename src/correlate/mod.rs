@@ -124,5 +124,5 @@ pub fn correlate(events: &[Event], set: &SignatureSet) -> Correlation {
 
 /// The scanner's event order, so that input order never matters.
 fn canonical_order(events: &[Event]) -> Vec<&Event> {
-    crate::scan::sort_events_ref(events)
+    crate::resolve::sort_events_ref(events)
 }

@@ -52,6 +52,7 @@ mod runtime;
 mod service;
 mod storage_thinpool;
 mod sym;
+mod synth;
 mod systemd;
 mod text;
 mod tls;
@@ -65,6 +66,7 @@ pub use line_text::{LineText, MapId};
 pub use packed::{FieldSource, PackedFields};
 pub use registry::{drift_kind, needles};
 pub use sym::Sym;
+pub use synth::{Placement, host_field_changed, place_found, reboot_event};
 pub use text::collapse_spaces;
 pub use value::{Fields, Value};
 

@@ -56,9 +56,10 @@ pub struct Timeline {
 
 use crate::correlate::Correlation;
 use crate::events::Event;
-use crate::scan::ScanOutput;
-/// The inventory types are produced by the scan; a timeline carries them to reports.
-pub use crate::scan::{NodeSummary, SourceReport};
+use crate::resolve::ScanOutput;
+/// The inventory types are produced by the resolution stage; a timeline carries them
+/// to reports.
+pub use crate::resolve::{NodeSummary, SourceReport};
 use crate::signatures::Severity;
 
 /// Which part of a timeline to keep (`--since`, `--until`, `--node`, `--min-severity`).
@@ -146,7 +147,7 @@ fn with_event_hosts(mut nodes: Vec<NodeSummary>, events: &[Event]) -> Vec<NodeSu
                 sources: sources.len(),
             }),
     );
-    nodes.sort_by(|a, b| crate::scan::natural_order(&a.name, &b.name));
+    nodes.sort_by(|a, b| crate::resolve::natural_order(&a.name, &b.name));
     nodes
 }
 
@@ -212,7 +213,7 @@ impl Timeline {
 
 #[cfg(test)]
 mod tests {
-    use crate::scan::natural_order;
+    use crate::resolve::natural_order;
 
     #[test]
     fn node_names_sort_as_people_count() {

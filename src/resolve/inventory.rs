@@ -1,10 +1,12 @@
-//! The inventory a scan produces beside its events: one row per source and one summary
-//! per node. Defined here, with the stage that fills them; the timeline carries them on.
+//! The inventory the resolution stage makes beside the events: one row per source
+//! and one summary per node. Defined here, with the stage that fills them; the
+//! timeline carries them on.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use crate::error::Problem;
 use crate::input::NodeFrom;
 
 /// Inventory row of one source (the `sources` subcommand and the reports' appendix).
@@ -86,4 +88,69 @@ pub fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
             }
         }
     }
+}
+
+/// One summary per node of `rows`, with the names it was known by, in natural order.
+pub(super) fn node_summaries<'a>(
+    rows: impl IntoIterator<Item = &'a SourceReport>,
+    aliases: &BTreeMap<String, BTreeSet<String>>,
+) -> Vec<NodeSummary> {
+    let mut by_node: BTreeMap<&str, Vec<&SourceReport>> = BTreeMap::new();
+    for r in rows {
+        by_node.entry(&r.node).or_default().push(r);
+    }
+    let mut summaries: Vec<NodeSummary> = by_node
+        .into_iter()
+        .map(|(node, rs)| {
+            let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = rs
+                .iter()
+                .filter_map(|r| Some((r.first?, r.last?)))
+                .filter(|(a, b)| a <= b)
+                .collect();
+            spans.sort();
+            let mut merged: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+            for (a, b) in spans {
+                match merged.last_mut() {
+                    // Gaps under an hour are not worth reporting as holes in coverage.
+                    Some(last) if a <= last.1 + chrono::Duration::hours(1) => {
+                        last.1 = last.1.max(b)
+                    }
+                    _ => merged.push((a, b)),
+                }
+            }
+            NodeSummary {
+                name: node.to_string(),
+                aliases: match aliases.get(node) {
+                    Some(names) if node != "unknown" => names.iter().cloned().collect(),
+                    _ => Vec::new(),
+                },
+                spans: merged,
+                sources: rs.len(),
+            }
+        })
+        .collect();
+    summaries.sort_by(|a, b| natural_order(&a.name, &b.name));
+    summaries
+}
+
+/// A hostname that is a name of two nodes: two units whose logs carry the same
+/// generic hostname (`ubuntu`, `localhost`) stay two nodes, and the report says so.
+pub(super) fn collisions(nodes: &[NodeSummary]) -> Vec<Problem> {
+    let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for node in nodes {
+        for name in std::iter::once(&node.name).chain(&node.aliases) {
+            owners.entry(name).or_default().push(&node.name);
+        }
+    }
+    owners
+        .into_iter()
+        .filter(|(_, nodes)| nodes.len() > 1)
+        .map(|(host, nodes)| Problem {
+            source: format!("hostname {host}"),
+            message: format!(
+                "hostname collision: {host} names {}; kept as separate nodes",
+                nodes.join(" and ")
+            ),
+        })
+        .collect()
 }
