@@ -98,7 +98,7 @@ impl Names {
                 && let Some((_, last, _)) = h.hosts.last()
             {
                 let root = names.find(&key(ns, last));
-                names.latest.insert(root, last.clone());
+                names.latest.insert(root, last.to_string());
             }
         }
         for new in renames {
@@ -148,12 +148,12 @@ impl Names {
     fn union_renames(&mut self, harvests: &[&Harvest], spaces: &[String]) -> Vec<String> {
         let mut renamed = Vec::new();
         for (h, ns) in harvests.iter().zip(spaces) {
-            for host in h.found.iter().filter_map(|f| f.host.as_deref()) {
+            for host in h.finds().filter_map(|f| f.host.as_deref()) {
                 self.add(&key(ns, host));
             }
         }
         for (h, ns) in harvests.iter().zip(spaces) {
-            for f in &h.found {
+            for f in h.finds() {
                 if f.kind != Kind::HostnameChanged {
                     continue;
                 }

@@ -43,7 +43,14 @@ pub(super) fn assemble(input: UnitHarvest<'_>, config: &TimeConfig) -> UnitOutpu
     let anchors = clock::anchors_by_node(&hs, &nodes, &clocks);
     let empty = HashMap::new();
 
-    let mut events = Vec::new();
+    // Every event of the unit in one allocation of its final size (a boot banner
+    // also gives a `node.reboot`; hostname changes are few and may grow it once).
+    let mut events = Vec::with_capacity(
+        hs.iter()
+            .flat_map(|h| h.finds())
+            .map(|f| 1 + usize::from(f.kind == Kind::KernelVersion))
+            .sum(),
+    );
     let mut rows = Vec::new();
     for (((meta, h), (node, node_from)), sc) in metas.iter().zip(harvests).zip(&nodes).zip(clocks) {
         let source = SourceContext {
@@ -124,8 +131,9 @@ fn resolve_source(
         .last_time
         .and_then(|(l, t)| time::resolve(t, None, &clock_for(l)).utc);
     host_field_changes(&h, source, &clock_for, events);
-    let found = std::mem::take(&mut h.found);
-    harvested_events(found, &h, source, &clock_for, events);
+    for found in h.take_finds() {
+        harvested_events(found, &h, source, &clock_for, events);
+    }
     problems.extend(h.problems.drain(..).map(|message| Problem {
         source: meta.display.clone(),
         message,
@@ -180,45 +188,37 @@ fn harvested_events(
 ) {
     let meta = source.meta;
     let mut reboots = Vec::new();
-    // `map` + `collect` over the vector's own iterator reuses its buffer (an event
-    // is no larger than a find): a source's events never exist twice.
-    let converted: Vec<Event> = found
-        .into_iter()
-        .map(|f| {
-            let r = time::resolve(f.time, f.uptime_us, &clock_for(f.first.line));
-            let ev_node = match (&meta.node, &f.host) {
-                (None, Some(host)) => source.names.canonical(&namespace(meta), host),
-                _ => source.node.to_string(),
-            };
-            let is_banner = f.kind == Kind::KernelVersion;
-            let line = f.first.line;
-            let at = Placement {
-                time: r,
-                node: &ev_node,
-                source: &meta.display,
-            };
-            let ev = events::place_found(f, at);
-            if is_banner {
-                // How long the node had been silent before this boot, when the same
-                // source shows its last line before the boot.
-                let before = h
-                    .boot_gaps
-                    .iter()
-                    .find(|(l, _)| *l == line)
-                    .and_then(|(l, raw)| time::resolve(*raw, None, &clock_for(*l)).utc);
-                let silence = before
-                    .zip(ev.time)
-                    .map(|(prev, t)| (t - prev).num_seconds());
-                reboots.push(events::reboot_event(&ev, silence));
-            }
-            ev
-        })
-        .collect();
-    if events.is_empty() {
-        *events = converted;
-    } else {
-        events.extend(converted);
-    }
+    // Into the unit's vector, sized beforehand (see `assemble`): each chunk's finds
+    // are freed as they become events, so a source's events are never held twice.
+    events.extend(found.into_iter().map(|f| {
+        let r = time::resolve(f.time, f.uptime_us, &clock_for(f.first.line));
+        let ev_node = match (&meta.node, &f.host) {
+            (None, Some(host)) => source.names.canonical(&namespace(meta), host),
+            _ => source.node.to_string(),
+        };
+        let is_banner = f.kind == Kind::KernelVersion;
+        let line = f.first.line;
+        let at = Placement {
+            time: r,
+            node: &ev_node,
+            source: &meta.display,
+        };
+        let ev = events::place_found(f, at);
+        if is_banner {
+            // How long the node had been silent before this boot, when the same
+            // source shows its last line before the boot.
+            let before = h
+                .boot_gaps
+                .iter()
+                .find(|(l, _)| *l == line)
+                .and_then(|(l, raw)| time::resolve(*raw, None, &clock_for(*l)).utc);
+            let silence = before
+                .zip(ev.time)
+                .map(|(prev, t)| (t - prev).num_seconds());
+            reboots.push(events::reboot_event(&ev, silence));
+        }
+        ev
+    }));
     events.extend(reboots);
 }
 

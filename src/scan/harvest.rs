@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use std::collections::BTreeMap;
 
 use crate::envelope::{Envelope, LineFormat, RawTime};
-use crate::events::Found;
+use crate::events::{Found, Sym};
 
 /// Facts gathered while scanning.
 #[derive(Debug)]
@@ -20,6 +20,10 @@ pub struct Harvest {
     pub unparsed: u64,
     /// Events found.
     pub found: Vec<Found>,
+    /// Events of later chunks, one list per chunk in order: kept apart rather than
+    /// appended to `found`, so a large source's events are never copied (and never
+    /// held twice) before they are resolved. [`Harvest::finds`] reads them all.
+    pub found_later: Vec<Vec<Found>>,
     /// Examined lines per format.
     pub formats: BTreeMap<LineFormat, u64>,
     /// First timed line seen (line, time).
@@ -28,7 +32,7 @@ pub struct Harvest {
     pub last_time: Option<(u64, RawTime)>,
     /// Hostname (and the line's raw time) at sampled lines, in line order,
     /// consecutive repeats collapsed.
-    pub hosts: Vec<(u64, String, RawTime)>,
+    pub hosts: Vec<(u64, Sym, RawTime)>,
     /// (uptime µs, wall time) of lines carrying both: anchors raw dmesg.
     pub anchors: Vec<(u64, RawTime)>,
     /// (line, uptime µs, is boot banner) of uptime-only lines.
@@ -61,6 +65,7 @@ impl Default for Harvest {
             examined: 0,
             unparsed: 0,
             found: Vec::new(),
+            found_later: Vec::new(),
             formats: BTreeMap::new(),
             first_time: None,
             last_time: None,
@@ -152,8 +157,27 @@ impl Harvest {
             .last()
             .is_none_or(|(l, h, _)| h != host || *l > line)
         {
-            self.hosts.push((line, host.to_string(), time));
+            self.hosts.push((line, Sym::new(host), time));
         }
+    }
+
+    /// Every event found, in line order.
+    pub fn finds(&self) -> impl Iterator<Item = &Found> {
+        self.found.iter().chain(self.found_later.iter().flatten())
+    }
+
+    /// Every event found, to change in place.
+    pub fn finds_mut(&mut self) -> impl Iterator<Item = &mut Found> {
+        self.found
+            .iter_mut()
+            .chain(self.found_later.iter_mut().flatten())
+    }
+
+    /// Take every event found, as the lists of the chunks that found them.
+    pub fn take_finds(&mut self) -> Vec<Vec<Found>> {
+        let mut all = vec![std::mem::take(&mut self.found)];
+        all.append(&mut self.found_later);
+        all
     }
 
     /// Make relative line numbers absolute by adding `base` (lines before the chunk).
@@ -161,7 +185,7 @@ impl Harvest {
         if base == 0 {
             return;
         }
-        for f in &mut self.found {
+        for f in self.finds_mut() {
             f.first.line += base;
             f.end_line += base;
         }
@@ -191,7 +215,11 @@ impl Harvest {
         self.lines += later.lines;
         self.examined += later.examined;
         self.unparsed += later.unparsed;
-        self.found.extend(later.found);
+        if !later.found.is_empty() {
+            self.found_later.push(later.found);
+        }
+        self.found_later
+            .extend(later.found_later.into_iter().filter(|f| !f.is_empty()));
         for (k, v) in later.formats {
             *self.formats.entry(k).or_insert(0) += v;
         }

@@ -299,7 +299,7 @@ fn harvest_sources(
         .zip(taken)
         .map(|(s, done)| {
             if let Some(mut h) = done {
-                for f in &mut h.found {
+                for f in h.finds_mut() {
                     f.first.source = s.meta.id;
                 }
                 return h;

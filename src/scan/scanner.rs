@@ -81,7 +81,7 @@ impl Scanner<'_> {
             ..*self
         };
         let chunks = lines::chunks(data, self.chunk_size, term);
-        let mut parts: Vec<Harvest> = chunks
+        let parts: Vec<Harvest> = chunks
             .par_iter()
             .map(|&range| {
                 let h = this.scan_range(id, data, range, term, format, Mode::Prefiltered, hosts);
@@ -90,13 +90,6 @@ impl Scanner<'_> {
             })
             .collect();
         let mut total = Harvest::default();
-        // One allocation of the final size (a growing vector would hold up to twice
-        // its size while it is copied), made by growing the first chunk's.
-        let all: usize = parts.iter().map(|p| p.found.len()).sum();
-        if let Some(first) = parts.first_mut() {
-            total.found = std::mem::take(&mut first.found);
-            total.found.reserve_exact(all - total.found.len());
-        }
         let mut base = 0;
         for mut part in parts {
             let lines = part.lines;
@@ -775,10 +768,9 @@ mod tests {
     fn chunked_prefiltered_scan_equals_full_parse() {
         let data = fleet();
         let full = scan_with(&data, usize::MAX, 1 << 30);
-        assert!(full.found.len() > 50, "{} events", full.found.len());
+        assert!(full.finds().count() > 50, "{} events", full.finds().count());
         let key = |h: &Harvest| -> Vec<(u64, u64, String, String)> {
-            h.found
-                .iter()
+            h.finds()
                 .map(|f| {
                     (
                         f.first.line,
@@ -829,8 +821,7 @@ mod tests {
         }
         let data = text.into_bytes();
         let errors = |h: &Harvest| -> Vec<(u64, String)> {
-            h.found
-                .iter()
+            h.finds()
                 .filter(|f| f.kind == Kind::LogError)
                 .map(|f| (f.first.line, format!("{:?}", f.fields)))
                 .collect()
@@ -865,8 +856,7 @@ mod tests {
         }
         let data = text.into_bytes();
         let errors = |h: &Harvest| -> Vec<u64> {
-            h.found
-                .iter()
+            h.finds()
                 .filter(|f| {
                     f.kind == Kind::LogError
                         && f.fields
