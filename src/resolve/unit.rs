@@ -276,36 +276,21 @@ fn drop_first_boots(events: Vec<Event>, rows: &[SourceReport]) -> Vec<Event> {
 /// and facts only the other copy could know (`silence_s` of a boot seen in syslog
 /// but not in dmesg) are added to it. Events without any time are never merged.
 fn dedup(mut events: Vec<Event>) -> Vec<Event> {
-    /// The instant two copies of one line share.
-    #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-    enum When {
-        Uptime(u64),
-        Wall(i64),
+    let Some(first) = events.first() else {
+        return events;
+    };
+    // Copies come from different sources: one source's events have none.
+    if events.iter().all(|e| e.source == first.source) {
+        return events;
     }
-    // Pass 1 (borrowing): which earlier event each copy folds into.
-    let mut into: Vec<Option<usize>> = vec![None; events.len()];
-    {
-        let mut seen: rustc_hash::FxHashMap<(&str, &Kind, When), Vec<usize>> =
-            rustc_hash::FxHashMap::default();
-        for (i, ev) in events.iter().enumerate() {
-            let when = match (ev.uptime_us, ev.time) {
-                (Some(u), _) => When::Uptime(u),
-                (None, Some(t)) => When::Wall(t.timestamp()),
-                (None, None) => continue,
-            };
-            let firsts = seen.entry((ev.node.as_str(), &ev.kind, when)).or_default();
-            match firsts.iter().find(|&&j| same_line_fields(&events[j], ev)) {
-                Some(&j) if events[j].source != ev.source => into[i] = Some(j),
-                Some(_) => {}
-                None => firsts.push(i),
-            }
-        }
-    }
+    let into = copies(&events);
     // Pass 2 (in place): the first copies take the others' missing fields, then the
     // others go. A copy always folds into an earlier event that is itself kept.
-    for (i, target) in into.iter().enumerate() {
-        let Some(j) = *target else { continue };
-        if j >= i {
+    // Pass 2 (in place): the first copies take the others' missing fields, then the
+    // others go. A copy always folds into an earlier event that is itself kept.
+    for (i, &target) in into.iter().enumerate() {
+        let j = target as usize;
+        if target == KEPT || j >= i {
             continue;
         }
         let (head, tail) = events.split_at_mut(i);
@@ -319,11 +304,57 @@ fn dedup(mut events: Vec<Event>) -> Vec<Event> {
     }
     let mut index = 0;
     events.retain(|_| {
-        let keep = into.get(index).is_none_or(Option::is_none);
+        let keep = into.get(index).is_none_or(|&t| t == KEPT);
         index += 1;
         keep
     });
     events
+}
+
+/// In [`copies`]: the event is no copy.
+const KEPT: u32 = u32::MAX;
+
+/// For each event, the earlier event it is a copy of (or [`KEPT`]): same node, kind
+/// and instant, same fields, another source. Found by sorting event numbers by that
+/// key (a few bytes per event; a map of every key would cost more than the events).
+fn copies(events: &[Event]) -> Vec<u32> {
+    /// The instant two copies of one line share.
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    enum When {
+        Uptime(u64),
+        Wall(i64),
+    }
+    let when = |e: &Event| match (e.uptime_us, e.time) {
+        (Some(u), _) => Some(When::Uptime(u)),
+        (None, Some(t)) => Some(When::Wall(t.timestamp())),
+        (None, None) => None,
+    };
+    let mut into = vec![KEPT; events.len()];
+    // More events than u32 numbers cannot be told apart here; they are left as they are.
+    let Ok(count) = u32::try_from(events.len()) else {
+        return into;
+    };
+    let key = |i: u32| {
+        let e = &events[i as usize];
+        (when(e), e.node, e.kind)
+    };
+    let mut order: Vec<u32> = (0..count).filter(|&i| key(i).0.is_some()).collect();
+    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    for group in order.chunk_by(|&a, &b| key(a) == key(b)) {
+        let mut firsts: Vec<u32> = Vec::new();
+        for &i in group {
+            let ev = &events[i as usize];
+            match firsts
+                .iter()
+                .find(|&&j| same_line_fields(&events[j as usize], ev))
+            {
+                Some(&j) if events[j as usize].source != ev.source => into[i as usize] = j,
+                Some(_) => {}
+                None => firsts.push(i),
+            }
+        }
+    }
+    into
 }
 
 /// Equal fields, leaving out those derived from a source's context rather than from
