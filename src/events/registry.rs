@@ -64,9 +64,9 @@ const KUBELET_PROGRAMS: &[&str] = &[
 ];
 
 /// Whether a klog header (`E0527 17:05:52.997924 ...`) appears in the first bytes of
-/// `raw`, at its start or after a space or quote.
-fn carries_klog(raw: &[u8]) -> bool {
-    let window = raw.get(..512).unwrap_or(raw);
+/// the whole `line` (syslog prefix included), at its start or after a space or quote.
+fn carries_klog(line: &[u8]) -> bool {
+    let window = line.get(..512).unwrap_or(line);
     window.iter().enumerate().any(|(i, &b)| {
         matches!(b, b'I' | b'W' | b'E' | b'F')
             && (i == 0 || matches!(window.get(i - 1), Some(b' ' | b'"' | b'=')))

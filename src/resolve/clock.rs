@@ -335,8 +335,8 @@ pub(super) fn anchors_by_node<'a>(
 ) -> HashMap<&'a str, HashMap<u64, DateTime<Utc>>> {
     let mut anchors: HashMap<&str, HashMap<u64, DateTime<Utc>>> = HashMap::new();
     for ((h, (node, _)), sc) in hs.iter().zip(nodes).zip(clocks) {
-        for (up, raw) in &h.anchors {
-            if let Some(t) = time::resolve(*raw, None, &sc.clock).utc {
+        for (up, written) in &h.anchors {
+            if let Some(t) = time::resolve(*written, None, &sc.clock).utc {
                 anchors.entry(node).or_default().insert(*up, t);
             }
         }

@@ -256,7 +256,8 @@ pub fn read_mapped(
 ) -> Result<(), ReadError> {
     let id = MapId::register(map);
     // One line per event at most: sized once, the events are never copied to grow.
-    into.events.reserve_exact(memchr::memchr_iter(b'\n', map).count() + 1);
+    into.events
+        .reserve_exact(memchr::memchr_iter(b'\n', map).count() + 1);
     let mut at = 0usize;
     for (i, line) in map.split(|&b| b == b'\n').enumerate() {
         let offset = at;

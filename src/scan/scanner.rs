@@ -688,7 +688,8 @@ pub(super) fn detect(data: &[u8], term: u8) -> LineFormat {
 struct Joined {
     at: Location,
     message: Vec<u8>,
-    raw: Vec<u8>,
+    /// The parts' whole lines as written, `\n`-joined (the joined envelope's `raw`).
+    lines: Vec<u8>,
 }
 
 impl Joined {
@@ -696,21 +697,21 @@ impl Joined {
         Joined {
             at,
             message: env.message.to_vec(),
-            raw: env.raw.to_vec(),
+            lines: env.raw.to_vec(),
         }
     }
 
     fn push(&mut self, env: &Envelope<'_>) {
         self.message.extend_from_slice(&env.message);
-        self.raw.push(b'\n');
-        self.raw.extend_from_slice(env.raw);
+        self.lines.push(b'\n');
+        self.lines.extend_from_slice(env.raw);
     }
 
     /// The joined envelope, with the last part's metadata.
     fn envelope<'a>(&'a self, last: &Envelope<'a>) -> Envelope<'a> {
         Envelope {
             message: Cow::Borrowed(&self.message),
-            raw: &self.raw,
+            raw: &self.lines,
             partial: false,
             ..last.clone()
         }
