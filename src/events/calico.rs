@@ -647,7 +647,7 @@ impl CalicoTable {
         TableStep::More
     }
 
-    /// Emit the rows.
+    /// Emit one `calico.bgp_peer_state` per row, once the table has ended.
     pub(crate) fn finish(self, out: &mut Vec<Found>) {
         for row in self.rows {
             let cell = |i: usize| row.cells.get(i).cloned().unwrap_or_default();

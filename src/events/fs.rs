@@ -205,7 +205,7 @@ impl DfTable {
         TableStep::More
     }
 
-    /// Emit the rows.
+    /// Emit the rows (a wrapped device name whose numbers never came is dropped).
     pub(crate) fn finish(self, out: &mut Vec<Found>) {
         out.extend(self.rows.into_iter().map(|(b, p)| b.found(p)));
     }

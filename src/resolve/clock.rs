@@ -22,9 +22,10 @@ pub struct TimeConfig {
 
 /// How a stream's times are resolved, and the words that say so in `sources`.
 pub struct StreamClock {
-    /// The clock for ordinary lines.
+    /// Zone and year reference that turn the stream's written times into instants.
     pub clock: Clock,
-    /// Human-readable assumptions.
+    /// Assumptions made (an assumed zone, a guessed year), shown in `sources` so a
+    /// reader can tell an inferred time from a written one.
     pub assumptions: Vec<String>,
 }
 

@@ -53,7 +53,7 @@ pub enum Record {
     Node {
         /// Display path of the unit.
         unit: String,
-        /// The node.
+        /// Its name, aliases and how the name was decided (flattened into the record).
         #[serde(flatten)]
         node: NodeRecord,
     },
@@ -61,7 +61,7 @@ pub enum Record {
     Problem {
         /// Display path of the unit.
         unit: String,
-        /// The problem.
+        /// As the input stage reported it (flattened into the record).
         #[serde(flatten)]
         problem: Problem,
     },
@@ -147,7 +147,7 @@ struct UnitReading {
 /// Why a line could not be read, with its 1-based number.
 #[derive(Debug)]
 pub struct ReadError {
-    /// Line number.
+    /// 1-based line number in the stream.
     pub line: usize,
     /// What is wrong.
     pub message: String,
