@@ -14,17 +14,17 @@ pub type Extract<'a> = &'a dyn Fn(&[(String, String)]) -> Vec<Event>;
 /// Outcome of one example.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExampleResult {
-    /// Signature id.
+    /// Id of the signature whose example this is.
     pub signature: String,
     /// Example name.
     pub example: String,
     /// Whether the incidents matched the expectation.
     pub passed: bool,
-    /// Expected number of incidents.
+    /// Incidents of this signature the example expects.
     pub expected_incidents: usize,
-    /// Number found.
+    /// Incidents of this signature correlation produced.
     pub got_incidents: usize,
-    /// Expected nodes.
+    /// Nodes the incidents must name, exactly (compared only when incidents are expected).
     pub expected_nodes: Vec<String>,
     /// Nodes found (union over this signature's incidents, sorted).
     pub got_nodes: Vec<String>,

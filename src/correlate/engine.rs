@@ -34,7 +34,7 @@ pub struct NodeMatch {
 
 /// Canonically ordered events with a per-kind index.
 pub struct Indexed<'e> {
-    /// Events in canonical order.
+    /// Events in canonical order: the indexes everything else holds refer to it.
     pub events: Vec<&'e Event>,
     /// Positions of each kind's events.
     pub by_kind: HashMap<&'e Kind, Vec<usize>>,

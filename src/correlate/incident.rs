@@ -26,7 +26,7 @@ pub struct Draft {
     pub facts: BTreeMap<usize, usize>,
     /// When the incident starts, as far as its events are placed in time.
     pub start: Ts,
-    /// When it ends.
+    /// When it ends; `None` only when no event is placed in time.
     pub end: Ts,
 }
 

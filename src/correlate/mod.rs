@@ -38,7 +38,7 @@ pub struct Evidence {
     pub line: u64,
     /// Last line of a multi-line event.
     pub end_line: u64,
-    /// Raw text of the line(s).
+    /// The line(s) as written, joined with `\n` (escaping is the reports' job).
     pub text: String,
     /// How many events this row stands for (repeats of one kind/node/source are summarised).
     pub count: u64,
@@ -60,9 +60,9 @@ pub struct Confidence {
 pub struct Incident {
     /// Deterministic id (`INC-001`, numbered in timeline order).
     pub id: String,
-    /// Signature id.
+    /// Id of the signature that matched (`id` in its file), stable across versions.
     pub signature: String,
-    /// Human title.
+    /// The signature's one-line title.
     pub title: String,
     /// Copied from the signature, so reports and `--fail-on` need not look it up.
     pub severity: Severity,
@@ -74,13 +74,13 @@ pub struct Incident {
     pub end: Option<DateTime<Utc>>,
     /// One-paragraph summary of what happened (from the signature's template).
     pub summary: String,
-    /// Root-cause explanation.
+    /// Why it happens, from the signature.
     pub root_cause: String,
-    /// Remediation steps.
+    /// What to do about it, from the signature, in the order to try.
     pub remediation: Vec<String>,
-    /// References (issues, docs).
+    /// Links to the signature's sources (upstream issues, documentation).
     pub references: Vec<String>,
-    /// Confidence and why.
+    /// The signature's level, raised or lowered by its context rules that held.
     pub confidence: Confidence,
     /// Id of the incident that plausibly caused this one.
     pub caused_by: Option<String>,

@@ -47,12 +47,13 @@ impl Block {
         self.host = env.host.map(Sym::new);
     }
 
-    /// 1-based number of the first line.
+    /// Assemblers measure line gaps from here to decide whether a later part joins.
     pub(crate) fn first_line(&self) -> u64 {
         self.first.line
     }
 
-    /// The finished event.
+    /// The event `payload` describes, cited by these lines; its fields are packed now
+    /// because a source's finds are all held until the source is resolved.
     pub(crate) fn found(self, payload: Payload) -> Found {
         Found {
             kind: payload.kind,

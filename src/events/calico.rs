@@ -15,7 +15,8 @@ use nom::sequence::{preceded, terminated};
 
 use super::block::{Block, TableStep};
 use super::text::{
-    Fail, GrammarError, PResult, anchor, collapse_spaces, fail, field_text, lossy, strict, word,
+    Fail, GrammarError, PResult, anchor, collapse_spaces, fail, field_text, lossy, run_grammar,
+    word,
 };
 use super::{Found, Kind, Payload};
 use crate::envelope::Envelope;
@@ -107,12 +108,12 @@ fn proto_state(input: &[u8]) -> PResult<'_, &[u8]> {
 /// `since` (time or date as printed), `info` (whitespace collapsed), `bgp_state`
 /// (`Established`, `Active`...), `source` (`bird_protocols`, `bird_log`, `calicoctl`).
 pub(crate) fn bird_protocol_row(msg: &[u8]) -> Option<Payload> {
-    bird_protocol_row_strict(msg).ok()
+    bird_protocol_row_or_error(msg).ok()
 }
 
-/// [`bird_protocol_row`] with the failure offset.
-pub(crate) fn bird_protocol_row_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let row = strict(msg, protocols_row)?;
+/// [`bird_protocol_row`], or where the message broke it and what was expected there.
+pub(crate) fn bird_protocol_row_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    let row = run_grammar(msg, protocols_row)?;
     let info = collapse_spaces(&lossy(row.info));
     Ok(Payload::new(Kind::BgpPeerState)
         .with("peer", row.peer)
@@ -173,12 +174,12 @@ fn reply_code(input: &[u8]) -> PResult<'_, &[u8]> {
 /// may precede it). Fields as on [`bird_protocol_row`] (`peer`, `peer_type`,
 /// `protocol`, `state`, `source` = `bird_log`).
 pub(crate) fn bird_state_change(msg: &[u8]) -> Option<Payload> {
-    bird_state_change_strict(msg).ok()
+    bird_state_change_or_error(msg).ok()
 }
 
-/// [`bird_state_change`] with the failure offset.
-pub(crate) fn bird_state_change_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let change = strict(msg, state_change)?;
+/// [`bird_state_change`], or where the message broke it and what was expected there.
+pub(crate) fn bird_state_change_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    let change = run_grammar(msg, state_change)?;
     Ok(Payload::new(Kind::BgpPeerState)
         .with("peer", change.peer)
         .with("peer_type", change.peer_type)
@@ -246,13 +247,13 @@ fn last_word(head: &[u8]) -> &[u8] {
 /// peer address or the remote IP after `->`), `port` (remote port when printed),
 /// `component` (`bird` for BIRD lines, otherwise the envelope's program).
 pub(crate) fn connection_reset(msg: &[u8]) -> Option<Payload> {
-    connection_reset_strict(msg).ok()
+    connection_reset_or_error(msg).ok()
 }
 
 /// [`connection_reset`] with the failure offset (only a message without the
 /// strerror text fails: everything else about the line is optional).
-pub(crate) fn connection_reset_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let origin = strict(msg, reset_origin)?;
+pub(crate) fn connection_reset_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    let origin = run_grammar(msg, reset_origin)?;
     let mut p = Payload::new(Kind::ConnectionReset);
     match origin {
         ResetOrigin::Bird(peer) => p = p.with("peer", peer).with("component", "bird"),
@@ -370,12 +371,12 @@ fn split_last_colon(endpoint: &[u8]) -> Option<(&[u8], &[u8])> {
 /// `calico.node_name`: `name` (when printed), `source` (`determined`, `configured`,
 /// `env_nodename`, `stored`, `env_hostname`, `auto_detected`), `file` (stored form).
 pub(crate) fn node_name(msg: &[u8]) -> Option<Payload> {
-    node_name_strict(msg).ok()
+    node_name_or_error(msg).ok()
 }
 
-/// [`node_name`] with the failure offset.
-pub(crate) fn node_name_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let n = strict(msg, node_name_source)?;
+/// [`node_name`], or where the message broke it and what was expected there.
+pub(crate) fn node_name_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    let n = run_grammar(msg, node_name_source)?;
     Ok(Payload::new(Kind::CalicoNodeName)
         .with_opt("name", n.name)
         .with("source", n.source)
@@ -483,13 +484,13 @@ fn stored_node_name(input: &[u8]) -> PResult<'_, NodeName> {
 /// (reason `address_changed`). Fields of `calico.node_conflict`: `reason`, `node`,
 /// `address`, `ip_version` (4/6), `original`, `updated`.
 pub(crate) fn node_conflict(msg: &[u8]) -> Option<Payload> {
-    node_conflict_strict(msg).ok()
+    node_conflict_or_error(msg).ok()
 }
 
-/// [`node_conflict`] with the failure offset.
-pub(crate) fn node_conflict_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
+/// [`node_conflict`], or where the message broke it and what was expected there.
+pub(crate) fn node_conflict_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
     let p = Payload::new(Kind::CalicoNodeConflict);
-    match strict(msg, alt((address_in_use, address_changed)))? {
+    match run_grammar(msg, alt((address_in_use, address_changed)))? {
         Conflict::InUse {
             node,
             address,
@@ -562,12 +563,12 @@ fn address_changed(input: &[u8]) -> PResult<'_, Conflict<'_>> {
 /// The `calicoctl node status` table header `| PEER ADDRESS |  PEER TYPE  | STATE | ...`:
 /// starts a [`CalicoTable`].
 pub(crate) fn table_header(msg: &[u8]) -> Option<Payload> {
-    table_header_strict(msg).ok()
+    table_header_or_error(msg).ok()
 }
 
-/// [`table_header`] with the failure offset.
-pub(crate) fn table_header_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    strict(
+/// [`table_header`], or where the message broke it and what was expected there.
+pub(crate) fn table_header_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    run_grammar(
         msg,
         preceded(
             (take_while(|b: u8| b.is_ascii_whitespace()), char('|')),
@@ -646,7 +647,7 @@ impl CalicoTable {
         TableStep::More
     }
 
-    /// Emit the rows.
+    /// Emit one `calico.bgp_peer_state` per row, once the table has ended.
     pub(crate) fn finish(self, out: &mut Vec<Found>) {
         for row in self.rows {
             let cell = |i: usize| row.cells.get(i).cloned().unwrap_or_default();
@@ -815,7 +816,7 @@ mod tests {
             reset_origin(b"Active Socket: Connection reset by peer").map(|(_, o)| o),
             Ok(ResetOrigin::Unknown)
         );
-        let err = connection_reset_strict(b"Connection refused").unwrap_err();
+        let err = connection_reset_or_error(b"Connection refused").unwrap_err();
         assert_eq!(
             (err.offset, err.expected),
             (0, "`Connection reset by peer`")
@@ -849,7 +850,7 @@ mod tests {
         assert_eq!(row.peer, "10.0.0.4");
         assert_eq!(row.state, b"start");
         assert_eq!(row.info, b"  Connect  Socket: Connection reset by peer");
-        let err = bird_protocol_row_strict(b"Mesh_10_0_0_4 BGP master sleeping").unwrap_err();
+        let err = bird_protocol_row_or_error(b"Mesh_10_0_0_4 BGP master sleeping").unwrap_err();
         assert_eq!(err.expected, "table, state, since and info columns");
         assert_eq!(
             table_row(b"| 10.0.0.3     | node-to-node mesh | start | 03:05:13 | Active Socket: Connection      |"),
@@ -863,17 +864,17 @@ mod tests {
         );
         assert_eq!(table_row(b"|"), None);
         assert_eq!(table_row(b"| a | b"), None);
-        assert!(table_header_strict(b"| PEER ADDRESS |     PEER TYPE     | STATE |").is_ok());
+        assert!(table_header_or_error(b"| PEER ADDRESS |     PEER TYPE     | STATE |").is_ok());
     }
 
     #[test]
     fn state_change_and_naming_errors() {
-        let err = bird_state_change_strict(b"bird: Mesh_10_0_0_2: State changed to sideways")
+        let err = bird_state_change_or_error(b"bird: Mesh_10_0_0_2: State changed to sideways")
             .unwrap_err();
         assert_eq!((err.offset, err.expected), (38, "a BIRD protocol state"));
-        let err = bird_state_change_strict(b"bird: device1: State changed to up").unwrap_err();
+        let err = bird_state_change_or_error(b"bird: device1: State changed to up").unwrap_err();
         assert_eq!(err.expected, "a calico BGP protocol name");
-        let err = node_name_strict(b"Determined node name: ").unwrap_err();
+        let err = node_name_or_error(b"Determined node name: ").unwrap_err();
         assert_eq!((err.offset, err.expected), (22, "a node name"));
         let p =
             node_name(b"Using HOSTNAME environment (lowercase) for node name ip-10-0-0-1").unwrap();

@@ -36,7 +36,8 @@ pub struct Extractor {
 }
 
 impl Extractor {
-    /// A fresh extractor for one source.
+    /// An extractor with nothing open: one per source (or chunk), since a multi-line
+    /// event never spans two sources.
     pub fn new() -> Extractor {
         Extractor::default()
     }
@@ -160,7 +161,8 @@ impl Extractor {
         }
     }
 
-    /// The report assembler of `kind`.
+    /// The report assembler of `kind`, created on first use (a source has few report
+    /// kinds open, so a short list searched in order).
     fn report(&mut self, kind: &'static str) -> &mut ReportAssembler {
         let at = match self.reports.iter().position(|r| r.kind == kind) {
             Some(at) => at,

@@ -205,7 +205,7 @@ impl DfTable {
         TableStep::More
     }
 
-    /// Emit the rows.
+    /// Emit the rows (a wrapped device name whose numbers never came is dropped).
     pub(crate) fn finish(self, out: &mut Vec<Found>) {
         out.extend(self.rows.into_iter().map(|(b, p)| b.found(p)));
     }
@@ -267,7 +267,7 @@ mod tests {
         let t = df_header(b"Filesystem     Type      Size  Used Avail Use% Mounted on").unwrap();
         assert_eq!(t.fields["pct_column"], json!(4));
         let mut table = DfTable::new(&t);
-        let raw = b"/dev/xvda1     ext4       30G   25G  4.6G  85% /";
+        let line = b"/dev/xvda1     ext4       30G   25G  4.6G  85% /";
         let env = Envelope {
             format: crate::envelope::LineFormat::Unknown,
             time: crate::envelope::RawTime::None,
@@ -276,8 +276,8 @@ mod tests {
             app: None,
             pid: None,
             level: None,
-            message: std::borrow::Cow::Borrowed(&raw[..]),
-            raw,
+            message: std::borrow::Cow::Borrowed(&line[..]),
+            raw: line,
             partial: false,
         };
         let at = Location {
@@ -285,7 +285,7 @@ mod tests {
             line: 2,
             byte: 70,
         };
-        assert_eq!(table.feed(at, &env, raw), TableStep::More);
+        assert_eq!(table.feed(at, &env, line), TableStep::More);
         let mut out = Vec::new();
         table.finish(&mut out);
         assert_eq!(out[0].payload().fields["used_percent"], json!(85));

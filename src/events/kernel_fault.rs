@@ -18,7 +18,7 @@ use nom::combinator::{map, opt, rest, value};
 use nom::sequence::{delimited, preceded, terminated};
 
 use super::kernel_report::Join;
-use super::text::{PResult, anchor, dec_i64, dec_u64, find, lossy, strict, trim};
+use super::text::{PResult, anchor, dec_i64, dec_u64, find, lossy, run_grammar, trim};
 use super::{Kind, Payload};
 
 // ---------------------------------------------------------------------------
@@ -35,7 +35,7 @@ use super::{Kind, Payload};
 /// `oops_count` (the `[#N]` of the trailer), `fatal` (`true` once `Kernel panic -
 /// not syncing` is part of the report: the node stopped).
 pub(crate) fn panic_line(msg: &[u8]) -> Option<Payload> {
-    let part = strict(msg, panic_part).ok()?;
+    let part = run_grammar(msg, panic_part).ok()?;
     let mut p = Payload::new(Kind::KernelPanic)
         .with("type", part.kind)
         .with_opt("reason", part.reason.map(|r| lossy(trim(r))))
@@ -326,7 +326,7 @@ pub(crate) fn join_panic(held: Option<&Payload>, next: &Payload, gap: u64) -> Jo
 /// `cpus` (stalled CPU numbers), `detected_by` (CPU), `jiffies` (stall length so far),
 /// `kthread_starved_jiffies` (the grace-period kthread did not run: often the real cause).
 pub(crate) fn rcu_stall_line(msg: &[u8]) -> Option<Payload> {
-    let part = strict(msg, rcu_part).ok()?;
+    let part = run_grammar(msg, rcu_part).ok()?;
     let p = Payload::new(Kind::RcuStall);
     Some(match part {
         RcuPart::Header { flavor, detection } => {
@@ -480,7 +480,7 @@ pub(crate) fn join_rcu(held: Option<&Payload>, next: &Payload, gap: u64) -> Join
 /// Adds to `kernel.hung_task`: `process`, `pid`, `state` (`D` for a hung task),
 /// `ppid`, `flags`. Alone (a sysrq-w or RCU task dump) it is not a hang: see [`join_hung`].
 pub(crate) fn task_line(msg: &[u8]) -> Option<Payload> {
-    let t = strict(msg, task_state_line).ok()?;
+    let t = run_grammar(msg, task_state_line).ok()?;
     Some(
         Payload::new(Kind::HungTask)
             .with("process", lossy(t.comm))

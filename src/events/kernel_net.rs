@@ -15,7 +15,7 @@ use nom::Parser;
 use nom::bytes::complete::{tag, take_until};
 use nom::sequence::preceded;
 
-use super::text::{PResult, after, anchor, dec_i64, find, lossy, strict, uint_after};
+use super::text::{PResult, after, anchor, dec_i64, find, lossy, run_grammar, uint_after};
 use super::{Kind, Payload};
 
 /// `neighbour: arp_cache: neighbor table overflow!` (3.x+) or `ipv4: Neighbour table
@@ -55,7 +55,7 @@ pub(crate) fn neighbour_overflow(msg: &[u8]) -> Option<Payload> {
 /// `unregister_netdevice: waiting for eth0 to become free. Usage count = 21`.
 /// Fields of `kernel.unregister_netdevice`: `device`, `usage_count`.
 pub(crate) fn unregister_netdevice(msg: &[u8]) -> Option<Payload> {
-    let (device, count) = strict(msg, waiting_for_device).ok()?;
+    let (device, count) = run_grammar(msg, waiting_for_device).ok()?;
     Some(
         Payload::new(Kind::UnregisterNetdevice)
             .with("device", lossy(device))

@@ -16,7 +16,7 @@ use nom::sequence::{delimited, preceded, terminated};
 use serde_json::json;
 
 use super::block::Block;
-use super::text::{Fail, GrammarError, PResult, anchor, dec_i64, dec_u64, lossy, strict};
+use super::text::{Fail, GrammarError, PResult, anchor, dec_i64, dec_u64, lossy, run_grammar};
 use super::{Found, Kind, Payload};
 
 /// Header: `SLUB: Unable to allocate memory on node -1 (gfp=0x8020)` (3.x–4.5) or
@@ -29,14 +29,14 @@ use super::{Found, Kind, Payload};
 /// `object_size`, `buffer_size`, `default_order`, `min_order` (SLAB: `order`);
 /// `debug_increased_min_order` (bool) and `nodes` (list of `{numa_node, slabs, objs, free}`).
 ///
-/// Lenient entry point (the registry's): [`header_strict`] without the error.
+/// The registry's entry point: [`header_or_error`] without the error.
 pub(crate) fn header(msg: &[u8]) -> Option<Payload> {
-    header_strict(msg).ok()
+    header_or_error(msg).ok()
 }
 
 /// [`header`], with the offset and expectation where a header-looking message broke.
-pub(crate) fn header_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let header = strict(msg, slub_header)?;
+pub(crate) fn header_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    let header = run_grammar(msg, slub_header)?;
     Ok(Payload::new(Kind::SlubAllocFailure)
         .with("allocator", header.allocator)
         .with_opt("cpu", header.cpu.map(|(cpu, _)| cpu))
@@ -158,12 +158,12 @@ pub(crate) fn gfp_flag_names(flags: &[u8]) -> Vec<String> {
 /// `  cache: kmalloc-192(33:b40c...), object size: 192, buffer size: 192, default order: 0, min order: 0`
 /// (SLAB: `  cache: NAME, object size: N, order: N`). Fields as listed on [`header`].
 pub(crate) fn cache_line(msg: &[u8]) -> Option<Payload> {
-    cache_line_strict(msg).ok()
+    cache_line_or_error(msg).ok()
 }
 
-/// [`cache_line`] with the failure offset.
-pub(crate) fn cache_line_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let cache = strict(msg, slab_cache)?;
+/// [`cache_line`], or where the message broke it and what was expected there.
+pub(crate) fn cache_line_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    let cache = run_grammar(msg, slab_cache)?;
     let (memcg_id, memcg) = match cache.memcg {
         Some(m) => (m.id, Some(lossy(m.name))),
         None => (None, None),
@@ -275,12 +275,12 @@ fn rest_bytes(input: &[u8]) -> PResult<'_, &[u8]> {
 /// `  node 0: slabs: 202, objs: 4242, free: 0` (SLAB: `slabs: 3/4, objs: 60/80, free: 0`)
 /// → `{numa_node, slabs, objs, free}` (the first number of SLAB's `a/b` pairs).
 pub(crate) fn node_line(msg: &[u8]) -> Option<Payload> {
-    node_line_strict(msg).ok()
+    node_line_or_error(msg).ok()
 }
 
-/// [`node_line`] with the failure offset.
-pub(crate) fn node_line_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let n = strict(msg, node_slab_line)?;
+/// [`node_line`], or where the message broke it and what was expected there.
+pub(crate) fn node_line_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    let n = run_grammar(msg, node_slab_line)?;
     let node = json!({
         "numa_node": n.node,
         "slabs": n.slabs,
@@ -340,12 +340,12 @@ fn slab_count(input: &[u8]) -> PResult<'_, u64> {
 
 /// `  kmalloc-192 debugging increased min order, use slub_debug=O to disable.`
 pub(crate) fn debug_order_line(msg: &[u8]) -> Option<Payload> {
-    debug_order_line_strict(msg).ok()
+    debug_order_line_or_error(msg).ok()
 }
 
-/// [`debug_order_line`] with the failure offset.
-pub(crate) fn debug_order_line_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    strict(msg, debug_min_order)?;
+/// [`debug_order_line`], or where the message broke it and what was expected there.
+pub(crate) fn debug_order_line_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    run_grammar(msg, debug_min_order)?;
     Ok(Payload::new(Kind::SlubAllocFailure).with("debug_increased_min_order", true))
 }
 
@@ -563,18 +563,18 @@ mod tests {
     }
 
     #[test]
-    fn strict_header_errors_point_at_the_failure() {
+    fn header_errors_point_at_the_failure() {
         let err =
-            header_strict(b"SLUB: Unable to allocate memory on node x (gfp=0x20)").unwrap_err();
+            header_or_error(b"SLUB: Unable to allocate memory on node x (gfp=0x20)").unwrap_err();
         assert_eq!((err.offset, err.expected), (40, "a NUMA node number"));
         let err =
-            header_strict(b"SLUB: Unable to allocate memory on node -1 gfp=0x20").unwrap_err();
+            header_or_error(b"SLUB: Unable to allocate memory on node -1 gfp=0x20").unwrap_err();
         assert_eq!(err.offset, 42);
         assert_eq!(err.expected, "` (gfp=0x..)` or `, gfp=0x..(FLAGS)`");
-        let err = header_strict(b"SLUB: HWalign=64, Order=0-3, MinObjects=0, CPUs=4, Nodes=1")
+        let err = header_or_error(b"SLUB: HWalign=64, Order=0-3, MinObjects=0, CPUs=4, Nodes=1")
             .unwrap_err();
         assert_eq!(err.offset, 0);
-        assert!(header_strict(SEED_HEADER).is_ok());
+        assert!(header_or_error(SEED_HEADER).is_ok());
     }
 
     #[test]
@@ -676,9 +676,9 @@ mod tests {
         // `node ` earlier in the text is skipped, not committed to.
         let (_, n) = node_slab_line(b"on node -1 then node 2: slabs: 1").unwrap();
         assert_eq!(n.node, 2);
-        let err = node_line_strict(b"  node 0: slabs: many").unwrap_err();
+        let err = node_line_or_error(b"  node 0: slabs: many").unwrap_err();
         assert_eq!((err.offset, err.expected), (17, "a slab count"));
-        let err = debug_order_line_strict(b"kmalloc-192 debugging").unwrap_err();
+        let err = debug_order_line_or_error(b"kmalloc-192 debugging").unwrap_err();
         assert_eq!(err.offset, 0);
     }
 }

@@ -17,7 +17,7 @@ use nom::combinator::opt;
 use nom::sequence::{delimited, preceded};
 
 use super::kernel_report::Join;
-use super::text::{PResult, after, anchor, dec_u64, find, lossy, strict, token, trim};
+use super::text::{PResult, after, anchor, dec_u64, find, lossy, run_grammar, token, trim};
 use super::{Kind, Payload};
 
 // ---------------------------------------------------------------------------
@@ -43,7 +43,7 @@ pub(crate) fn fs_error(msg: &[u8]) -> Option<Payload> {
                 .with("journal_aborted", true),
         );
     }
-    if let Ok(e) = strict(msg, ext_error) {
+    if let Ok(e) = run_grammar(msg, ext_error) {
         let text = trim(e.text);
         let aborted = find(text, b"aborted journal").is_some()
             || find(text, b"Journal has aborted").is_some();
@@ -56,7 +56,7 @@ pub(crate) fn fs_error(msg: &[u8]) -> Option<Payload> {
                 .with("journal_aborted", aborted),
         );
     }
-    let (device, text) = strict(msg, xfs_line).ok()?;
+    let (device, text) = run_grammar(msg, xfs_line).ok()?;
     let text = trim(text);
     let shutdown = [
         &b"Shutting down filesystem"[..],
@@ -283,7 +283,7 @@ pub(crate) fn io_error(msg: &[u8]) -> Option<Payload> {
                 .with("scsi_result", lossy(trim(result))),
         );
     }
-    let b = strict(msg, blk_error).ok()?;
+    let b = run_grammar(msg, blk_error).ok()?;
     Some(
         Payload::new(Kind::IoError)
             .with("device", lossy(b.device))

@@ -17,7 +17,7 @@ use nom::sequence::{preceded, terminated};
 use serde_json::{Value, json};
 
 use super::text::{
-    FieldValue, GrammarError, PResult, anchor, field, field_text, lossy, strict, word,
+    FieldValue, GrammarError, PResult, anchor, field, field_text, lossy, run_grammar, word,
 };
 use super::{Kind, Payload};
 
@@ -91,12 +91,12 @@ impl Threshold {
 /// `quantity` and `observed` (threshold lines), `duration` (not-met lines), `source`
 /// (`reclaim`, `observed`, `not_met`).
 pub(crate) fn threshold(msg: &[u8]) -> Option<Payload> {
-    threshold_strict(msg).ok()
+    threshold_or_error(msg).ok()
 }
 
-/// [`threshold`] with the failure offset.
-pub(crate) fn threshold_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let t = strict(
+/// [`threshold`], or where the message broke it and what was expected there.
+pub(crate) fn threshold_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    let t = run_grammar(
         msg,
         alt((
             threshold_reclaim(msg),
@@ -226,12 +226,12 @@ fn criteria_not_met<'a>(msg: &'a [u8]) -> impl FnMut(&'a [u8]) -> PResult<'a, Th
 /// `"Eviction manager: must evict pod(s) to reclaim" resourceName="ephemeral-storage"`.
 /// Fields of `kubelet.eviction_must_evict`: `resource`.
 pub(crate) fn must_evict(msg: &[u8]) -> Option<Payload> {
-    must_evict_strict(msg).ok()
+    must_evict_or_error(msg).ok()
 }
 
-/// [`must_evict`] with the failure offset.
-pub(crate) fn must_evict_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let resource = strict(
+/// [`must_evict`], or where the message broke it and what was expected there.
+pub(crate) fn must_evict_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    let resource = run_grammar(
         msg,
         preceded(
             anchor("must evict pod(s) to reclaim"),
@@ -252,12 +252,12 @@ pub(crate) fn must_evict_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
 /// Fields of `kubelet.eviction_ranked`: `pods`, the ranked list in order, each
 /// `{name, namespace, uid}` (`uid` null when the rendering has none); `count`.
 pub(crate) fn ranked(msg: &[u8]) -> Option<Payload> {
-    ranked_strict(msg).ok()
+    ranked_or_error(msg).ok()
 }
 
-/// [`ranked`] with the failure offset.
-pub(crate) fn ranked_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let pods = strict(
+/// [`ranked`], or where the message broke it and what was expected there.
+pub(crate) fn ranked_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    let pods = run_grammar(
         msg,
         preceded(
             anchor("ranked for eviction"),
@@ -292,12 +292,12 @@ fn printf_pods(input: &[u8]) -> PResult<'_, &[u8]> {
 /// Returns `pods` (list of `{name, namespace, uid}`); the extractor turns it into one
 /// `kubelet.pod_evicted` per pod with fields `pod`, `namespace`, `uid` ([`split_evicted`]).
 pub(crate) fn evicted(msg: &[u8]) -> Option<Payload> {
-    evicted_strict(msg).ok()
+    evicted_or_error(msg).ok()
 }
 
-/// [`evicted`] with the failure offset.
-pub(crate) fn evicted_strict(msg: &[u8]) -> Result<Payload, GrammarError> {
-    let pods = strict(
+/// [`evicted`], or where the message broke it and what was expected there.
+pub(crate) fn evicted_or_error(msg: &[u8]) -> Result<Payload, GrammarError> {
+    let pods = run_grammar(
         msg,
         verify(
             alt((
@@ -476,10 +476,10 @@ fn kobj_refs(input: &[u8]) -> PResult<'_, Vec<Value>> {
 }
 
 /// One `KObj` text: `"ns/name"` → `{name, namespace}`; `None` for a lone `""`.
-fn kobj_ref(raw: &[u8]) -> Option<Value> {
-    let start = raw.iter().position(|&b| b != b'"')?;
-    let end = raw.iter().rposition(|&b| b != b'"')?;
-    let text = lossy(raw.get(start..=end)?);
+fn kobj_ref(quoted: &[u8]) -> Option<Value> {
+    let start = quoted.iter().position(|&b| b != b'"')?;
+    let end = quoted.iter().rposition(|&b| b != b'"')?;
+    let text = lossy(quoted.get(start..=end)?);
     Some(match text.split_once('/') {
         Some((ns, name)) => pod(name, Some(ns), None),
         None => pod(&text, None, None),
@@ -695,19 +695,19 @@ mod tests {
     }
 
     #[test]
-    fn strict_errors() {
-        let err = ranked_strict(b"eviction manager: pods ranked for eviction: ").unwrap_err();
+    fn errors_point_at_the_failure() {
+        let err = ranked_or_error(b"eviction manager: pods ranked for eviction: ").unwrap_err();
         assert_eq!(err.expected, "a non-empty pod list");
         assert_eq!(err.offset, 42);
         let msg = br#""Eviction manager: must evict pod(s) to reclaim""#;
-        let err = must_evict_strict(msg).unwrap_err();
+        let err = must_evict_or_error(msg).unwrap_err();
         assert_eq!((err.offset, err.expected), (47, "a resource name"));
-        let err =
-            threshold_strict(b"eviction manager: threshold [signal=memory.available").unwrap_err();
+        let err = threshold_or_error(b"eviction manager: threshold [signal=memory.available")
+            .unwrap_err();
         assert_eq!(err.expected, "a signal ended by `,` or `]`");
         assert_eq!(err.offset, 52); // the end: no `,` or `]` came
         assert!(
-            evicted_strict(b"eviction manager: pods evicted, waiting for pod to be cleaned up")
+            evicted_or_error(b"eviction manager: pods evicted, waiting for pod to be cleaned up")
                 .is_err()
         );
     }

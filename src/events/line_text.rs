@@ -46,7 +46,7 @@ impl MapId {
 pub enum LineText {
     /// Bytes `offset..offset + len` of a registered mapping.
     Mapped {
-        /// The mapping.
+        /// Where the bytes are (kept mapped for the run by [`register`]).
         map: MapId,
         /// Start of the first line in the mapping.
         offset: u64,
@@ -56,14 +56,14 @@ pub enum LineText {
     /// The text as a JSON string literal at `offset..offset + len` of a registered
     /// mapping: an event read back from a mapped `events --format jsonl` file.
     Escaped {
-        /// The mapping.
+        /// Where the literal is (kept mapped for the run by [`register`]).
         map: MapId,
         /// Start of the literal (its opening quote).
         offset: u64,
         /// Length of the literal, quotes included.
         len: u32,
     },
-    /// The text itself.
+    /// Text from no registered mapping (in-memory input, decompressed streams, tests).
     Owned(Box<str>),
 }
 

@@ -81,7 +81,8 @@ macro_rules! kinds {
         }
 
         impl Kind {
-            /// Every built-in kind.
+            /// The built-in kinds, in declaration order: the vocabulary that `--kind` and
+            /// signature files are checked against (user `custom.*` kinds are not in it).
             pub const BUILTIN: &'static [Kind] = &[$(Kind::$variant),*];
 
             /// The stable dotted name, e.g. `kernel.oom_kill`.
@@ -277,7 +278,8 @@ impl<'de> Deserialize<'de> for Kind {
 /// What a grammar recognised in a message: a kind and its fields.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Payload {
-    /// What the grammar recognised.
+    /// What the grammar recognised; its fields must be those declared for it in
+    /// `events/fields.rs`.
     pub kind: Kind,
     /// Its fields (names documented per kind in the grammar module).
     pub fields: Fields,
@@ -346,20 +348,23 @@ pub struct Event {
 /// An event found in one source, before the scanner attaches time and node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Found {
-    /// What was recognised.
+    /// The kind the grammar gave; unlike time and node, final at extraction.
     pub kind: Kind,
     /// Its fields, packed as the event will keep them (a source's finds are all held
     /// until its times and node are resolved).
     pub fields: PackedFields,
-    /// Where its first line is.
+    /// Its first line: source, 1-based number and byte offset (the byte decides which
+    /// chunk keeps the find, and where a mapped source's text is cited from).
     pub first: Location,
-    /// 1-based number of its last line.
+    /// 1-based number of its last line (`first.line` for one-line events).
     pub end_line: u64,
-    /// Raw time of the first line's envelope.
+    /// The first line's time as written: zone and year are only known once the whole
+    /// source is seen.
     pub time: RawTime,
     /// Kernel uptime of the first line, if any.
     pub uptime_us: Option<u64>,
-    /// Hostname field of the first line, if any.
+    /// Hostname field of the first line, if any: picks the node when the source's path
+    /// names none.
     pub host: Option<Sym>,
     /// Severity of the first line, if any.
     pub level: Option<Level>,
@@ -368,7 +373,7 @@ pub struct Found {
 }
 
 impl Found {
-    /// The kind and fields as a grammar gave them.
+    /// The kind and fields as a grammar gave them (unpacks the fields: a copy).
     pub fn payload(&self) -> Payload {
         Payload {
             kind: self.kind,

@@ -108,7 +108,8 @@ fn take<'b>(bytes: &'b [u8], at: &mut usize, n: usize) -> Option<&'b [u8]> {
 }
 
 impl PackedFields {
-    /// Pack `fields`.
+    /// Pack `fields`; a name past the 65,536th distinct field name is dropped rather
+    /// than mislabelled.
     pub fn pack(fields: &Fields) -> PackedFields {
         if fields.is_empty() {
             return PackedFields(None);
@@ -185,12 +186,14 @@ impl PackedFields {
         })
     }
 
-    /// The fields, unpacked.
+    /// The fields, unpacked into a new [`Fields`] (for callers that read many fields or
+    /// change them).
     pub fn unpack(&self) -> Fields {
         self.entries().map(|(id, v)| (name_of(id), v)).collect()
     }
 
-    /// The value of `name`.
+    /// The value of `name`, decoded: a linear walk over the packed bytes, and an owned
+    /// copy.
     pub fn get(&self, name: &str) -> Option<Value> {
         let id = known_id(name)?;
         self.entries().find(|(k, _)| *k == id).map(|(_, v)| v)
@@ -206,12 +209,12 @@ impl PackedFields {
         self.get(name).and_then(|v| v.as_str().map(str::to_string))
     }
 
-    /// Field names, in name order.
+    /// Field names, in name order (the order they are packed in).
     pub fn keys(&self) -> Vec<&'static str> {
         self.entries().map(|(id, _)| name_of(id)).collect()
     }
 
-    /// Whether there are none.
+    /// Whether there are none (empty fields take no allocation).
     pub fn is_empty(&self) -> bool {
         self.0.is_none()
     }

@@ -64,9 +64,9 @@ const KUBELET_PROGRAMS: &[&str] = &[
 ];
 
 /// Whether a klog header (`E0527 17:05:52.997924 ...`) appears in the first bytes of
-/// `raw`, at its start or after a space or quote.
-fn carries_klog(raw: &[u8]) -> bool {
-    let window = raw.get(..512).unwrap_or(raw);
+/// the whole `line` (syslog prefix included), at its start or after a space or quote.
+fn carries_klog(line: &[u8]) -> bool {
+    let window = line.get(..512).unwrap_or(line);
     window.iter().enumerate().any(|(i, &b)| {
         matches!(b, b'I' | b'W' | b'E' | b'F')
             && (i == 0 || matches!(window.get(i - 1), Some(b' ' | b'"' | b'=')))
@@ -155,17 +155,19 @@ pub(crate) enum Role {
     Report(kernel_report::Joiner),
 }
 
-/// One line grammar.
+/// One line grammar and what the extractor needs to know to run it cheaply: which
+/// needles must be present and which programs' lines it applies to.
 pub(crate) struct Grammar {
-    /// The kind it contributes to (dotted name).
+    /// The kind it contributes to (dotted name): drift is counted per kind, and a
+    /// `Report` role joins parts of the same kind.
     pub(crate) kind: &'static str,
     /// A matching message contains at least one of these (case-sensitive).
     pub(crate) needles: &'static [&'static str],
-    /// Programs it runs on.
+    /// Keeps a grammar off other programs' lines that happen to hold its needles.
     pub(crate) route: Route,
-    /// What to do with its payload.
+    /// Whether its payload is an event on its own or a part for an assembler.
     pub(crate) role: Role,
-    /// The grammar.
+    /// Recognises the grammar-visible message; `None` when it is not this grammar's line.
     pub(crate) parse: fn(&[u8]) -> Option<Payload>,
 }
 

@@ -38,7 +38,7 @@ impl Sym {
         Sym(stored)
     }
 
-    /// The name.
+    /// The name; `'static` because interned names live for the whole run.
     pub fn as_str(&self) -> &'static str {
         self.0.as_str()
     }

@@ -5,7 +5,7 @@
 //! Everything works on `&[u8]` and never panics: bad UTF-8 is data.
 //!
 //! The second half holds what the nom grammars share: their error type ([`Fail`],
-//! turned into a [`GrammarError`] with an offset by [`strict`]), the anchor search
+//! turned into a [`GrammarError`] with an offset by [`run_grammar`]), the anchor search
 //! that lets a grammar start anywhere in a message ([`anchor`]), numbers, words and
 //! the klog/logrus `key=value` value production ([`kv_value`]).
 
@@ -249,7 +249,8 @@ pub fn collapse_spaces(s: &str) -> String {
 /// `context(...)` label is kept: it names the real failure).
 pub(crate) use crate::envelope::grammar::{Fail, PResult};
 
-/// Why a strict payload parse rejected a message, and where.
+/// Why a payload grammar rejected a message, and where: what the `*_or_error` entry
+/// points return so tests can pin a failure to its byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct GrammarError {
     /// Byte offset in the message where the grammar failed.
@@ -267,10 +268,10 @@ impl fmt::Display for GrammarError {
 impl std::error::Error for GrammarError {}
 
 /// Run `parser` over the whole message `msg` and turn a failure into a
-/// [`GrammarError`] whose offset is relative to `msg`. The strict entry points are
-/// this; the lenient ones (the registry's `fn(&[u8]) -> Option<Payload>`) are
-/// `strict(..).ok()`, so both always agree on what is recognised.
-pub(crate) fn strict<'a, O>(
+/// [`GrammarError`] whose offset is relative to `msg`. The `*_or_error` entry points
+/// are this; the registry's (`fn(&[u8]) -> Option<Payload>`) are their `.ok()`, so
+/// both always agree on what is recognised.
+pub(crate) fn run_grammar<'a, O>(
     msg: &'a [u8],
     mut parser: impl Parser<&'a [u8], Output = O, Error = Fail<'a>>,
 ) -> Result<O, GrammarError> {
@@ -436,11 +437,11 @@ mod tests {
     }
 
     #[test]
-    fn strict_reports_the_offset() {
-        let err = strict(b"node x", preceded(tag("node "), dec_i64)).unwrap_err();
+    fn run_grammar_reports_the_offset() {
+        let err = run_grammar(b"node x", preceded(tag("node "), dec_i64)).unwrap_err();
         assert_eq!(err.offset, 5);
         assert_eq!(err.to_string(), "byte 5: expected a recognised message");
-        let err = strict(b"abc", anchor("node ")).unwrap_err();
+        let err = run_grammar(b"abc", anchor("node ")).unwrap_err();
         assert_eq!(err.offset, 0);
     }
 

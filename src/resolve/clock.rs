@@ -22,9 +22,10 @@ pub struct TimeConfig {
 
 /// How a stream's times are resolved, and the words that say so in `sources`.
 pub struct StreamClock {
-    /// The clock for ordinary lines.
+    /// Zone and year reference that turn the stream's written times into instants.
     pub clock: Clock,
-    /// Human-readable assumptions.
+    /// Assumptions made (an assumed zone, a guessed year), shown in `sources` so a
+    /// reader can tell an inferred time from a written one.
     pub assumptions: Vec<String>,
 }
 
@@ -335,8 +336,8 @@ pub(super) fn anchors_by_node<'a>(
 ) -> HashMap<&'a str, HashMap<u64, DateTime<Utc>>> {
     let mut anchors: HashMap<&str, HashMap<u64, DateTime<Utc>>> = HashMap::new();
     for ((h, (node, _)), sc) in hs.iter().zip(nodes).zip(clocks) {
-        for (up, raw) in &h.anchors {
-            if let Some(t) = time::resolve(*raw, None, &sc.clock).utc {
+        for (up, written) in &h.anchors {
+            if let Some(t) = time::resolve(*written, None, &sc.clock).utc {
                 anchors.entry(node).or_default().insert(*up, t);
             }
         }

@@ -53,7 +53,7 @@ pub enum Record {
     Node {
         /// Display path of the unit.
         unit: String,
-        /// The node.
+        /// Its name, aliases and how the name was decided (flattened into the record).
         #[serde(flatten)]
         node: NodeRecord,
     },
@@ -61,7 +61,7 @@ pub enum Record {
     Problem {
         /// Display path of the unit.
         unit: String,
-        /// The problem.
+        /// As the input stage reported it (flattened into the record).
         #[serde(flatten)]
         problem: Problem,
     },
@@ -147,7 +147,7 @@ struct UnitReading {
 /// Why a line could not be read, with its 1-based number.
 #[derive(Debug)]
 pub struct ReadError {
-    /// Line number.
+    /// 1-based line number in the stream.
     pub line: usize,
     /// What is wrong.
     pub message: String,
@@ -256,7 +256,8 @@ pub fn read_mapped(
 ) -> Result<(), ReadError> {
     let id = MapId::register(map);
     // One line per event at most: sized once, the events are never copied to grow.
-    into.events.reserve_exact(memchr::memchr_iter(b'\n', map).count() + 1);
+    into.events
+        .reserve_exact(memchr::memchr_iter(b'\n', map).count() + 1);
     let mut at = 0usize;
     for (i, line) in map.split(|&b| b == b'\n').enumerate() {
         let offset = at;

@@ -64,7 +64,7 @@ pub struct UnitOutput {
     pub sources: Vec<SourceReport>,
     /// Its nodes: names, aliases and how they were decided.
     pub nodes: Vec<NodeRecord>,
-    /// Its problems.
+    /// Soft problems of its input and scan (the unit is still used).
     pub problems: Vec<Problem>,
     /// Events dropped as copies of a line of another source.
     pub duplicates: u64,

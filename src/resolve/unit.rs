@@ -166,10 +166,10 @@ fn host_field_changes(
     events: &mut Vec<Event>,
 ) {
     for pair in h.hosts.windows(2) {
-        let (line, new, raw) = &pair[1];
+        let (line, new, written) = &pair[1];
         let old = &pair[0].1;
         let at = Placement {
-            time: time::resolve(*raw, None, &clock_for(*line)),
+            time: time::resolve(*written, None, &clock_for(*line)),
             node: source.node,
             source: &source.meta.display,
         };
@@ -211,7 +211,7 @@ fn harvested_events(
                 .boot_gaps
                 .iter()
                 .find(|(l, _)| *l == line)
-                .and_then(|(l, raw)| time::resolve(*raw, None, &clock_for(*l)).utc);
+                .and_then(|(l, written)| time::resolve(*written, None, &clock_for(*l)).utc);
             let silence = before
                 .zip(ev.time)
                 .map(|(prev, t)| (t - prev).num_seconds());

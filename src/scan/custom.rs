@@ -123,7 +123,7 @@ pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
 /// All raw-line rules of the loaded signature set.
 #[derive(Clone, Debug, Default)]
 pub struct CustomRules {
-    /// The rules.
+    /// In signature-set order: a line matching several rules gives one event each.
     pub rules: Vec<CustomRule>,
 }
 

@@ -9,16 +9,17 @@ use std::collections::BTreeMap;
 use crate::envelope::{Envelope, LineFormat, RawTime};
 use crate::events::{Found, Sym};
 
-/// Facts gathered while scanning.
+/// What scanning one source (or one chunk of it) yields: its finds and the facts
+/// that resolve their time and node afterwards (host samples, uptime anchors, years).
 #[derive(Debug)]
 pub struct Harvest {
-    /// Lines in the range.
+    /// Lines in the scanned range (a chunk's own count until [`Harvest::absorb`]).
     pub lines: u64,
     /// Lines whose envelope was parsed.
     pub examined: u64,
     /// Examined lines that matched no envelope format.
     pub unparsed: u64,
-    /// Events found.
+    /// Events of the first chunk (the only list of an unchunked source).
     pub found: Vec<Found>,
     /// Events of later chunks, one list per chunk in order: kept apart rather than
     /// appended to `found`, so a large source's events are never copied (and never

@@ -32,17 +32,18 @@ pub const MAX_PARSED_LINE: usize = 256 * 1024;
 /// Everything the per-source scanner needs, shared by all threads.
 #[derive(Clone, Copy)]
 pub struct Scanner<'a> {
-    /// Needle automaton.
+    /// Picks the lines worth parsing in large sources (every grammar's needles and
+    /// every raw-line rule's literals).
     pub prefilter: &'a Prefilter,
     /// User raw-line rules.
     pub custom: &'a CustomRules,
     /// Sources at or below this size are fully parsed.
     pub full_pass_below: usize,
-    /// Chunk size for large sources.
+    /// Bytes per chunk of a large source: chunks are scanned in parallel.
     pub chunk_size: usize,
     /// Parse every line of every source (a custom rule had no literal).
     pub force_full: bool,
-    /// Progress counter (bytes done).
+    /// Called with the number of bytes just scanned (not a running total).
     pub progress: &'a (dyn Fn(u64) + Sync),
     /// The mapping the scanned bytes lie in (and their offset in it), if they are a
     /// mapped file: events then cite their lines there instead of copying them.
@@ -50,7 +51,8 @@ pub struct Scanner<'a> {
 }
 
 impl Scanner<'_> {
-    /// Scan one source's bytes.
+    /// Scan one source held in memory: in full when small, forced or of a format read
+    /// whole, else by prefiltered chunks in parallel.
     pub fn scan(&self, id: SourceId, data: &[u8]) -> Harvest {
         let term = lines::terminator(data);
         let format = detect(data, term);
@@ -688,7 +690,8 @@ pub(super) fn detect(data: &[u8], term: u8) -> LineFormat {
 struct Joined {
     at: Location,
     message: Vec<u8>,
-    raw: Vec<u8>,
+    /// The parts' whole lines as written, `\n`-joined (the joined envelope's `raw`).
+    lines: Vec<u8>,
 }
 
 impl Joined {
@@ -696,21 +699,21 @@ impl Joined {
         Joined {
             at,
             message: env.message.to_vec(),
-            raw: env.raw.to_vec(),
+            lines: env.raw.to_vec(),
         }
     }
 
     fn push(&mut self, env: &Envelope<'_>) {
         self.message.extend_from_slice(&env.message);
-        self.raw.push(b'\n');
-        self.raw.extend_from_slice(env.raw);
+        self.lines.push(b'\n');
+        self.lines.extend_from_slice(env.raw);
     }
 
     /// The joined envelope, with the last part's metadata.
     fn envelope<'a>(&'a self, last: &Envelope<'a>) -> Envelope<'a> {
         Envelope {
             message: Cow::Borrowed(&self.message),
-            raw: &self.raw,
+            raw: &self.lines,
             partial: false,
             ..last.clone()
         }

@@ -15,7 +15,8 @@ use super::lines;
 use super::scanner::{self, Mode, Scanner};
 use crate::input::{CompressedData, Pull, SourceId};
 
-/// Decoded bytes per block.
+/// Decoded bytes per block: memory held for a compressed source is about two blocks
+/// plus history and lookahead, whatever its size.
 pub const STREAM_BLOCK: usize = 8 << 20;
 
 /// Decoded bytes kept after a block's end, for events that go on past it (a chunk
