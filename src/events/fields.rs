@@ -8,8 +8,18 @@ use super::{Fields, Kind};
 /// Field names of a built-in kind; `None` for user (`custom.*`) kinds, whose fields
 /// are the capture names of their rule.
 pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
-    let fields: &'static [&'static str] = match kind {
-        Kind::SlubAllocFailure => &[
+    DECLARED
+        .iter()
+        .find(|(k, _)| k == kind)
+        .map(|(_, fields)| *fields)
+}
+
+/// The declaration: every built-in kind with its field names (a test checks that no
+/// built-in kind is missing).
+static DECLARED: &[(Kind, &[&str])] = &[
+    (
+        Kind::SlubAllocFailure,
+        &[
             "numa_node",
             "cpu",
             "cpu_node",
@@ -26,7 +36,10 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "allocator",
             "debug_increased_min_order",
         ],
-        Kind::OomKill => &[
+    ),
+    (
+        Kind::OomKill,
+        &[
             "pid",
             "process",
             "score",
@@ -54,14 +67,29 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "restarts",
             "source",
         ],
-        Kind::NodeReboot => &["release", "silence_s", "action", "announced_by", "from"],
-        Kind::ConntrackFull => &["prefixes"],
-        Kind::LoopbackWarning => &["driver"],
-        Kind::HungTask => &["process", "pid", "seconds", "state", "ppid", "flags"],
-        Kind::SoftLockup => &["cpu", "seconds", "process", "pid", "lockup"],
-        Kind::KernelVersion => &["release", "major", "minor"],
-        Kind::PageAllocFailure => &["process", "order", "mode", "gfp_flags", "cpuset"],
-        Kind::EvictionThreshold => &[
+    ),
+    (
+        Kind::NodeReboot,
+        &["release", "silence_s", "action", "announced_by", "from"],
+    ),
+    (Kind::ConntrackFull, &["prefixes"]),
+    (Kind::LoopbackWarning, &["driver"]),
+    (
+        Kind::HungTask,
+        &["process", "pid", "seconds", "state", "ppid", "flags"],
+    ),
+    (
+        Kind::SoftLockup,
+        &["cpu", "seconds", "process", "pid", "lockup"],
+    ),
+    (Kind::KernelVersion, &["release", "major", "minor"]),
+    (
+        Kind::PageAllocFailure,
+        &["process", "order", "mode", "gfp_flags", "cpuset"],
+    ),
+    (
+        Kind::EvictionThreshold,
+        &[
             "signal",
             "resource",
             "source",
@@ -70,21 +98,39 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "threshold",
             "duration",
         ],
-        Kind::EvictionMustEvict => &["resource"],
-        Kind::EvictionRanked => &["pods", "count"],
-        Kind::PodEvicted => &["pod", "namespace", "uid", "resource", "threshold"],
-        Kind::PlegUnhealthy => &[
+    ),
+    (Kind::EvictionMustEvict, &["resource"]),
+    (Kind::EvictionRanked, &["pods", "count"]),
+    (
+        Kind::PodEvicted,
+        &["pod", "namespace", "uid", "resource", "threshold"],
+    ),
+    (
+        Kind::PlegUnhealthy,
+        &[
             "last_seen",
             "last_seen_seconds",
             "threshold",
             "threshold_seconds",
             "never_succeeded",
         ],
-        Kind::ImageGcFailed => &["error", "freed_bytes", "wanted_bytes", "repeated"],
-        Kind::NodeCondition => &["condition", "status", "node", "reason"],
-        Kind::KubeletFlag => &["name", "value"],
-        Kind::ContainerKilled => &["container_id", "grace_period", "container", "pod", "reason"],
-        Kind::BgpPeerState => &[
+    ),
+    (
+        Kind::ImageGcFailed,
+        &["error", "freed_bytes", "wanted_bytes", "repeated"],
+    ),
+    (
+        Kind::NodeCondition,
+        &["condition", "status", "node", "reason"],
+    ),
+    (Kind::KubeletFlag, &["name", "value"]),
+    (
+        Kind::ContainerKilled,
+        &["container_id", "grace_period", "container", "pod", "reason"],
+    ),
+    (
+        Kind::BgpPeerState,
+        &[
             "peer",
             "peer_type",
             "state",
@@ -95,9 +141,15 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "source",
             "ip_version",
         ],
-        Kind::ConnectionReset => &["peer", "component", "port", "address"],
-        Kind::CalicoNodeName => &["name", "source", "file"],
-        Kind::CalicoNodeConflict => &[
+    ),
+    (
+        Kind::ConnectionReset,
+        &["peer", "component", "port", "address"],
+    ),
+    (Kind::CalicoNodeName, &["name", "source", "file"]),
+    (
+        Kind::CalicoNodeConflict,
+        &[
             "reason",
             "node",
             "address",
@@ -105,29 +157,44 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "original",
             "updated",
         ],
-        Kind::TooManyOpenFiles => &[
+    ),
+    (
+        Kind::TooManyOpenFiles,
+        &[
             "component",
             "operation",
             "errno",
             "path",
             "http_accept_retry_ms",
         ],
-        Kind::HostnameChanged => &["old", "new", "from", "source"],
-        Kind::DockerStorageDriver => &["driver", "source", "version"],
-        // issue 12: runtime, kubelet, identity
-        Kind::InotifyExhausted => &["call", "limit", "path", "component"],
-        Kind::PidExhausted => &["call", "command", "component"],
-        Kind::CniIpExhausted => &["reason", "plugin", "pod", "range"],
-        Kind::XtablesLock => &["command", "exit_status", "waiting", "component"],
-        Kind::RuntimeError => &["call", "code", "reason", "name"],
-        Kind::RuntimeNetworkNotReady => &["reason", "detail"],
-        Kind::NodeNotFound => &["node"],
-        Kind::NodeIdentityMismatch => &["node", "identity"],
-        Kind::NodeStatusUpdateFailed => &["target", "cause", "error"],
-        Kind::CgroupMkdirEnomem => &["errno", "controller", "path"],
-        Kind::TaskOom => &["container_id", "namespace", "container", "pod", "source"],
-        Kind::CalicoNotReady => &["component", "reason", "peers"],
-        Kind::CertExpired => &[
+    ),
+    (Kind::HostnameChanged, &["old", "new", "from", "source"]),
+    (Kind::DockerStorageDriver, &["driver", "source", "version"]),
+    // issue 12: runtime, kubelet, identity
+    (
+        Kind::InotifyExhausted,
+        &["call", "limit", "path", "component"],
+    ),
+    (Kind::PidExhausted, &["call", "command", "component"]),
+    (Kind::CniIpExhausted, &["reason", "plugin", "pod", "range"]),
+    (
+        Kind::XtablesLock,
+        &["command", "exit_status", "waiting", "component"],
+    ),
+    (Kind::RuntimeError, &["call", "code", "reason", "name"]),
+    (Kind::RuntimeNetworkNotReady, &["reason", "detail"]),
+    (Kind::NodeNotFound, &["node"]),
+    (Kind::NodeIdentityMismatch, &["node", "identity"]),
+    (Kind::NodeStatusUpdateFailed, &["target", "cause", "error"]),
+    (Kind::CgroupMkdirEnomem, &["errno", "controller", "path"]),
+    (
+        Kind::TaskOom,
+        &["container_id", "namespace", "container", "pod", "source"],
+    ),
+    (Kind::CalicoNotReady, &["component", "reason", "peers"]),
+    (
+        Kind::CertExpired,
+        &[
             "state",
             "current_time",
             "not_after",
@@ -135,9 +202,15 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "certificate",
             "endpoint",
         ],
-        Kind::ClockSkew => &["source", "offset_seconds", "peer"],
-        Kind::NoSpaceLeft => &["component", "path", "operation", "file"],
-        Kind::FsUsage => &[
+    ),
+    (Kind::ClockSkew, &["source", "offset_seconds", "peer"]),
+    (
+        Kind::NoSpaceLeft,
+        &["component", "path", "operation", "file"],
+    ),
+    (
+        Kind::FsUsage,
+        &[
             "mount",
             "used_percent",
             "filesystem",
@@ -148,9 +221,12 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "high_threshold",
             "source",
         ],
-        Kind::ServiceStarted => &["component", "version"],
-        // issue 12: kernel and network
-        Kind::RcuStall => &[
+    ),
+    (Kind::ServiceStarted, &["component", "version"]),
+    // issue 12: kernel and network
+    (
+        Kind::RcuStall,
+        &[
             "flavor",
             "detection",
             "cpus",
@@ -158,7 +234,10 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "jiffies",
             "kthread_starved_jiffies",
         ],
-        Kind::KernelPanic => &[
+    ),
+    (
+        Kind::KernelPanic,
+        &[
             "type",
             "reason",
             "address",
@@ -169,9 +248,12 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "cpu",
             "tainted",
         ],
-        Kind::NeighbourTableOverflow => &["table", "family"],
-        Kind::UnregisterNetdevice => &["device", "usage_count"],
-        Kind::FsError => &[
+    ),
+    (Kind::NeighbourTableOverflow, &["table", "family"]),
+    (Kind::UnregisterNetdevice, &["device", "usage_count"]),
+    (
+        Kind::FsError,
+        &[
             "fs",
             "device",
             "function",
@@ -179,8 +261,11 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "shutdown",
             "journal_aborted",
         ],
-        Kind::FsReadonly => &["fs", "device"],
-        Kind::IoError => &[
+    ),
+    (Kind::FsReadonly, &["fs", "device"]),
+    (
+        Kind::IoError,
+        &[
             "device",
             "error",
             "sector",
@@ -189,16 +274,22 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "reporter",
             "scsi_result",
         ],
-        Kind::OverlayfsError => &["problem", "d_type", "path"],
-        Kind::VmallocFailure => &[
+    ),
+    (Kind::OverlayfsError, &["problem", "d_type", "path"]),
+    (
+        Kind::VmallocFailure,
+        &[
             "process",
             "size_bytes",
             "mode",
             "gfp_flags",
             "vmap_exhausted",
         ],
-        Kind::NicReset => &["driver", "pci", "interface", "reason"],
-        Kind::NicTxTimeout => &[
+    ),
+    (Kind::NicReset, &["driver", "pci", "interface", "reason"]),
+    (
+        Kind::NicTxTimeout,
+        &[
             "driver",
             "pci",
             "interface",
@@ -206,7 +297,10 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "timeout_ms",
             "reason",
         ],
-        Kind::OomdKill => &[
+    ),
+    (
+        Kind::OomdKill,
+        &[
             "cgroup",
             "unit",
             "reason",
@@ -214,7 +308,10 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "limit_percent",
             "processes",
         ],
-        Kind::ThinpoolFull => &[
+    ),
+    (
+        Kind::ThinpoolFull,
+        &[
             "source",
             "pool",
             "free_blocks",
@@ -222,12 +319,10 @@ pub fn known_fields(kind: &Kind) -> Option<&'static [&'static str]> {
             "device",
             "mode",
         ],
-        Kind::LogError => &["template", "component"],
-        Kind::ProbeFailed => &["probe", "pod", "output"],
-        Kind::Custom(_) => return None,
-    };
-    Some(fields)
-}
+    ),
+    (Kind::LogError, &["template", "component"]),
+    (Kind::ProbeFailed, &["probe", "pod", "output"]),
+];
 
 /// Fields of `fields` not declared for `kind` (empty for user kinds).
 pub fn undeclared<'f>(kind: &Kind, fields: &'f Fields) -> Vec<&'f str> {

@@ -228,13 +228,7 @@ impl Scanner<'_> {
         // Events belong to the chunk holding their first line.
         h.found
             .retain(|f| f.first.byte >= start as u64 && f.first.byte < end as u64);
-        if let Some((map, base)) = self.mapped {
-            for f in &mut h.found {
-                f.text.pin(data, f.first.byte, map, base);
-            }
-        }
-        // A source's finds are all held until it is resolved: no spare capacity.
-        h.found.shrink_to_fit();
+        self.keep_finds(data, &mut h);
         h.lines = if pos <= end {
             // Lines are counted once: between needle lines while jumping, the rest here.
             let rest = data.get(pos..end).unwrap_or(&[]);
@@ -251,6 +245,17 @@ impl Scanner<'_> {
         }
         h.settle_hosts();
         h
+    }
+
+    /// A chunk's finds as they are held until the source is resolved: lines of a
+    /// mapped source cited in place (their copies dropped), no spare capacity.
+    fn keep_finds(&self, data: &[u8], h: &mut Harvest) {
+        if let Some((map, base)) = self.mapped {
+            for f in &mut h.found {
+                f.text.pin(data, f.first.byte, map, base);
+            }
+        }
+        h.found.shrink_to_fit();
     }
 
     /// Start of the next line at or after `pos` (before `end`) that holds a needle.
