@@ -21,7 +21,9 @@ fn main() {
     };
     let base = prefilter(&ScanConfig::default());
     let head = data.get(..data.len().min(256 << 10)).unwrap_or(&data);
+    let t = Instant::now();
     let tuned = base.tuned(head);
+    println!("tuning took {:.2} ms", t.elapsed().as_secs_f64() * 1e3);
     let plain = Prefilter::plain(base.needles());
     for (name, p) in [("plain", &plain), ("generic", &base), ("tuned", &tuned)] {
         let anchors: Vec<String> = p
@@ -38,9 +40,10 @@ fn main() {
         }
         let secs = start.elapsed().as_secs_f64();
         println!(
-            "{name:8} {} needles, {} anchors, {hits} needle lines, {secs:.3} s, {:.2} GB/s",
+            "{name:8} {} needles, {} anchors ({}), {hits} needle lines, {secs:.3} s, {:.2} GB/s",
             p.needles().len(),
             anchors.len(),
+            p.first_level(),
             data.len() as f64 / secs / 1e9
         );
         if !anchors.is_empty() {
