@@ -151,39 +151,32 @@ impl PackedFields {
         self.0.as_deref().unwrap_or_default()
     }
 
-    /// Walk the entries: `(id, value)` pairs in order. Packed bytes are only ever
-    /// written by [`PackedFields::pack`]; a malformed tail ends the walk.
-    fn entries(&self) -> impl Iterator<Item = (u16, Value)> + '_ {
+    /// Walk the entries undecoded: `(id, tag, payload bytes)` in order. Packed bytes
+    /// are only ever written by [`PackedFields::pack`]; a malformed tail ends the walk.
+    fn raw_entries(&self) -> impl Iterator<Item = (u16, u8, &[u8])> + '_ {
         let bytes = self.bytes();
         let mut at = 0usize;
         std::iter::from_fn(move || {
             let id = take(bytes, &mut at, 2)?;
             let id = u16::from_le_bytes([*id.first()?, *id.get(1)?]);
             let tag = *take(bytes, &mut at, 1)?.first()?;
-            let value = match tag {
-                FALSE => Value::Bool(false),
-                TRUE => Value::Bool(true),
-                INT => Value::Int(i64::from_le_bytes(
-                    take(bytes, &mut at, 8)?.try_into().ok()?,
-                )),
-                FLOAT => Value::Float(f64::from_le_bytes(
-                    take(bytes, &mut at, 8)?.try_into().ok()?,
-                )),
+            let payload = match tag {
+                FALSE | TRUE => &[][..],
+                INT | FLOAT => take(bytes, &mut at, 8)?,
                 STR | JSON => {
                     let n = take_len(bytes, &mut at)?;
-                    let text = String::from_utf8_lossy(take(bytes, &mut at, n)?);
-                    if tag == STR {
-                        Value::from(text)
-                    } else {
-                        serde_json::from_str::<serde_json::Value>(&text)
-                            .map(Value::from)
-                            .unwrap_or_else(|_| Value::from(text))
-                    }
+                    take(bytes, &mut at, n)?
                 }
                 _ => return None,
             };
-            Some((id, value))
+            Some((id, tag, payload))
         })
+    }
+
+    /// The entries decoded: `(id, value)` pairs in order.
+    fn entries(&self) -> impl Iterator<Item = (u16, Value)> + '_ {
+        self.raw_entries()
+            .filter_map(|(id, tag, payload)| Some((id, decode(tag, payload)?)))
     }
 
     /// The fields, unpacked into a new [`Fields`] (for callers that read many fields or
@@ -196,12 +189,15 @@ impl PackedFields {
     /// copy.
     pub fn get(&self, name: &str) -> Option<Value> {
         let id = known_id(name)?;
-        self.entries().find(|(k, _)| *k == id).map(|(_, v)| v)
+        // Only the entry asked for is decoded (conditions look up one field of many).
+        self.raw_entries()
+            .find(|(k, _, _)| *k == id)
+            .and_then(|(_, tag, payload)| decode(tag, payload))
     }
 
     /// Whether `name` is set.
     pub fn contains_key(&self, name: &str) -> bool {
-        self.get(name).is_some()
+        known_id(name).is_some_and(|id| self.raw_entries().any(|(k, _, _)| k == id))
     }
 
     /// The text of `name`, when it is text.
@@ -211,13 +207,31 @@ impl PackedFields {
 
     /// Field names, in name order (the order they are packed in).
     pub fn keys(&self) -> Vec<&'static str> {
-        self.entries().map(|(id, _)| name_of(id)).collect()
+        self.raw_entries().map(|(id, _, _)| name_of(id)).collect()
     }
 
     /// Whether there are none (empty fields take no allocation).
     pub fn is_empty(&self) -> bool {
         self.0.is_none()
     }
+}
+
+/// One packed value.
+fn decode(tag: u8, payload: &[u8]) -> Option<Value> {
+    Some(match tag {
+        FALSE => Value::Bool(false),
+        TRUE => Value::Bool(true),
+        INT => Value::Int(i64::from_le_bytes(payload.try_into().ok()?)),
+        FLOAT => Value::Float(f64::from_le_bytes(payload.try_into().ok()?)),
+        STR => Value::from(String::from_utf8_lossy(payload)),
+        JSON => {
+            let text = String::from_utf8_lossy(payload);
+            serde_json::from_str::<serde_json::Value>(&text)
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::from(text))
+        }
+        _ => return None,
+    })
 }
 
 impl From<Fields> for PackedFields {

@@ -8,18 +8,19 @@ use super::{
 use crate::envelope::Level;
 use crate::envelope::time::Resolved;
 
-/// Where a resolved event sits: its time, its node and its source's display path.
-pub struct Placement<'a> {
+/// Where a resolved event sits: its time, its node and its source's display path
+/// (interned once per source or host by the caller, not once per event).
+pub struct Placement {
     /// The line's time, resolved.
     pub time: Resolved,
     /// The node the line belongs to, after identity resolution.
-    pub node: &'a str,
+    pub node: Sym,
     /// Display path of the source.
-    pub source: &'a str,
+    pub source: Sym,
 }
 
 /// A grammar's find as an event on the timeline.
-pub fn place_found(f: Found, at: Placement<'_>) -> Event {
+pub fn place_found(f: Found, at: Placement) -> Event {
     let end_line = f.end_line.max(f.first.line);
     event(
         f.kind,
@@ -34,7 +35,7 @@ pub fn place_found(f: Found, at: Placement<'_>) -> Event {
 
 /// The `host.hostname_changed` event of a stream whose host field goes from `old`
 /// to `new` at `line` ([`host_field_change`]).
-pub fn host_field_changed(old: &str, new: &str, line: u64, at: Placement<'_>) -> Event {
+pub fn host_field_changed(old: &str, new: &str, line: u64, at: Placement) -> Event {
     let payload = host_field_change(old, new);
     event(
         payload.kind,
@@ -59,7 +60,7 @@ pub fn reboot_event(banner: &Event, silence_s: Option<i64>) -> Event {
 
 fn event(
     kind: Kind,
-    at: Placement<'_>,
+    at: Placement,
     line: u64,
     end_line: u64,
     level: Option<Level>,
@@ -76,8 +77,8 @@ fn event(
         time: at.time.utc,
         uptime_us: at.time.uptime_us,
         time_quality: at.time.quality,
-        node: Sym::new(at.node),
-        source: Sym::new(at.source),
+        node: at.node,
+        source: at.source,
         line,
         end_line,
         level,

@@ -346,11 +346,6 @@ impl Fields {
         self.0.iter().map(|(k, _)| *k)
     }
 
-    /// Drop spare capacity: an event keeps its fields for the rest of the run.
-    pub fn shrink(&mut self) {
-        self.0.shrink_to_fit();
-    }
-
     /// The fields as a JSON object.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::Value::Object(

@@ -211,10 +211,11 @@ pub(crate) fn damage_message(err: &std::io::Error, input_ended: bool, read: usiz
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    /// A tar archive of `files` (GNU headers, one fixed mtime), for input tests.
+    pub(crate) fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
         let mut builder = tar::Builder::new(Vec::new());
         for (name, data) in files {
             let mut header = tar::Header::new_gnu();

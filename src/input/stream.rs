@@ -361,17 +361,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
-    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut builder = tar::Builder::new(Vec::new());
-        for (name, data) in files {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(data.len() as u64);
-            header.set_mode(0o644);
-            header.set_cksum();
-            let _ = builder.append_data(&mut header, name, *data);
-        }
-        builder.into_inner().unwrap_or_default()
-    }
+    use crate::input::archive::tests::tar_of;
 
     /// Two members: `a.log` (header 0..512, 6 data bytes then padding to 1024) and
     /// `b.log` (header 1024..1536, data from 1536).

@@ -13,7 +13,7 @@ use super::order::sort_events;
 use super::{NodeRecord, UnitOutput};
 use crate::envelope::time;
 use crate::error::Problem;
-use crate::events::{self, Event, Found, Kind, PackedFields, Placement};
+use crate::events::{self, Event, Found, Kind, PackedFields, Placement, Sym};
 use crate::input::{NodeFrom, SourceMeta};
 use crate::scan::{Harvest, UnitHarvest};
 
@@ -170,8 +170,8 @@ fn host_field_changes(
         let old = &pair[0].1;
         let at = Placement {
             time: time::resolve(*written, None, &clock_for(*line)),
-            node: source.node,
-            source: &source.meta.display,
+            node: Sym::new(source.node),
+            source: Sym::new(&source.meta.display),
         };
         events.push(events::host_field_changed(old, new, *line, at));
     }
@@ -188,20 +188,29 @@ fn harvested_events(
 ) {
     let meta = source.meta;
     let mut reboots = Vec::new();
+    let (here, display, ns) = (
+        Sym::new(source.node),
+        Sym::new(&meta.display),
+        namespace(meta),
+    );
+    // A source's lines carry few distinct host names: each is resolved once.
+    let mut by_host: HashMap<Sym, Sym> = HashMap::new();
     // Into the unit's vector, sized beforehand (see `assemble`): each chunk's finds
     // are freed as they become events, so a source's events are never held twice.
     events.extend(found.into_iter().map(|f| {
         let r = time::resolve(f.time, f.uptime_us, &clock_for(f.first.line));
-        let ev_node = match (&meta.node, &f.host) {
-            (None, Some(host)) => source.names.canonical(&namespace(meta), host),
-            _ => source.node.to_string(),
+        let node = match (&meta.node, f.host) {
+            (None, Some(host)) => *by_host
+                .entry(host)
+                .or_insert_with(|| Sym::new(&source.names.canonical(&ns, &host))),
+            _ => here,
         };
         let is_banner = f.kind == Kind::KernelVersion;
         let line = f.first.line;
         let at = Placement {
             time: r,
-            node: &ev_node,
-            source: &meta.display,
+            node,
+            source: display,
         };
         let ev = events::place_found(f, at);
         if is_banner {
