@@ -14,6 +14,25 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// bundles, v2 and v3).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
+/// mimalloc's `mi_option_arena_eager_commit` (option 4 in v2 and v3).
+#[cfg(target_os = "linux")]
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+
+/// Arenas are committed as they are used, not whole when reserved: with eager commit a
+/// busy 4 GiB log peaked ~60 MB higher (benches/README.md, issue 13). The first arena
+/// is reserved by the first allocation, before `main`, so this runs as a constructor.
+#[cfg(target_os = "linux")]
+extern "C" fn allocator_options() {
+    // SAFETY: setting an option is allowed at any time, before mimalloc's first use too;
+    // it only changes when mimalloc commits arena memory.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0) };
+}
+
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static ALLOCATOR_OPTIONS: extern "C" fn() = allocator_options;
+
 fn main() -> ExitCode {
     // Memory a scan frees (a chunk's lines and finds, once its events are kept) goes
     // back to the system at once rather than after mimalloc's default delay: on a
