@@ -31,6 +31,16 @@ impl MapId {
         Some(MapId(id))
     }
 
+    /// Its number, for compact encodings of events held in bulk.
+    pub fn index(self) -> u32 {
+        self.0
+    }
+
+    /// The id numbered `index` (from [`MapId::index`]); an unregistered one reads nothing.
+    pub fn from_index(index: u32) -> MapId {
+        MapId(index)
+    }
+
     fn bytes(self, offset: u64, len: u32) -> Option<Arc<memmap2::Mmap>> {
         let all = maps().read().unwrap_or_else(|e| e.into_inner());
         let map = all.get(self.0 as usize)?;

@@ -210,6 +210,20 @@ impl PackedFields {
         self.raw_entries().map(|(id, _, _)| name_of(id)).collect()
     }
 
+    /// The packed bytes, to be kept elsewhere and read back by [`PackedFields::from_bytes`].
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes()
+    }
+
+    /// Fields from bytes [`PackedFields::as_bytes`] gave.
+    pub fn from_bytes(bytes: &[u8]) -> PackedFields {
+        if bytes.is_empty() {
+            PackedFields(None)
+        } else {
+            PackedFields(Some(bytes.into()))
+        }
+    }
+
     /// Whether there are none (empty fields take no allocation).
     pub fn is_empty(&self) -> bool {
         self.0.is_none()

@@ -148,8 +148,8 @@ impl Names {
     fn union_renames(&mut self, harvests: &[&Harvest], spaces: &[String]) -> Vec<String> {
         let mut renamed = Vec::new();
         for (h, ns) in harvests.iter().zip(spaces) {
-            for host in h.finds().filter_map(|f| f.host.as_deref()) {
-                self.add(&key(ns, host));
+            for host in h.finds().filter_map(|f| f.host) {
+                self.add(&key(ns, &host));
             }
         }
         for (h, ns) in harvests.iter().zip(spaces) {

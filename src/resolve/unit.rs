@@ -13,8 +13,9 @@ use super::order::sort_events;
 use super::{NodeRecord, UnitOutput};
 use crate::envelope::time;
 use crate::error::Problem;
-use crate::events::{self, Event, Found, Kind, PackedFields, Placement, Sym};
+use crate::events::{self, Event, Kind, PackedFields, Placement, Sym};
 use crate::input::{NodeFrom, SourceMeta};
+use crate::scan::kept::KeptFinds;
 use crate::scan::{Harvest, UnitHarvest};
 
 /// Turn one unit's harvests into its output: nodes, clocks, events, inventory.
@@ -47,8 +48,8 @@ pub(super) fn assemble(input: UnitHarvest<'_>, config: &TimeConfig) -> UnitOutpu
     // also gives a `node.reboot`; hostname changes are few and may grow it once).
     let mut events = Vec::with_capacity(
         hs.iter()
-            .flat_map(|h| h.finds())
-            .map(|f| 1 + usize::from(f.kind == Kind::KernelVersion))
+            .flat_map(|h| h.find_kinds())
+            .map(|kind| 1 + usize::from(kind == Kind::KernelVersion))
             .sum(),
     );
     let mut rows = Vec::new();
@@ -131,8 +132,8 @@ fn resolve_source(
         .last_time
         .and_then(|(l, t)| time::resolve(t, None, &clock_for(l)).utc);
     host_field_changes(&h, source, &clock_for, events);
-    for found in h.take_finds() {
-        harvested_events(found, &h, source, &clock_for, events);
+    for kept in h.take_finds() {
+        harvested_events(kept, &h, source, &clock_for, events);
     }
     problems.extend(h.problems.drain(..).map(|message| Problem {
         source: meta.display.clone(),
@@ -180,7 +181,7 @@ fn host_field_changes(
 /// The grammars' finds of one source as events on the timeline; a boot banner also
 /// gives a `node.reboot` with how long the node was silent before it.
 fn harvested_events(
-    found: Vec<Found>,
+    found: KeptFinds,
     h: &Harvest,
     source: &SourceContext<'_>,
     clock_for: &dyn Fn(u64) -> time::Clock,
@@ -197,7 +198,7 @@ fn harvested_events(
     let mut by_host: HashMap<Sym, Sym> = HashMap::new();
     // Into the unit's vector, sized beforehand (see `assemble`): each chunk's finds
     // are freed as they become events, so a source's events are never held twice.
-    events.extend(found.into_iter().map(|f| {
+    events.extend(found.iter().map(|f| {
         let r = time::resolve(f.time, f.uptime_us, &clock_for(f.first.line));
         let node = match (&meta.node, f.host) {
             (None, Some(host)) => *by_host

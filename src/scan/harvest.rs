@@ -6,6 +6,7 @@
 use chrono::NaiveDateTime;
 use std::collections::BTreeMap;
 
+use super::kept::KeptFinds;
 use crate::envelope::{Envelope, LineFormat, RawTime};
 use crate::events::{Found, Sym};
 
@@ -19,12 +20,12 @@ pub struct Harvest {
     pub examined: u64,
     /// Examined lines that matched no envelope format.
     pub unparsed: u64,
-    /// Events of the first chunk (the only list of an unchunked source).
+    /// Events the chunk being scanned has found so far (the grammars append here).
     pub found: Vec<Found>,
-    /// Events of later chunks, one list per chunk in order: kept apart rather than
-    /// appended to `found`, so a large source's events are never copied (and never
-    /// held twice) before they are resolved. [`Harvest::finds`] reads them all.
-    pub found_later: Vec<Vec<Found>>,
+    /// Events of finished chunks, encoded compactly ([`Harvest::keep_found`]), one
+    /// list per chunk in order: a large source's events are held this way until they
+    /// are resolved, never copied into one list. [`Harvest::finds`] reads them all.
+    kept: Vec<KeptFinds>,
     /// Examined lines per format.
     pub formats: BTreeMap<LineFormat, u64>,
     /// First timed line seen (line, time).
@@ -66,7 +67,7 @@ impl Default for Harvest {
             examined: 0,
             unparsed: 0,
             found: Vec::new(),
-            found_later: Vec::new(),
+            kept: Vec::new(),
             formats: BTreeMap::new(),
             first_time: None,
             last_time: None,
@@ -162,23 +163,44 @@ impl Harvest {
         }
     }
 
-    /// Every event found, in line order.
-    pub fn finds(&self) -> impl Iterator<Item = &Found> {
-        self.found.iter().chain(self.found_later.iter().flatten())
+    /// Encode the events of `found` into the kept lists (a chunk is done with them).
+    pub fn keep_found(&mut self) {
+        if !self.found.is_empty() {
+            self.kept
+                .push(KeptFinds::keep(std::mem::take(&mut self.found)));
+        }
     }
 
-    /// Every event found, to change in place.
-    pub fn finds_mut(&mut self) -> impl Iterator<Item = &mut Found> {
-        self.found
-            .iter_mut()
-            .chain(self.found_later.iter_mut().flatten())
+    /// Every event found, in line order, decoded (a copy).
+    pub fn finds(&self) -> impl Iterator<Item = Found> + '_ {
+        self.kept
+            .iter()
+            .flat_map(KeptFinds::iter)
+            .chain(self.found.iter().cloned())
+    }
+
+    /// The kinds of the events found, in line order (nothing else is decoded).
+    pub fn find_kinds(&self) -> impl Iterator<Item = crate::events::Kind> + '_ {
+        self.kept
+            .iter()
+            .flat_map(KeptFinds::kinds)
+            .chain(self.found.iter().map(|f| f.kind))
+    }
+
+    /// Say which source the events are from (a stream is scanned before its id is final).
+    pub fn set_source(&mut self, source: crate::input::SourceId) {
+        for f in &mut self.found {
+            f.first.source = source;
+        }
+        for k in &mut self.kept {
+            k.set_source(source);
+        }
     }
 
     /// Take every event found, as the lists of the chunks that found them.
-    pub fn take_finds(&mut self) -> Vec<Vec<Found>> {
-        let mut all = vec![std::mem::take(&mut self.found)];
-        all.append(&mut self.found_later);
-        all
+    pub fn take_finds(&mut self) -> Vec<KeptFinds> {
+        self.keep_found();
+        std::mem::take(&mut self.kept)
     }
 
     /// Make relative line numbers absolute by adding `base` (lines before the chunk).
@@ -186,9 +208,12 @@ impl Harvest {
         if base == 0 {
             return;
         }
-        for f in self.finds_mut() {
+        for f in &mut self.found {
             f.first.line += base;
             f.end_line += base;
+        }
+        for k in &mut self.kept {
+            k.shift(base);
         }
         for t in [
             &mut self.first_time,
@@ -212,15 +237,13 @@ impl Harvest {
     }
 
     /// Append a later chunk's harvest (already shifted).
-    pub fn absorb(&mut self, later: Harvest) {
+    pub fn absorb(&mut self, mut later: Harvest) {
         self.lines += later.lines;
         self.examined += later.examined;
         self.unparsed += later.unparsed;
-        if !later.found.is_empty() {
-            self.found_later.push(later.found);
-        }
-        self.found_later
-            .extend(later.found_later.into_iter().filter(|f| !f.is_empty()));
+        self.keep_found();
+        later.keep_found();
+        self.kept.append(&mut later.kept);
         for (k, v) in later.formats {
             *self.formats.entry(k).or_insert(0) += v;
         }

@@ -19,6 +19,7 @@ use crate::input::{
 pub mod custom;
 pub mod errors;
 mod harvest;
+pub mod kept;
 pub mod lines;
 pub mod prefilter;
 mod scanner;
@@ -299,9 +300,7 @@ fn harvest_sources(
         .zip(taken)
         .map(|(s, done)| {
             if let Some(mut h) = done {
-                for f in h.finds_mut() {
-                    f.first.source = s.meta.id;
-                }
+                h.set_source(s.meta.id);
                 return h;
             }
             if let Some(p) = &config.progress {

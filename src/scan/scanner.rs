@@ -255,7 +255,7 @@ impl Scanner<'_> {
                 f.text.pin(data, f.first.byte, map, base);
             }
         }
-        h.found.shrink_to_fit();
+        h.keep_found();
     }
 
     /// Start of the next line at or after `pos` (before `end`) that holds a needle.
@@ -410,11 +410,8 @@ impl Scanner<'_> {
     }
 
     fn scan_export(&self, id: SourceId, data: &[u8]) -> Harvest {
-        let mut h = Harvest {
-            lines: lines::count(data, b'\n')
-                + u64::from(!data.is_empty() && !data.ends_with(b"\n")),
-            ..Harvest::default()
-        };
+        let mut h = Harvest::default();
+        h.lines = lines::count(data, b'\n') + u64::from(!data.is_empty() && !data.ends_with(b"\n"));
         let mut ex = Extractor::new();
         let mut want_more = false;
         for entry in envelope::journald::export_entries(data) {
@@ -437,6 +434,7 @@ impl Scanner<'_> {
             }
         }
         ex.finish(&mut h.found);
+        h.keep_found();
         h
     }
 }
