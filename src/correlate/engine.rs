@@ -36,24 +36,36 @@ pub struct NodeMatch {
 pub struct Indexed<'e> {
     /// Events in canonical order: the indexes everything else holds refer to it.
     pub events: Vec<&'e Event>,
-    /// Positions of each kind's events.
-    pub by_kind: HashMap<&'e Kind, Vec<usize>>,
-    /// Where each event sits on a comparable clock.
-    clocks: Vec<Pos>,
+    /// Positions of each kind's events (`u32`, sized exactly: an index costs a few
+    /// bytes per event, on top of the events).
+    pub by_kind: HashMap<Kind, Vec<u32>>,
+    /// The boot of each event placed on an uptime clock (index, boot), by index: the
+    /// few events without wall time; every other position is read off its event.
+    boots: Vec<(u32, u32)>,
 }
 
 impl<'e> Indexed<'e> {
     /// Index events already in canonical order.
     pub fn new(events: Vec<&'e Event>) -> Indexed<'e> {
-        let mut by_kind: HashMap<&'e Kind, Vec<usize>> = HashMap::new();
-        for (i, e) in events.iter().enumerate() {
-            by_kind.entry(&e.kind).or_default().push(i);
+        let mut counts: HashMap<Kind, usize> = HashMap::new();
+        for e in &events {
+            *counts.entry(e.kind).or_default() += 1;
         }
-        let clocks = clocks(&events);
+        let mut by_kind: HashMap<Kind, Vec<u32>> = counts
+            .into_iter()
+            .map(|(k, n)| (k, Vec::with_capacity(n)))
+            .collect();
+        // More events than u32 positions cannot be indexed; the rest are left out.
+        for (i, e) in events.iter().enumerate() {
+            if let (Ok(i), Some(list)) = (u32::try_from(i), by_kind.get_mut(&e.kind)) {
+                list.push(i);
+            }
+        }
+        let boots = uptime_boots(&events);
         Indexed {
             events,
             by_kind,
-            clocks,
+            boots,
         }
     }
 
@@ -64,7 +76,17 @@ impl<'e> Indexed<'e> {
 
     /// Clock position of event `i` (what windows compare).
     pub fn pos(&self, i: usize) -> Pos {
-        self.clocks.get(i).copied().flatten()
+        let e = self.events.get(i)?;
+        match (e.time, e.uptime_us) {
+            (Some(t), _) => Some(Clock::Wall(t)),
+            (None, Some(us)) => {
+                let i = u32::try_from(i).ok()?;
+                let at = self.boots.binary_search_by_key(&i, |(j, _)| *j).ok()?;
+                let (_, boot) = self.boots.get(at)?;
+                Some(Clock::Uptime { boot: *boot, us })
+            }
+            (None, None) => None,
+        }
     }
 
     /// Events of these kinds passing the filter, per node, in canonical order.
@@ -73,7 +95,7 @@ impl<'e> Indexed<'e> {
             .iter()
             .filter_map(|k| self.by_kind.get(k))
             .flatten()
-            .copied()
+            .map(|&i| i as usize)
             .collect();
         all.sort_unstable();
         all.dedup();
@@ -89,30 +111,31 @@ impl<'e> Indexed<'e> {
     }
 }
 
-/// Clock positions in canonical order. An event without wall time but with an uptime
-/// is placed on the uptime clock of its boot: time-less events come last in canonical
-/// order, by source and line, so within one source a falling uptime starts a new boot.
-fn clocks(events: &[&Event]) -> Vec<Pos> {
+/// The boots of events placed on an uptime clock, as (index, boot) in index order. An
+/// event without wall time but with an uptime is placed on the uptime clock of its
+/// boot: time-less events come last in canonical order, by source and line, so within
+/// one source a falling uptime starts a new boot.
+fn uptime_boots(events: &[&Event]) -> Vec<(u32, u32)> {
     let mut boots: HashMap<&str, (u32, u64)> = HashMap::new();
     let mut next_boot = 0u32;
-    events
-        .iter()
-        .map(|e| match (e.time, e.uptime_us) {
-            (Some(t), _) => Some(Clock::Wall(t)),
-            (None, Some(us)) => {
-                let boot = match boots.get(e.source.as_str()) {
-                    Some(&(boot, last)) if us >= last => boot,
-                    _ => {
-                        next_boot += 1;
-                        next_boot
-                    }
-                };
-                boots.insert(e.source.as_str(), (boot, us));
-                Some(Clock::Uptime { boot, us })
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let (None, Some(us)) = (e.time, e.uptime_us) else {
+            continue;
+        };
+        let boot = match boots.get(e.source.as_str()) {
+            Some(&(boot, last)) if us >= last => boot,
+            _ => {
+                next_boot += 1;
+                next_boot
             }
-            (None, None) => None,
-        })
-        .collect()
+        };
+        boots.insert(e.source.as_str(), (boot, us));
+        if let Ok(i) = u32::try_from(i) {
+            out.push((i, boot));
+        }
+    }
+    out
 }
 
 /// A start of a component on a node: its clock position and, for a start line, where
