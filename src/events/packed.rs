@@ -397,7 +397,22 @@ fn find_slice(tag: u8, payload: &[u8], region: &[u8]) -> Option<usize> {
     if tag != STR || payload.len() < MIN_SLICE {
         return None;
     }
-    memchr::memmem::find(region, payload)
+    find_in(region, payload)
+}
+
+/// Regions up to this long are searched by first byte: building a `memmem` finder
+/// per value cost more than the search itself on event lines (a sixth of correlate).
+const SHORT_REGION: usize = 1024;
+
+/// Offset of `needle` (non-empty) in `hay`; the first-byte scan's worst case is
+/// bounded by [`SHORT_REGION`], longer regions take `memmem`.
+fn find_in(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, _) = needle.split_first()?;
+    if hay.len() > SHORT_REGION {
+        return memchr::memmem::find(hay, needle);
+    }
+    memchr::memchr_iter(first, hay)
+        .find(|&i| hay.get(i..).is_some_and(|rest| rest.starts_with(needle)))
 }
 
 impl PartialEq for PackedFields {
@@ -611,6 +626,17 @@ mod tests {
         let before = anchored.blob().to_vec();
         anchored.anchor(map, at[2], KUBELET.as_bytes());
         assert_eq!(anchored.blob(), before);
+    }
+
+    #[test]
+    fn text_is_found_in_short_and_long_regions() {
+        let short = b"xxabcabcabd yy";
+        assert_eq!(find_in(short, b"abcabd"), Some(5));
+        assert_eq!(find_in(short, b"abd yy"), Some(8));
+        assert_eq!(find_in(short, b"abd yyz"), None);
+        let long = format!("{}needle here", "n".repeat(2 * SHORT_REGION));
+        assert_eq!(find_in(long.as_bytes(), b"needle"), Some(2 * SHORT_REGION));
+        assert_eq!(find_in(long.as_bytes(), b"needles"), None);
     }
 
     #[test]
