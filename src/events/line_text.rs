@@ -47,6 +47,26 @@ impl MapId {
         let end = offset.checked_add(u64::from(len))?;
         (end <= map.len() as u64).then(|| Arc::clone(map))
     }
+
+    /// A copy of bytes `offset..offset + len` of the mapping (packed fields cite their
+    /// values there); `None` for an unknown map or a range past its end.
+    pub fn read(self, offset: u64, len: u32) -> Option<Vec<u8>> {
+        let all = maps().read().unwrap_or_else(|e| e.into_inner());
+        let map = all.get(self.0 as usize)?;
+        let start = usize::try_from(offset).ok()?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        map.get(start..end).map(<[u8]>::to_vec)
+    }
+
+    /// The id as packed fields store it.
+    pub(super) fn index(self) -> u32 {
+        self.0
+    }
+
+    /// An id read back from packed fields (an unknown one reads as no bytes).
+    pub(super) fn from_index(index: u32) -> MapId {
+        MapId(index)
+    }
 }
 
 /// The text of an event: the line(s) as written. Two are equal when their text is,
@@ -104,6 +124,15 @@ impl LineText {
                 });
                 Cow::Owned(text.unwrap_or_default())
             }
+        }
+    }
+
+    /// Where the text lies when it is cited from a mapping as written: `(map, offset,
+    /// len)` (packed fields cite their values from the same bytes).
+    pub fn mapped_region(&self) -> Option<(MapId, u64, u32)> {
+        match *self {
+            LineText::Mapped { map, offset, len } => Some((map, offset, len)),
+            _ => None,
         }
     }
 

@@ -185,6 +185,7 @@ impl Reading {
                 .map_err(|e| format!("not an event from `podmortem events --format jsonl`: {e}"))?;
             if let Some((map, at)) = mapped {
                 ev.text.pin_escaped(text.as_bytes(), map, at);
+                ev.fields.anchor(map, at, text.as_bytes());
             }
             self.events.push(ev);
             return Ok(());

@@ -253,6 +253,7 @@ impl Scanner<'_> {
         if let Some((map, base)) = self.mapped {
             for f in &mut h.found {
                 f.text.pin(data, f.first.byte, map, base);
+                f.fields.anchor_to_text(&f.text, map, data, base);
             }
         }
         h.keep_found();
