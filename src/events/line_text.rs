@@ -57,16 +57,6 @@ impl MapId {
         let end = start.checked_add(usize::try_from(len).ok()?)?;
         map.get(start..end).map(<[u8]>::to_vec)
     }
-
-    /// The id as packed fields store it.
-    pub(super) fn index(self) -> u32 {
-        self.0
-    }
-
-    /// An id read back from packed fields (an unknown one reads as no bytes).
-    pub(super) fn from_index(index: u32) -> MapId {
-        MapId(index)
-    }
 }
 
 /// The text of an event: the line(s) as written. Two are equal when their text is,

@@ -57,6 +57,7 @@ mod systemd;
 mod text;
 mod tls;
 mod value;
+pub mod varint;
 
 pub use extract::Extractor;
 pub use fields::{known_fields, undeclared};

@@ -11,6 +11,7 @@ use std::sync::{OnceLock, RwLock};
 
 use serde::{Deserialize, Serialize};
 
+use super::varint::{put_varint, take_varint, varint_size};
 use super::{Fields, LineText, MapId, Value};
 
 /// Field names by id: every name ever packed gets the next id (names are few: the
@@ -94,34 +95,8 @@ const MIN_SLICE: usize = 8;
 #[derive(Clone, Default)]
 pub struct PackedFields(Option<Box<[u8]>>);
 
-fn put_varint(out: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
 fn put_len(out: &mut Vec<u8>, n: usize) {
     put_varint(out, n as u64);
-}
-
-/// Bytes [`put_varint`] takes for `n`.
-fn varint_size(n: u64) -> usize {
-    (64 - n.max(1).leading_zeros() as usize).div_ceil(7)
-}
-
-fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
-    let mut n = 0u64;
-    for shift in (0..64).step_by(7) {
-        let b = *bytes.get(*at)?;
-        *at += 1;
-        n |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            return Some(n);
-        }
-    }
-    None
 }
 
 fn take_len(bytes: &[u8], at: &mut usize) -> Option<usize> {
@@ -373,7 +348,7 @@ impl PackedFields {
 
     /// The packed bytes, to be kept elsewhere and read back by [`PackedFields::from_bytes`].
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes()
+        self.blob()
     }
 
     /// Fields from bytes [`PackedFields::as_bytes`] gave.

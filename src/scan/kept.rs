@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, NaiveTime, Timelike};
 
 use crate::envelope::{Level, RawTime};
+use crate::events::varint::{put_varint as put, take_varint as get};
 use crate::events::{Found, Kind, LineText, MapId, PackedFields, Sym};
 use crate::input::{Location, SourceId};
 
@@ -115,27 +116,6 @@ impl KeptFinds {
             found
         })
     }
-}
-
-fn put(out: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
-fn get(bytes: &[u8], at: &mut usize) -> Option<u64> {
-    let mut n = 0u64;
-    for shift in (0..64).step_by(7) {
-        let b = *bytes.get(*at)?;
-        *at += 1;
-        n |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            return Some(n);
-        }
-    }
-    None
 }
 
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
