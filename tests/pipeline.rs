@@ -174,7 +174,7 @@ fn dmesg_is_anchored_per_boot_and_an_unanchored_boot_keeps_only_uptime() {
         1,
         "boot 1's line has no made-up time: {conntrack:?}"
     );
-    assert_eq!(unanchored[0].uptime_us, Some(100_000_000));
+    assert_eq!(unanchored[0].uptime_us.get(), Some(100_000_000));
     assert_eq!(
         conntrack.len(),
         2,

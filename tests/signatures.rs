@@ -29,7 +29,7 @@ fn ev(kind: &str, node: &str, minutes: i64, line: u64, f: Value, text: &str) -> 
     Event {
         kind: Kind::from_name(kind).unwrap(),
         time: Some(t0() + TimeDelta::minutes(minutes)),
-        uptime_us: None,
+        uptime_us: podmortem::events::Uptime::NONE,
         time_quality: TimeQuality::YearInferred,
         node: node.into(),
         source: format!("{node}/var/log/syslog").into(),
@@ -995,7 +995,7 @@ fn toy_extract(set: &SignatureSet) -> impl Fn(&[(String, String)]) -> Vec<Event>
                         out.push(Event {
                             kind: rule.kind,
                             time: Some(time.with_timezone(&Utc)),
-                            uptime_us: None,
+                            uptime_us: podmortem::events::Uptime::NONE,
                             time_quality: TimeQuality::Exact,
                             node: node.into(),
                             source: path.as_str().into(),

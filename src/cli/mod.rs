@@ -694,7 +694,7 @@ fn write_events(events: &[&Event], color: bool, w: &mut dyn Write) -> io::Result
     for e in events {
         let time = e.time.map_or_else(
             || {
-                e.uptime_us.map_or("-".to_string(), |u| {
+                e.uptime_us.get().map_or("-".to_string(), |u| {
                     format!("[{}.{:06}]", u / 1_000_000, u % 1_000_000)
                 })
             },

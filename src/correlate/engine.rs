@@ -77,7 +77,7 @@ impl<'e> Indexed<'e> {
     /// Clock position of event `i` (what windows compare).
     pub fn pos(&self, i: usize) -> Pos {
         let e = self.events.get(i)?;
-        match (e.time, e.uptime_us) {
+        match (e.time, e.uptime_us.get()) {
             (Some(t), _) => Some(Clock::Wall(t)),
             (None, Some(us)) => {
                 let i = u32::try_from(i).ok()?;
@@ -120,7 +120,7 @@ fn uptime_boots(events: &[&Event]) -> Vec<(u32, u32)> {
     let mut next_boot = 0u32;
     let mut out = Vec::new();
     for (i, e) in events.iter().enumerate() {
-        let (None, Some(us)) = (e.time, e.uptime_us) else {
+        let (None, Some(us)) = (e.time, e.uptime_us.get()) else {
             continue;
         };
         let boot = match boots.get(e.source.as_str()) {
@@ -427,7 +427,7 @@ mod tests {
         Event {
             kind: Kind::OomKill,
             time: None,
-            uptime_us: uptime_s.map(|s| s * 1_000_000),
+            uptime_us: uptime_s.map(|s| s * 1_000_000).into(),
             time_quality: TimeQuality::Unanchored,
             node: "node-1".into(),
             source: source.into(),

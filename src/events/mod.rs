@@ -56,6 +56,7 @@ mod synth;
 mod systemd;
 mod text;
 mod tls;
+mod uptime;
 mod value;
 pub mod varint;
 
@@ -69,6 +70,7 @@ pub use registry::{drift_kind, needles};
 pub use sym::Sym;
 pub use synth::{Placement, host_field_changed, place_found, reboot_event};
 pub use text::collapse_spaces;
+pub use uptime::Uptime;
 pub use value::{Fields, Value};
 
 macro_rules! kinds {
@@ -323,8 +325,8 @@ pub struct Event {
     /// UTC instant, or `None` when it could not be given (see `quality`).
     pub time: Option<DateTime<Utc>>,
     /// Kernel uptime in microseconds, when the line carried one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uptime_us: Option<u64>,
+    #[serde(default, skip_serializing_if = "Uptime::is_none")]
+    pub uptime_us: Uptime,
     /// How the time was obtained.
     #[serde(default)]
     pub time_quality: TimeQuality,

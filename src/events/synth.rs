@@ -75,7 +75,7 @@ fn event(
     Event {
         kind,
         time: at.time.utc,
-        uptime_us: at.time.uptime_us,
+        uptime_us: at.time.uptime_us.into(),
         time_quality: at.time.quality,
         node: at.node,
         source: at.source,

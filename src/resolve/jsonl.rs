@@ -305,7 +305,7 @@ mod tests {
         let event = Event {
             kind: crate::events::Kind::OomKill,
             time: None,
-            uptime_us: None,
+            uptime_us: crate::events::Uptime::NONE,
             time_quality: Default::default(),
             node: "node-1".into(),
             source: "node-1/kern.log".into(),

@@ -334,7 +334,7 @@ fn copies(events: &[Event]) -> Vec<u32> {
         Uptime(u64),
         Wall(i64),
     }
-    let when = |e: &Event| match (e.uptime_us, e.time) {
+    let when = |e: &Event| match (e.uptime_us.get(), e.time) {
         (Some(u), _) => Some(When::Uptime(u)),
         (None, Some(t)) => Some(When::Wall(t.timestamp())),
         (None, None) => None,
