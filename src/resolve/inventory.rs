@@ -133,6 +133,12 @@ pub(super) fn node_summaries<'a>(
     summaries
 }
 
+/// Past this many nodes a collision names only the first [`COLLISION_SHOWN`]: a fleet
+/// whose syslogs all say `ubuntu` would otherwise print every node on one line.
+const COLLISION_LISTED: usize = 5;
+/// How many nodes a long collision names before "and N more".
+const COLLISION_SHOWN: usize = 4;
+
 /// A hostname that is a name of two nodes: two units whose logs carry the same
 /// generic hostname (`ubuntu`, `localhost`) stay two nodes, and the report says so.
 pub(super) fn collisions(nodes: &[NodeSummary]) -> Vec<Problem> {
@@ -147,10 +153,85 @@ pub(super) fn collisions(nodes: &[NodeSummary]) -> Vec<Problem> {
         .filter(|(_, nodes)| nodes.len() > 1)
         .map(|(host, nodes)| Problem {
             source: format!("hostname {host}"),
-            message: format!(
-                "hostname collision: {host} names {}; kept as separate nodes",
-                nodes.join(" and ")
-            ),
+            message: if nodes.len() <= COLLISION_LISTED {
+                format!(
+                    "hostname collision: {host} names {}; kept as separate nodes",
+                    nodes.join(" and ")
+                )
+            } else {
+                format!(
+                    "hostname collision: {host} names {} nodes ({} and {} more); kept as separate nodes",
+                    nodes.len(),
+                    nodes[..COLLISION_SHOWN].join(", "),
+                    nodes.len() - COLLISION_SHOWN
+                )
+            },
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Nodes `worker-1..=n`, each also known as `ubuntu`, in the inventory's order.
+    fn ubuntu_fleet(n: usize) -> Vec<NodeSummary> {
+        let rows: Vec<SourceReport> = (1..=n)
+            .map(|i| SourceReport {
+                path: format!("worker-{i}/var/log/syslog"),
+                format: "rfc3164".into(),
+                node: format!("worker-{i}"),
+                node_from: NodeFrom::Directory,
+                lines: 1,
+                unparsed: 0,
+                first: None,
+                last: None,
+                assumptions: Vec::new(),
+                errors: Vec::new(),
+                drift: BTreeMap::new(),
+            })
+            .collect();
+        let aliases = rows
+            .iter()
+            .map(|r| (r.node.clone(), BTreeSet::from(["ubuntu".to_string()])))
+            .collect();
+        node_summaries(&rows, &aliases)
+    }
+
+    #[test]
+    fn a_few_colliding_nodes_are_all_named() {
+        let problems = collisions(&ubuntu_fleet(3));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].source, "hostname ubuntu");
+        assert_eq!(
+            problems[0].message,
+            "hostname collision: ubuntu names worker-1 and worker-2 and worker-3; kept as separate nodes"
+        );
+        let five = &collisions(&ubuntu_fleet(5))[0].message;
+        assert!(five.contains("worker-5; kept"), "{five}");
+        assert!(!five.contains("more"), "{five}");
+    }
+
+    #[test]
+    fn a_fleet_of_colliding_nodes_is_summarised() {
+        let problems = collisions(&ubuntu_fleet(120));
+        assert_eq!(problems.len(), 1);
+        // natural order: worker-2 before worker-10
+        assert_eq!(
+            problems[0].message,
+            "hostname collision: ubuntu names 120 nodes (worker-1, worker-2, worker-3, worker-4 and 116 more); kept as separate nodes"
+        );
+        let six = &collisions(&ubuntu_fleet(6))[0].message;
+        assert!(
+            six.ends_with(
+                "(worker-1, worker-2, worker-3, worker-4 and 2 more); kept as separate nodes"
+            ),
+            "{six}"
+        );
+    }
+
+    #[test]
+    fn a_name_of_one_node_is_no_collision() {
+        assert!(collisions(&ubuntu_fleet(1)).is_empty());
+    }
 }
