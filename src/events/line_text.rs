@@ -41,6 +41,22 @@ impl MapId {
         MapId(index)
     }
 
+    /// Map the pages of `offset..offset + len` in one call before they are read: a scan
+    /// reads every byte once, and faulting them in page by page costs more. Only a
+    /// hint: kernels before 5.14 refuse it and the pages fault in as they are read.
+    pub fn populate(self, offset: usize, len: usize) {
+        let map = {
+            let all = maps().read().unwrap_or_else(|e| e.into_inner());
+            all.get(self.0 as usize).cloned()
+        };
+        if let Some(map) = map {
+            #[cfg(target_os = "linux")]
+            let _ = map.advise_range(memmap2::Advice::PopulateRead, offset, len);
+            #[cfg(not(target_os = "linux"))]
+            let _ = (map, offset, len);
+        }
+    }
+
     fn bytes(self, offset: u64, len: u32) -> Option<Arc<memmap2::Mmap>> {
         let all = maps().read().unwrap_or_else(|e| e.into_inner());
         let map = all.get(self.0 as usize)?;

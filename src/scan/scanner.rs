@@ -86,6 +86,9 @@ impl Scanner<'_> {
         let parts: Vec<Harvest> = chunks
             .par_iter()
             .map(|&range| {
+                if let Some((map, base)) = this.mapped {
+                    map.populate(base as usize + range.0, range.1 - range.0);
+                }
                 let h = this.scan_range(id, data, range, term, format, Mode::Prefiltered, hosts);
                 (this.progress)((range.1 - range.0) as u64);
                 h
