@@ -5,7 +5,7 @@
 //! Interned strings are never freed: they are names (a few thousand at most, even for
 //! a fleet), not message text.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
@@ -28,14 +28,14 @@ const BLOCKS: usize = 27;
 struct Names {
     blocks: [OnceLock<Box<[OnceLock<&'static str>]>>; BLOCKS],
     /// Numbers by name; held while a name is added, so each gets one number.
-    numbers: Mutex<HashMap<&'static str, u32>>,
+    numbers: Mutex<FxHashMap<&'static str, u32>>,
 }
 
 fn names() -> &'static Names {
     static NAMES: OnceLock<Names> = OnceLock::new();
     NAMES.get_or_init(|| Names {
         blocks: std::array::from_fn(|_| OnceLock::new()),
-        numbers: Mutex::new(HashMap::new()),
+        numbers: Mutex::new(FxHashMap::default()),
     })
 }
 

@@ -4,6 +4,7 @@
 //! sources count once, and every source gets its inventory row.
 
 use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::clock::{self, StreamClock, TimeConfig, YearHints};
@@ -195,7 +196,7 @@ fn harvested_events(
         namespace(meta),
     );
     // A source's lines carry few distinct host names: each is resolved once.
-    let mut by_host: HashMap<Sym, Sym> = HashMap::new();
+    let mut by_host: FxHashMap<Sym, Sym> = FxHashMap::default();
     // Into the unit's vector, sized beforehand (see `assemble`): each chunk's finds
     // are freed as they become events, so a source's events are never held twice.
     events.extend(found.iter().map(|f| {

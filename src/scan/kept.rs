@@ -6,7 +6,7 @@
 //! The buffer is written and read only here; [`KeptFinds::iter`] gives back each
 //! [`Found`] exactly as it was kept.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, NaiveTime, Timelike};
@@ -42,7 +42,7 @@ impl KeptFinds {
             bytes: Vec::new(),
             count: finds.len(),
         };
-        let mut host_ids: HashMap<Sym, u64> = HashMap::new();
+        let mut host_ids: FxHashMap<Sym, u64> = FxHashMap::default();
         let mut record = Vec::new();
         for f in finds {
             debug_assert_eq!(
@@ -141,8 +141,8 @@ fn get_signed(bytes: &[u8], at: &mut usize) -> Option<i64> {
 }
 
 /// Position of each built-in kind in [`Kind::BUILTIN`] (custom kinds are written by name).
-fn builtin_index() -> &'static HashMap<Kind, u64> {
-    static INDEX: OnceLock<HashMap<Kind, u64>> = OnceLock::new();
+fn builtin_index() -> &'static FxHashMap<Kind, u64> {
+    static INDEX: OnceLock<FxHashMap<Kind, u64>> = OnceLock::new();
     INDEX.get_or_init(|| {
         Kind::BUILTIN
             .iter()
