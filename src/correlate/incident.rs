@@ -203,7 +203,7 @@ fn field_per_node(
     for node in nodes {
         let first = triggers
             .iter()
-            .filter_map(|&i| ix.events.get(i).copied())
+            .filter_map(|&i| ix.events.get(i))
             .filter(|e| &e.node == node)
             .min_by_key(|e| (e.time, e.line));
         if let Some(value) = field_lookup(first, name) {
@@ -296,11 +296,7 @@ pub fn finish(
 
 fn build(sig: &Signature, ix: &Indexed<'_>, d: &Draft, number: usize) -> Incident {
     let nodes: Vec<String> = d.nodes.iter().cloned().collect();
-    let first = d
-        .triggers
-        .iter()
-        .min()
-        .and_then(|&i| ix.events.get(i).copied());
+    let first = d.triggers.iter().min().and_then(|&i| ix.events.get(i));
     let count = d.triggers.len();
     let summary = render(&sig.summary, &|name| match name {
         "node" => nodes.first().cloned(),
@@ -317,7 +313,7 @@ fn build(sig: &Signature, ix: &Indexed<'_>, d: &Draft, number: usize) -> Inciden
         let Some(rule) = sig.context.get(rule_index) else {
             continue;
         };
-        let event = ix.events.get(fact).copied();
+        let event = ix.events.get(fact);
         let node = event.map(|e| e.node.to_string());
         reasons.push(render(&rule.reason, &|name| match name {
             "node" => node.clone(),

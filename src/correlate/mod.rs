@@ -99,7 +99,7 @@ pub struct Correlation {
 
 /// Match every signature of `set` over `events` (any order; sorted here).
 pub fn correlate(events: &[Event], set: &SignatureSet) -> Correlation {
-    let ix = Indexed::new(canonical_order(events));
+    let ix = Indexed::new(engine::Ordered::of(events));
     // Signatures are matched independently, in parallel; drafts keep signature order.
     let drafts: Vec<_> = set
         .signatures()
@@ -120,9 +120,4 @@ pub fn correlate(events: &[Event], set: &SignatureSet) -> Correlation {
         incidents,
         unclassified,
     }
-}
-
-/// The scanner's event order, so that input order never matters.
-fn canonical_order(events: &[Event]) -> Vec<&Event> {
-    crate::resolve::sort_events_ref(events)
 }

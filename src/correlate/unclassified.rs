@@ -127,10 +127,7 @@ pub fn groups(ix: &Indexed<'_>, cited: &BTreeSet<usize>) -> Vec<Unclassified> {
 
 /// One group from its members (positions in canonical order, so time order first).
 fn group(ix: &Indexed<'_>, kind: &str, template: String, members: &[usize]) -> Unclassified {
-    let events: Vec<&Event> = members
-        .iter()
-        .filter_map(|&i| ix.events.get(i).copied())
-        .collect();
+    let events: Vec<&Event> = members.iter().filter_map(|&i| ix.events.get(i)).collect();
     let times: Vec<DateTime<Utc>> = events.iter().filter_map(|e| e.time).collect();
     let nodes: BTreeSet<&str> = events.iter().map(|e| e.node.as_str()).collect();
     let level = if events.iter().any(|e| e.level == Some(Level::Fatal)) {

@@ -24,7 +24,7 @@ mod unit;
 
 pub use clock::TimeConfig;
 pub use inventory::{NodeSummary, SourceReport, natural_order};
-pub use order::{sort_events, sort_events_ref};
+pub use order::{is_sorted, sort_events, sort_events_ref};
 
 /// Options of a scan and its resolution (the CLI builds them from flags).
 #[derive(Clone, Debug, Default)]

@@ -22,6 +22,11 @@ fn event_order(a: &Event, b: &Event) -> std::cmp::Ordering {
         .then_with(|| tie_break(a).cmp(&tie_break(b)))
 }
 
+/// Whether `events` are already in [`sort_events`]' order (a scan's output is).
+pub fn is_sorted(events: &[Event]) -> bool {
+    events.is_sorted_by(|a, b| event_order(a, b) != std::cmp::Ordering::Greater)
+}
+
 /// [`sort_events`] over borrowed events.
 pub fn sort_events_ref<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<&'a Event> {
     let mut events: Vec<&Event> = events.into_iter().collect();
