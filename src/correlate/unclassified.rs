@@ -99,7 +99,7 @@ fn template_of(e: &Event) -> String {
 pub fn groups(ix: &Indexed<'_>, cited: &BTreeSet<usize>) -> Vec<Unclassified> {
     let items: Vec<usize> = (0..ix.events.len())
         .filter(|i| !cited.contains(i))
-        .filter(|&i| ix.events.get(i).is_some_and(|e| is_error_level(e)))
+        .filter(|&i| ix.events.get(i).is_some_and(is_error_level))
         .collect();
     let keyed: Vec<(String, usize)> = items
         .par_iter()
