@@ -35,12 +35,13 @@ static ALLOCATOR_OPTIONS: extern "C" fn() = allocator_options;
 
 fn main() -> ExitCode {
     // Memory a scan frees (a chunk's lines and finds, once its events are kept) goes
-    // back to the system at once rather than after mimalloc's default delay: on a
-    // busy 4 GiB log that is ~150 MB less peak memory, at no measurable cost in time
-    // (benches/README.md, issue 13).
+    // back to the system after 10 ms rather than mimalloc's default delay (~150 MB
+    // less peak memory on a busy 4 GiB log when finds were large); 0 ms cost a
+    // madvise and TLB flushes per freed page (sys time 0.35 -> 0.22 s on the realistic
+    // 1 GiB dump) for 1-3 MB (benches/README.md, issue 13).
     // SAFETY: setting an option is allowed at any time; it only changes when mimalloc
     // decommits pages it no longer uses.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
     let args = cli::args::Cli::parse();
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),
