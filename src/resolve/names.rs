@@ -148,15 +148,12 @@ impl Names {
     fn union_renames(&mut self, harvests: &[&Harvest], spaces: &[String]) -> Vec<String> {
         let mut renamed = Vec::new();
         for (h, ns) in harvests.iter().zip(spaces) {
-            for host in h.finds().filter_map(|f| f.host) {
+            for host in h.find_hosts() {
                 self.add(&key(ns, &host));
             }
         }
         for (h, ns) in harvests.iter().zip(spaces) {
-            for f in h.finds() {
-                if f.kind != Kind::HostnameChanged {
-                    continue;
-                }
+            for f in h.finds_of(Kind::HostnameChanged) {
                 let text = |k: &str| f.fields.get_str(k);
                 let (Some(old), Some(new)) = (text("old"), text("new")) else {
                     continue;

@@ -297,8 +297,6 @@ fn dedup(mut events: Vec<Event>) -> Vec<Event> {
     let into = copies(&events);
     // Pass 2 (in place): the first copies take the others' missing fields, then the
     // others go. A copy always folds into an earlier event that is itself kept.
-    // Pass 2 (in place): the first copies take the others' missing fields, then the
-    // others go. A copy always folds into an earlier event that is itself kept.
     for (i, &target) in into.iter().enumerate() {
         let j = target as usize;
         if target == KEPT || j >= i {

@@ -171,12 +171,29 @@ impl Harvest {
         }
     }
 
-    /// Every event found, in line order, decoded (a copy).
+    /// Every event found, in line order, decoded (a copy; tests read them all).
+    #[cfg(test)]
     pub fn finds(&self) -> impl Iterator<Item = Found> + '_ {
         self.kept
             .iter()
             .flat_map(KeptFinds::iter)
             .chain(self.found.iter().cloned())
+    }
+
+    /// The host names the events found carry (each at least once; nothing decoded).
+    pub fn find_hosts(&self) -> impl Iterator<Item = Sym> + '_ {
+        self.kept
+            .iter()
+            .flat_map(|k| k.hosts().iter().copied())
+            .chain(self.found.iter().filter_map(|f| f.host))
+    }
+
+    /// The events of `kind`, in line order (the others are not decoded).
+    pub fn finds_of(&self, kind: crate::events::Kind) -> impl Iterator<Item = Found> + '_ {
+        self.kept
+            .iter()
+            .flat_map(move |k| k.of_kind(kind))
+            .chain(self.found.iter().filter(move |f| f.kind == kind).cloned())
     }
 
     /// The kinds of the events found, in line order (nothing else is decoded).

@@ -86,33 +86,39 @@ impl KeptFinds {
 
     /// The kinds of the finds, in order (read without decoding the rest).
     pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
+        self.records()
+            .filter_map(|record| decode_kind(record, &mut 0))
+    }
+
+    /// The host names the finds carry (each once, in first-seen order).
+    pub fn hosts(&self) -> &[Sym] {
+        &self.hosts
+    }
+
+    /// The finds of `kind`, decoded (the others are skipped unread).
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = Found> + '_ {
+        self.records()
+            .filter(move |record| decode_kind(record, &mut 0) == Some(kind))
+            .filter_map(|record| decode(record, &mut 0, self))
+    }
+
+    /// The records, each without its length.
+    fn records(&self) -> impl Iterator<Item = &[u8]> + '_ {
         let mut at = 0usize;
         std::iter::from_fn(move || {
             let len = usize::try_from(get(&self.bytes, &mut at)?).ok()?;
             let record = self.bytes.get(at..at.checked_add(len)?)?;
             at += len;
-            decode_kind(record, &mut 0)
+            Some(record)
         })
     }
 
     /// The finds, decoded one by one.
     pub fn iter(&self) -> impl Iterator<Item = Found> + '_ {
-        let mut at = 0usize;
-        std::iter::from_fn(move || {
-            if at >= self.bytes.len() {
-                return None;
-            }
-            let found = get(&self.bytes, &mut at)
-                .and_then(|len| {
-                    let len = usize::try_from(len).ok()?;
-                    let record = self.bytes.get(at..at.checked_add(len)?)?;
-                    at += len;
-                    Some(record)
-                })
-                .and_then(|record| decode(record, &mut 0, self));
-            // Records are only written by `encode`: a record that does not read back
-            // is a bug, and the rest of the buffer cannot be found without it.
-            debug_assert!(found.is_some(), "kept find at byte {at} does not decode");
+        self.records().map_while(|record| {
+            let found = decode(record, &mut 0, self);
+            // Records are only written by `encode`: one that does not read back is a bug.
+            debug_assert!(found.is_some(), "a kept find does not decode");
             found
         })
     }
@@ -415,6 +421,13 @@ mod tests {
         assert_eq!(kept.iter().collect::<Vec<_>>(), finds);
         let kinds: Vec<Kind> = finds.iter().map(|f| f.kind).collect();
         assert_eq!(kept.kinds().collect::<Vec<_>>(), kinds);
+        let ooms: Vec<Found> = finds
+            .iter()
+            .filter(|f| f.kind == Kind::OomKill)
+            .cloned()
+            .collect();
+        assert_eq!(kept.of_kind(Kind::OomKill).collect::<Vec<_>>(), ooms);
+        assert_eq!(kept.hosts(), [Sym::new("node-1"), Sym::new("node-2")]);
         kept.shift(1000);
         let shifted: Vec<(u64, u64)> = kept.iter().map(|f| (f.first.line, f.end_line)).collect();
         let expected: Vec<(u64, u64)> = finds
