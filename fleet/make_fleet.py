@@ -7,7 +7,7 @@ Every node folder is a copy of one of the sample bundle's nodes
 (samples/k8s-incidents/bundle/node-K, real-format lines: syslog, kern.log, kubelet,
 docker, calico, journal exports, calicoctl captures), with the node's name and its
 host names made unique (`node-K` → `node-NNN`, `...-001-0K` → `...-NNN`,
-`ip-10-0-1-1K` → `ip-10-1-N-N`), so the fleet holds many distinct nodes that went
+`ip-10-0-1-(10+K)` → `ip-10-1-N-N`), so the fleet holds many distinct nodes that went
 through the sample's incidents. Two extra folders, `ubuntu-a` and `ubuntu-b`, hold
 syslogs whose lines both say `ubuntu` (the stock hostname): two nodes that share a
 generic hostname, to be kept apart and reported as a collision. Only stdlib; fast
@@ -42,7 +42,8 @@ def rename(text: str, k: int, n: int) -> str:
     """Make the host names of a copy of sample node k unique to fleet node n."""
     text = re.sub(rf"\bnode-{k}\b", f"node-{n:03d}", text)
     text = re.sub(rf"(AMZ-IAD12-OpsResPool)-001-0{k}\b", rf"\1-{n:03d}", text)
-    text = re.sub(rf"\bip-10-0-1-1{k}\b", f"ip-10-1-{n // 250}-{n % 250}", text)
+    # node-K's host is ip-10-0-1-(10+K): node-10 is ip-10-0-1-20.
+    text = re.sub(rf"\bip-10-0-1-{10 + k}\b", f"ip-10-1-{n // 250}-{n % 250}", text)
     return text
 
 
