@@ -45,11 +45,7 @@ impl MapId {
     /// reads every byte once, and faulting them in page by page costs more. Only a
     /// hint: kernels before 5.14 refuse it and the pages fault in as they are read.
     pub fn populate(self, offset: usize, len: usize) {
-        let map = {
-            let all = maps().read().unwrap_or_else(|e| e.into_inner());
-            all.get(self.0 as usize).cloned()
-        };
-        if let Some(map) = map {
+        if let Some(map) = self.mapping() {
             #[cfg(target_os = "linux")]
             let _ = map.advise_range(memmap2::Advice::PopulateRead, offset, len);
             #[cfg(not(target_os = "linux"))]
@@ -57,21 +53,20 @@ impl MapId {
         }
     }
 
-    fn bytes(self, offset: u64, len: u32) -> Option<Arc<memmap2::Mmap>> {
-        let all = maps().read().unwrap_or_else(|e| e.into_inner());
-        let map = all.get(self.0 as usize)?;
-        let end = offset.checked_add(u64::from(len))?;
-        (end <= map.len() as u64).then(|| Arc::clone(map))
-    }
-
-    /// A copy of bytes `offset..offset + len` of the mapping (packed fields cite their
-    /// values there); `None` for an unknown map or a range past its end.
-    pub fn read(self, offset: u64, len: u32) -> Option<Vec<u8>> {
-        let all = maps().read().unwrap_or_else(|e| e.into_inner());
-        let map = all.get(self.0 as usize)?;
+    /// `f` of bytes `offset..offset + len` of the mapping, read in place (event texts
+    /// and packed field values are cited there); `None` for an unknown map or a range
+    /// past its end.
+    pub fn with_bytes<R>(self, offset: u64, len: u32, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        let map = self.mapping()?;
         let start = usize::try_from(offset).ok()?;
         let end = start.checked_add(usize::try_from(len).ok()?)?;
-        map.get(start..end).map(<[u8]>::to_vec)
+        map.get(start..end).map(f)
+    }
+
+    /// The registered mapping (the lock is held only to clone its handle).
+    fn mapping(self) -> Option<Arc<memmap2::Mmap>> {
+        let all = maps().read().unwrap_or_else(|e| e.into_inner());
+        all.get(self.0 as usize).cloned()
     }
 }
 
@@ -114,22 +109,16 @@ impl LineText {
     pub fn get(&self) -> Cow<'_, str> {
         match self {
             LineText::Owned(s) => Cow::Borrowed(s),
-            LineText::Mapped { map, offset, len } => match map.bytes(*offset, *len) {
-                Some(m) => {
-                    let start = *offset as usize;
-                    let bytes = m.get(start..start + *len as usize).unwrap_or_default();
-                    Cow::Owned(String::from_utf8_lossy(bytes).into_owned())
-                }
-                None => Cow::Borrowed(""),
-            },
-            LineText::Escaped { map, offset, len } => {
-                let text = map.bytes(*offset, *len).and_then(|m| {
-                    let start = *offset as usize;
-                    let literal = m.get(start..start + *len as usize)?;
+            LineText::Mapped { map, offset, len } => map
+                .with_bytes(*offset, *len, |b| String::from_utf8_lossy(b).into_owned())
+                .map_or(Cow::Borrowed(""), Cow::Owned),
+            LineText::Escaped { map, offset, len } => Cow::Owned(
+                map.with_bytes(*offset, *len, |literal| {
                     serde_json::from_slice::<String>(literal).ok()
-                });
-                Cow::Owned(text.unwrap_or_default())
-            }
+                })
+                .flatten()
+                .unwrap_or_default(),
+            ),
         }
     }
 

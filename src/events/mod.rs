@@ -348,6 +348,11 @@ pub struct Event {
     pub text: LineText,
 }
 
+// A busy node's events number in the hundreds of thousands, all held at once (issue 13):
+// a field added to `Event` costs that many times over, so its size is pinned here.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Event>() <= 96);
+
 /// An event found in one source, before the scanner attaches time and node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Found {

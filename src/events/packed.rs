@@ -11,7 +11,7 @@ use std::sync::{OnceLock, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::varint::{put_varint, take_varint, varint_size};
+use super::varint::{put_bytes, put_varint, take_bytes, take_varint, varint_size};
 use super::{Fields, LineText, MapId, Value};
 
 /// Field names by id: every name ever packed gets the next id (names are few: the
@@ -95,14 +95,6 @@ const MIN_SLICE: usize = 8;
 #[derive(Clone, Default)]
 pub struct PackedFields(Option<Box<[u8]>>);
 
-fn put_len(out: &mut Vec<u8>, n: usize) {
-    put_varint(out, n as u64);
-}
-
-fn take_len(bytes: &[u8], at: &mut usize) -> Option<usize> {
-    take_varint(bytes, at).and_then(|n| usize::try_from(n).ok())
-}
-
 fn take<'b>(bytes: &'b [u8], at: &mut usize, n: usize) -> Option<&'b [u8]> {
     let out = bytes.get(*at..at.checked_add(n)?)?;
     *at += n;
@@ -111,29 +103,12 @@ fn take<'b>(bytes: &'b [u8], at: &mut usize, n: usize) -> Option<&'b [u8]> {
 
 /// Append one `(id, value)` entry, values inline.
 fn put_entry(out: &mut Vec<u8>, id: u16, value: &Value) {
-    out.extend_from_slice(&id.to_le_bytes());
     match value {
-        Value::Bool(false) => out.push(FALSE),
-        Value::Bool(true) => out.push(TRUE),
-        Value::Int(n) => {
-            out.push(INT);
-            out.extend_from_slice(&n.to_le_bytes());
-        }
-        Value::Float(x) => {
-            out.push(FLOAT);
-            out.extend_from_slice(&x.to_le_bytes());
-        }
-        Value::Str(s) => {
-            out.push(STR);
-            put_len(out, s.len());
-            out.extend_from_slice(s.as_bytes());
-        }
-        Value::Json(j) => {
-            let text = j.to_string();
-            out.push(JSON);
-            put_len(out, text.len());
-            out.extend_from_slice(text.as_bytes());
-        }
+        Value::Bool(b) => put_raw(out, id, if *b { TRUE } else { FALSE }, &[]),
+        Value::Int(n) => put_raw(out, id, INT, &n.to_le_bytes()),
+        Value::Float(x) => put_raw(out, id, FLOAT, &x.to_le_bytes()),
+        Value::Str(s) => put_raw(out, id, STR, s.as_bytes()),
+        Value::Json(j) => put_raw(out, id, JSON, j.to_string().as_bytes()),
     }
 }
 
@@ -143,9 +118,10 @@ fn put_raw(out: &mut Vec<u8>, id: u16, tag: u8, payload: &[u8]) {
     out.extend_from_slice(&id.to_le_bytes());
     out.push(tag);
     if matches!(tag, STR | JSON) {
-        put_len(out, payload.len());
+        put_bytes(out, payload);
+    } else {
+        out.extend_from_slice(payload);
     }
-    out.extend_from_slice(payload);
 }
 
 /// Where a blob's slices point: a mapping and an absolute offset in it.
@@ -156,12 +132,12 @@ struct Anchor {
 }
 
 impl Anchor {
-    /// The text of a slice payload; `None` when the mapping does not hold it.
-    fn read(self, payload: &[u8]) -> Option<Vec<u8>> {
+    /// `f` of a slice's text, read in place; `None` when the mapping does not hold it.
+    fn with_text<R>(self, payload: &[u8], f: impl FnOnce(&[u8]) -> R) -> Option<R> {
         let mut pos = 0;
         let start = take_varint(payload, &mut pos)?;
         let len = u32::try_from(take_varint(payload, &mut pos)?).ok()?;
-        self.map.read(self.at.checked_add(start)?, len)
+        self.map.with_bytes(self.at.checked_add(start)?, len, f)
     }
 }
 
@@ -206,7 +182,7 @@ impl PackedFields {
                     out.extend_from_slice(&id.to_le_bytes());
                     out.push(SLICE);
                     put_varint(&mut out, start as u64);
-                    put_len(&mut out, payload.len());
+                    put_varint(&mut out, payload.len() as u64);
                     saved += payload.len().saturating_sub(varint_size(start as u64));
                 }
                 None => put_raw(&mut out, id, tag, payload),
@@ -278,10 +254,7 @@ impl PackedFields {
             let payload = match tag {
                 FALSE | TRUE => &[][..],
                 INT | FLOAT => take(bytes, &mut at, 8)?,
-                STR | JSON => {
-                    let n = take_len(bytes, &mut at)?;
-                    take(bytes, &mut at, n)?
-                }
+                STR | JSON => take_bytes(bytes, &mut at)?,
                 SLICE => {
                     let start = at;
                     take_varint(bytes, &mut at)?;
@@ -302,7 +275,11 @@ impl PackedFields {
             if tag != SLICE {
                 return Some((id, tag, Cow::Borrowed(payload)));
             }
-            Some((id, STR, Cow::Owned(anchor?.read(payload)?)))
+            Some((
+                id,
+                STR,
+                Cow::Owned(anchor?.with_text(payload, <[u8]>::to_vec)?),
+            ))
         })
     }
 
@@ -325,8 +302,11 @@ impl PackedFields {
         // Only the entry asked for is decoded (conditions look up one field of many).
         let (_, tag, payload) = self.raw_entries().find(|(k, _, _)| *k == id)?;
         if tag == SLICE {
-            let text = self.parts().0?.read(payload)?;
-            return decode(STR, &text);
+            // Decoded straight from the mapping (no intermediate copy).
+            return self
+                .parts()
+                .0?
+                .with_text(payload, |text| decode(STR, text))?;
         }
         decode(tag, payload)
     }

@@ -1,4 +1,4 @@
-//! LEB128 varints: the compact encodings of events held in bulk (packed fields, kept
+//! LEB128 varints, and byte strings after their length: the compact encodings of events held in bulk (packed fields, kept
 //! finds) write their numbers this way, small numbers in one byte.
 
 /// Append `n`, seven bits per byte, low bits first.
@@ -29,6 +29,20 @@ pub fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     None
 }
 
+/// Append `b` after its length.
+pub fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_varint(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+/// Read bytes [`put_bytes`] wrote at `at`, moving past them; `None` when cut short.
+pub fn take_bytes<'b>(bytes: &'b [u8], at: &mut usize) -> Option<&'b [u8]> {
+    let n = usize::try_from(take_varint(bytes, at)?).ok()?;
+    let out = bytes.get(*at..at.checked_add(n)?)?;
+    *at += n;
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +59,13 @@ mod tests {
             let mut at = 0;
             assert_eq!(take_varint(&out[..out.len() - 1], &mut at), None, "{n}");
         }
+        let mut out = Vec::new();
+        put_bytes(&mut out, b"kubelet");
+        put_bytes(&mut out, b"");
+        let mut at = 0;
+        assert_eq!(take_bytes(&out, &mut at), Some(&b"kubelet"[..]));
+        assert_eq!(take_bytes(&out, &mut at), Some(&b""[..]));
+        assert_eq!(take_bytes(&out, &mut at), None);
+        assert_eq!(take_bytes(&out[..5], &mut 0), None);
     }
 }

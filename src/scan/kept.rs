@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, NaiveTime, Timelike};
 
 use crate::envelope::{Level, RawTime};
-use crate::events::varint::{put_varint as put, take_varint as get};
+use crate::events::varint::{put_bytes, put_varint as put, take_bytes, take_varint as get};
 use crate::events::{Found, Kind, LineText, MapId, PackedFields, Sym};
 use crate::input::{Location, SourceId};
 
@@ -26,10 +26,8 @@ pub struct KeptFinds {
     source: SourceId,
     /// Host names the records refer to by position (a chunk's lines carry few).
     hosts: Vec<Sym>,
-    /// The records, one after another.
+    /// The records, one after another, each after its length.
     bytes: Vec<u8>,
-    /// Records in `bytes`.
-    count: usize,
 }
 
 impl KeptFinds {
@@ -40,7 +38,6 @@ impl KeptFinds {
             source: finds.first().map_or(SourceId(0), |f| f.first.source),
             hosts: Vec::new(),
             bytes: Vec::new(),
-            count: finds.len(),
         };
         let mut host_ids: FxHashMap<Sym, u64> = FxHashMap::default();
         let mut record = Vec::new();
@@ -62,16 +59,6 @@ impl KeptFinds {
         kept.bytes.shrink_to_fit();
         kept.hosts.shrink_to_fit();
         kept
-    }
-
-    /// Number of finds kept.
-    pub fn len(&self) -> usize {
-        self.count
-    }
-
-    /// Whether none are.
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
     }
 
     /// Add `lines` to every line number (see [`KeptFinds::base`]).
@@ -105,12 +92,7 @@ impl KeptFinds {
     /// The records, each without its length.
     fn records(&self) -> impl Iterator<Item = &[u8]> + '_ {
         let mut at = 0usize;
-        std::iter::from_fn(move || {
-            let len = usize::try_from(get(&self.bytes, &mut at)?).ok()?;
-            let record = self.bytes.get(at..at.checked_add(len)?)?;
-            at += len;
-            Some(record)
-        })
+        std::iter::from_fn(move || take_bytes(&self.bytes, &mut at))
     }
 
     /// The finds, decoded one by one.
@@ -122,18 +104,6 @@ impl KeptFinds {
             found
         })
     }
-}
-
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    put(out, b.len() as u64);
-    out.extend_from_slice(b);
-}
-
-fn get_bytes<'b>(bytes: &'b [u8], at: &mut usize) -> Option<&'b [u8]> {
-    let n = usize::try_from(get(bytes, at)?).ok()?;
-    let out = bytes.get(*at..at.checked_add(n)?)?;
-    *at += n;
-    Some(out)
 }
 
 /// Zigzag, so that negative seconds (times before 1970) stay short.
@@ -248,7 +218,7 @@ fn encode_time(out: &mut Vec<u8>, t: RawTime) {
 
 fn decode_kind(bytes: &[u8], at: &mut usize) -> Option<Kind> {
     match get(bytes, at)? {
-        0 => Kind::from_name(std::str::from_utf8(get_bytes(bytes, at)?).ok()?),
+        0 => Kind::from_name(std::str::from_utf8(take_bytes(bytes, at)?).ok()?),
         i => Kind::BUILTIN.get(usize::try_from(i - 1).ok()?).copied(),
     }
 }
@@ -273,7 +243,7 @@ fn decode(bytes: &[u8], at: &mut usize, kept: &KeptFinds) -> Option<Found> {
     let tag = *bytes.get(*at)?;
     *at += 1;
     let text = match tag {
-        OWNED => LineText::from(std::str::from_utf8(get_bytes(bytes, at)?).ok()?),
+        OWNED => LineText::from(std::str::from_utf8(take_bytes(bytes, at)?).ok()?),
         MAPPED | ESCAPED => {
             let map = MapId::from_index(u32::try_from(get(bytes, at)?).ok()?);
             let offset = get(bytes, at)?;
@@ -286,7 +256,7 @@ fn decode(bytes: &[u8], at: &mut usize, kept: &KeptFinds) -> Option<Found> {
         }
         _ => return None,
     };
-    let fields = PackedFields::from_bytes(get_bytes(bytes, at)?);
+    let fields = PackedFields::from_bytes(take_bytes(bytes, at)?);
     Some(Found {
         kind,
         fields,
@@ -417,7 +387,7 @@ mod tests {
             )
         });
         let mut kept = KeptFinds::keep(finds.clone());
-        assert_eq!(kept.len(), finds.len());
+        assert_eq!(kept.iter().count(), finds.len());
         assert_eq!(kept.iter().collect::<Vec<_>>(), finds);
         let kinds: Vec<Kind> = finds.iter().map(|f| f.kind).collect();
         assert_eq!(kept.kinds().collect::<Vec<_>>(), kinds);
